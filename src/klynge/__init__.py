@@ -1,0 +1,1 @@
+"""Klynge: a platform for quality clusters in general practice."""

@@ -1,0 +1,211 @@
+"""Klynge settings, in sections. Everything configurable reads a `KLYNGE_*` variable
+(or `DATABASE_URL`); defaults give the zero-setup demo on SQLite under `data/`.
+
+`env()` fails loudly when a required variable is missing in production
+(`KLYNGE_DEBUG` off), so a misconfigured server never starts with demo secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parents[3]  # the repository root
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def env(name: str, default: str | None = None, *, required_in_production: bool = False) -> str:
+    """Return the environment variable `name`; in production a required one must be set."""
+    value = os.environ.get(name)
+    if value is not None:
+        return value
+    if required_in_production and not DEBUG:
+        raise ImproperlyConfigured(f"Set the environment variable {name}.")
+    if default is None:
+        raise ImproperlyConfigured(f"Set the environment variable {name}.")
+    return default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+# --- Core -----------------------------------------------------------------------------
+DEBUG = env_bool("KLYNGE_DEBUG", True)
+SECRET_KEY = env(
+    "KLYNGE_SECRET_KEY", "insecure-demo-key-only-for-local-trials", required_in_production=True
+)
+ALLOWED_HOSTS = env("KLYNGE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in env("KLYNGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+DATA_DIR = Path(env("KLYNGE_DATA_DIR", str(BASE_DIR / "data")))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rules.apps.AutodiscoverRulesConfig",
+    "simple_history",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "rest_framework",
+    "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
+    "klynge.core",
+    "klynge.accounts",
+    "klynge.registry",
+    "klynge.overviews",
+    "klynge.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "klynge.config.urls"
+WSGI_APPLICATION = "klynge.config.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "klynge.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------
+# SQLite is the zero-setup default for trying Klynge; PostgreSQL is production and CI.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'klynge.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication (django-allauth: e-mail login, optional TOTP) -----------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_ALLOW_REGISTRATION = env_bool("KLYNGE_ALLOW_SIGNUP", False)
+ACCOUNT_ADAPTER = "klynge.accounts.adapter.AccountAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Klynge"
+LOGIN_REDIRECT_URL = "core:home"
+LOGIN_URL = "account_login"
+ACCOUNT_LOGOUT_REDIRECT_URL = "core:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if env_bool("KLYNGE_FAST_PASSWORD_HASHER", False):  # tests and benchmarks only
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Internationalisation: Danish first, English second -------------------------------
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Europe/Copenhagen"
+USE_I18N = True
+USE_TZ = True
+FORMAT_MODULE_PATH = ["klynge.config.formats"]
+
+# --- Static and uploaded files (everything served locally; no CDN) --------------------
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = Path(env("KLYNGE_MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "media/"  # never served directly: documents go through permission-checked views
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+KLYNGE_DOCUMENT_MAX_BYTES = int(env("KLYNGE_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# --- E-mail (real SMTP in production; files in the demo) ------------------------------
+EMAIL_BACKEND = env("KLYNGE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = env("KLYNGE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("KLYNGE_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = env("KLYNGE_DEFAULT_FROM_EMAIL", "Klynge <noreply@klynge.invalid>")
+
+# --- Background tasks (Django Tasks API through the django-tasks backport) -------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- API --------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 200,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Klynge API",
+    "DESCRIPTION": "Register reads and data submission for quality clusters in general practice.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Klynge domain settings ------------------------------------------------------------
+KLYNGE_COUNTRY = env("KLYNGE_COUNTRY", "DK")
+KLYNGE_CURRENCY_SUFFIX = env("KLYNGE_CURRENCY_SUFFIX", "kr.")
+# REG-5: size guidance (warn, never block).
+KLYNGE_MIN_PATIENTS_ADVICE = int(env("KLYNGE_MIN_PATIENTS_ADVICE", "30000"))
+KLYNGE_MIN_DOCTORS_ADVICE = int(env("KLYNGE_MIN_DOCTORS_ADVICE", "16"))
+
+# --- Security in production -----------------------------------------------------------
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("KLYNGE_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("KLYNGE_LOG_LEVEL", "WARNING")},
+}

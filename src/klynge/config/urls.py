@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("klynge.core.urls")),
+    path("klynger/", include("klynge.registry.urls")),
+    path("daekning/", include("klynge.overviews.urls")),
+    path("api/v1/", include("klynge.api.urls")),
+    path("konto/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

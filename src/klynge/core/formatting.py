@@ -1,0 +1,44 @@
+"""Danish-first number, money and date formatting (PLAT-2), locale-aware through
+Django's formats so English pages get English separators and month names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import get_language
+
+NBSP = "\u00a0"
+
+
+def format_number(value: int | float | Decimal | None, decimals: int = 0) -> str:
+    """`1234567` → `1.234.567` (Danish) / `1,234,567` (English); `None` → `–`."""
+    if value is None:
+        return "–"
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def format_money(value: int | float | Decimal | None, decimals: int = 0) -> str:
+    """`327800` → `327.800 kr.` with a non-breaking space, as Danish pages write it."""
+    if value is None:
+        return "–"
+    return f"{format_number(value, decimals)}{NBSP}{settings.KLYNGE_CURRENCY_SUFFIX}"
+
+
+def format_percent(share: float | None, decimals: int = 1) -> str:
+    """`0.125` → `12,5 %` (Danish, non-breaking space) / `12.5%` (English)."""
+    if share is None:
+        return "–"
+    number = format_number(share * 100, decimals)
+    return f"{number}{NBSP}%" if (get_language() or "da").startswith("da") else f"{number}%"
+
+
+def format_date(value: dt.date | None) -> str:
+    """`2019-10-24` → `24. oktober 2019` (Danish) / `24 October 2019` (English)."""
+    if value is None:
+        return "–"
+    return formats.date_format(value, "DATE_FORMAT")

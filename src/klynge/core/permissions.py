@@ -1,0 +1,93 @@
+"""The one permission engine (PLAT-1): deny by default, roles mapped to named
+permissions in one table, checked the same way by views, templates and the API.
+
+A user's *roles* depend on the object: a doctor is a MEMBER of the cluster they take
+part in today, a COORDINATOR or BOARD member by their dated roles, REGION staff for
+the clusters of their region, SECRETARIAT everywhere. Domains register a resolver for
+their objects (`register_role_resolver`), so `core` stays free of domain imports.
+
+Every permission is also registered with `rules`, so `user.has_perm(name, obj)` and
+`{% has_perm %}` in templates ask this same table.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+import rules
+
+
+class Role(enum.StrEnum):
+    ANONYMOUS = "anonymous"
+    AUTHENTICATED = "authenticated"  # any logged-in user
+    MEMBER = "member"  # member doctor of the cluster
+    COORDINATOR = "coordinator"
+    BOARD = "board"  # chair, vice-chair, treasurer, secretary, board member
+    REGION = "region"  # regional quality unit staff, for clusters of their region
+    SECRETARIAT = "secretariat"  # national secretariat: all clusters
+
+
+EVERYONE = frozenset(Role)
+CLUSTER_READERS = frozenset({Role.MEMBER, Role.COORDINATOR, Role.BOARD, Role.REGION, Role.SECRETARIAT})
+CLUSTER_EDITORS = frozenset({Role.COORDINATOR, Role.BOARD, Role.SECRETARIAT})
+
+# The table. Object permissions take a cluster (or an object resolving to one);
+# global ones take no object. Adding a permission is adding a row here.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # registry
+    "registry.view_cluster": EVERYONE,
+    "registry.view_members": CLUSTER_READERS,
+    "registry.view_registration": CLUSTER_EDITORS | {Role.REGION},
+    "registry.change_cluster": CLUSTER_EDITORS,
+    "registry.view_documents": CLUSTER_READERS,
+    "registry.view_history": CLUSTER_EDITORS | {Role.REGION},
+    "registry.register_cluster": frozenset({Role.AUTHENTICATED}),
+    "registry.search_clinics": frozenset({Role.AUTHENTICATED}),
+    # overviews
+    "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
+}
+
+RoleResolver = Callable[[Any, Any], set[Role]]
+_resolvers: list[tuple[type, RoleResolver]] = []
+
+
+def register_role_resolver(model: type, resolver: RoleResolver) -> None:
+    """Let a domain say which roles `user` holds on objects of `model`."""
+    _resolvers.append((model, resolver))
+
+
+def roles_for(user: Any, obj: Any = None) -> frozenset[Role]:
+    """All roles `user` holds, globally and on `obj`; memoised on the user per request."""
+    if user is None or not user.is_authenticated:
+        return frozenset({Role.ANONYMOUS})
+    cache: dict[Any, frozenset[Role]] = user.__dict__.setdefault("_klynge_roles", {})
+    key = (type(obj).__name__, getattr(obj, "pk", None))
+    if key not in cache:
+        roles: set[Role] = {Role.AUTHENTICATED}
+        if getattr(user, "is_secretariat", False):
+            roles.add(Role.SECRETARIAT)
+        if obj is None:
+            if getattr(user, "region_id", None):
+                roles.add(Role.REGION)
+        else:
+            for model, resolver in _resolvers:
+                if isinstance(obj, model):
+                    roles |= resolver(user, obj)
+        cache[key] = frozenset(roles)
+    return cache[key]
+
+
+def has_perm(user: Any, permission: str, obj: Any = None) -> bool:
+    """The single check. Unknown permission names are a programming error."""
+    allowed = PERMISSIONS[permission]
+    return bool(allowed & roles_for(user, obj))
+
+
+def _predicate(permission: str) -> rules.Predicate:
+    return rules.predicate(lambda user, obj=None: has_perm(user, permission, obj), name=permission)
+
+
+for _name in PERMISSIONS:
+    rules.add_perm(_name, _predicate(_name))

@@ -1,0 +1,28 @@
+"""Template filters: `{{ amount|kr }}`, `{{ n|number }}`, `{{ share|percent }}`,
+`{{ date|long_date }}`. Templates format; they never compute."""
+
+from django import template
+
+from klynge.core import formatting
+
+register = template.Library()
+
+
+@register.filter
+def kr(value):
+    return formatting.format_money(value)
+
+
+@register.filter
+def number(value, decimals=0):
+    return formatting.format_number(value, int(decimals))
+
+
+@register.filter
+def percent(value, decimals=1):
+    return formatting.format_percent(value, int(decimals))
+
+
+@register.filter
+def long_date(value):
+    return formatting.format_date(value)

@@ -1,0 +1,41 @@
+"""Write the register export (REG-8) as CSV or XLSX.
+
+    python manage.py export_register --format csv --output klynger.csv
+    python manage.py export_register --format xlsx --output klynger.xlsx --date 2025-01-01
+"""
+
+import datetime as dt
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from klynge.registry import exports
+from klynge.registry.selectors import today
+
+
+class Command(BaseCommand):
+    help = "Export one row per cluster: region, municipality, size and founding date."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+        parser.add_argument("--output", help="file to write; '-' or nothing writes CSV to stdout")
+        parser.add_argument("--date", help="the register as it stood on this ISO date (default today)")
+
+    def handle(self, *args, format, output, date, **options):
+        try:
+            on = dt.date.fromisoformat(date) if date else today()
+        except ValueError as exc:
+            raise CommandError(f"--date must be an ISO date like 2025-01-01, not {date!r}") from exc
+        rows = exports.register_rows(on=on)
+        if format == "xlsx":
+            if not output or output == "-":
+                raise CommandError("XLSX needs --output FILE")
+            with open(output, "wb") as fh:
+                exports.write_xlsx(rows, fh)
+        elif not output or output == "-":
+            exports.write_csv(rows, sys.stdout)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                exports.write_csv(rows, fh)
+        if output and output != "-":
+            self.stderr.write(f"Wrote {len(rows)} clusters to {output}")

@@ -1,0 +1,39 @@
+"""Build the synthetic national register (see `klynge.registry.dataset`).
+
+    python manage.py generate_dataset --scale denmark --seed 1
+    python manage.py generate_dataset --scale england --seed 1 --replace
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from klynge.registry import dataset
+
+
+class Command(BaseCommand):
+    help = "Generate the deterministic synthetic register (clinics, doctors, clusters, demo users)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(dataset.SCALES), default="denmark")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--replace", action="store_true", help="delete the existing register first")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when clusters exist")
+        parser.add_argument("--no-users", action="store_true", help="skip the demo logins")
+
+    def handle(self, *args, scale, seed, replace, if_empty, no_users, **options):
+        from klynge.registry.models import Cluster
+
+        if if_empty and Cluster.objects.exists():
+            self.stdout.write("The register already has data; nothing generated.")
+            return
+        if replace:
+            dataset.clear()
+        try:
+            summary = dataset.generate(scale_name=scale, seed=seed, with_users=not no_users)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Generated '{summary.scale}' (seed {summary.seed}): {summary.regions} regions, "
+            f"{summary.municipalities} municipalities, {summary.clinics} clinics "
+            f"({summary.unclustered_clinics} in no cluster), {summary.doctors} doctors, "
+            f"{summary.clusters} clusters."
+        )

@@ -1,0 +1,430 @@
+"""Reads of the registry. Every "on a date" question goes through here:
+members of cluster X on date D, cluster of clinic Y on date D, sizes, coverage."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+import datetime as dt
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klynge.core.permissions import Role
+from klynge.registry.models import (
+    BOARD_ROLES,
+    Clinic,
+    ClinicCount,
+    Cluster,
+    Doctor,
+    Membership,
+    Municipality,
+    Participation,
+    PostalCode,
+    Region,
+    RoleAssignment,
+    RoleKind,
+)
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- Roles and permissions --------------------------------------------------------------
+
+
+def user_cluster_roles(user, cluster: Cluster) -> set[Role]:
+    """The roles `user` holds on `cluster` today (the permission engine's resolver)."""
+    roles: set[Role] = set()
+    on = today()
+    doctor = Doctor.objects.filter(user=user).only("id").first()
+    if doctor is not None:
+        if Participation.objects.active_on(on).filter(doctor=doctor, cluster=cluster).exists():
+            roles.add(Role.MEMBER)
+        held = set(
+            RoleAssignment.objects.active_on(on)
+            .filter(doctor=doctor, cluster=cluster)
+            .values_list("role", flat=True)
+        )
+        if RoleKind.COORDINATOR in held:
+            roles.add(Role.COORDINATOR)
+        if held & BOARD_ROLES:
+            roles.add(Role.BOARD)
+    if user.region_id and user.region_id == cluster.municipality.region_id:
+        roles.add(Role.REGION)
+    return roles
+
+
+def user_clusters(*, user, on: dt.date | None = None) -> QuerySet[Cluster]:
+    """The clusters a doctor-user takes part in or holds a role in on `on`."""
+    on = on or today()
+    doctor = Doctor.objects.filter(user=user).first() if user.is_authenticated else None
+    if doctor is None:
+        return Cluster.objects.none()
+    ids = set(
+        Participation.objects.active_on(on).filter(doctor=doctor).values_list("cluster_id", flat=True)
+    ) | set(RoleAssignment.objects.active_on(on).filter(doctor=doctor).values_list("cluster_id", flat=True))
+    return Cluster.objects.filter(pk__in=ids)
+
+
+# --- Time-framed membership -------------------------------------------------------------
+
+
+def cluster_memberships_on(*, cluster: Cluster, on: dt.date) -> QuerySet[Membership]:
+    """Member clinics of `cluster` on `on`."""
+    return (
+        Membership.objects.active_on(on)
+        .filter(cluster=cluster)
+        .select_related("clinic", "clinic__municipality")
+        .order_by("clinic__name")
+    )
+
+
+def cluster_participations_on(*, cluster: Cluster, on: dt.date) -> QuerySet[Participation]:
+    return (
+        Participation.objects.active_on(on)
+        .filter(cluster=cluster)
+        .select_related("doctor", "doctor__clinic")
+        .order_by("doctor__name")
+    )
+
+
+def cluster_roles_on(*, cluster: Cluster, on: dt.date) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.active_on(on).filter(cluster=cluster).select_related("doctor")
+
+
+def cluster_coordinator_on(*, cluster: Cluster, on: dt.date) -> Doctor | None:
+    role = cluster_roles_on(cluster=cluster, on=on).filter(role=RoleKind.COORDINATOR).first()
+    return role.doctor if role else None
+
+
+def clinic_cluster_on(*, clinic: Clinic, on: dt.date) -> Cluster | None:
+    """The cluster `clinic` belonged to on `on`, or None."""
+    membership = Membership.objects.active_on(on).filter(clinic=clinic).select_related("cluster").first()
+    return membership.cluster if membership else None
+
+
+# --- Counts and sizes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClinicSize:
+    capacities: int = 0
+    listed_patients: int = 0
+
+
+def clinic_counts_on(*, on: dt.date, clinic_ids: list[int] | None = None) -> dict[int, ClinicSize]:
+    """Each clinic's latest count on or before `on` (one query)."""
+    qs = ClinicCount.objects.filter(on__lte=on)
+    if clinic_ids is not None:
+        qs = qs.filter(clinic_id__in=clinic_ids)
+    rows = qs.values_list("clinic_id", "capacities", "listed_patients")
+    if connection.vendor == "postgresql":
+        rows = rows.order_by("clinic_id", "-on").distinct("clinic_id")
+        return {cid: ClinicSize(cap, pat) for cid, cap, pat in rows}
+    latest: dict[int, ClinicSize] = {}
+    for cid, cap, pat in rows.order_by("clinic_id", "on"):
+        latest[cid] = ClinicSize(cap, pat)
+    return latest
+
+
+@dataclass
+class ClusterSize:
+    clinics: int = 0
+    doctors: int = 0
+    capacities: int = 0
+    listed_patients: int = 0
+    provider_numbers: list[str] = field(default_factory=list)
+
+
+def cluster_sizes(*, on: dt.date, cluster_ids: list[int] | None = None) -> dict[int, ClusterSize]:
+    """Size of each cluster on `on`: member clinics, participating doctors, capacities
+    and listed patients (the clinics' latest counts). Three queries for any number."""
+    memberships = Membership.objects.active_on(on)
+    participations = Participation.objects.active_on(on)
+    if cluster_ids is not None:
+        memberships = memberships.filter(cluster_id__in=cluster_ids)
+        participations = participations.filter(cluster_id__in=cluster_ids)
+    sizes: dict[int, ClusterSize] = defaultdict(ClusterSize)
+    members = list(memberships.values_list("cluster_id", "clinic_id", "clinic__provider_number"))
+    counts = clinic_counts_on(
+        on=on, clinic_ids=None if cluster_ids is None else [m[1] for m in members]
+    )
+    for cluster_id, clinic_id, provider_number in members:
+        size = sizes[cluster_id]
+        count = counts.get(clinic_id, ClinicSize())
+        size.clinics += 1
+        size.capacities += count.capacities
+        size.listed_patients += count.listed_patients
+        size.provider_numbers.append(provider_number)
+    for row in participations.values("cluster_id").annotate(n=Count("id")):
+        sizes[row["cluster_id"]].doctors = row["n"]
+    return dict(sizes)
+
+
+def size_warnings(size: ClusterSize) -> list[str]:
+    """REG-5: advice below 30,000 listed patients or 16 doctors. Never blocks."""
+    warnings = []
+    if size.listed_patients < settings.KLYNGE_MIN_PATIENTS_ADVICE:
+        warnings.append(
+            _("The cluster has %(n)s listed patients; clusters are advised to have at least %(min)s.")
+            % {"n": f"{size.listed_patients:,}".replace(",", "."), "min": f"{settings.KLYNGE_MIN_PATIENTS_ADVICE:,}".replace(",", ".")}
+        )
+    if size.doctors < settings.KLYNGE_MIN_DOCTORS_ADVICE:
+        warnings.append(
+            _("The cluster has %(n)s participating doctors; clusters are advised to have at least %(min)s.")
+            % {"n": size.doctors, "min": settings.KLYNGE_MIN_DOCTORS_ADVICE}
+        )
+    return warnings
+
+
+# --- Overview, map and export -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    cluster: Cluster
+    region: Region
+    municipality: Municipality
+    clinics: int
+    doctors: int
+    capacities: int
+    listed_patients: int
+    provider_numbers: tuple[str, ...]
+    latitude: float | None
+    longitude: float | None
+
+
+def cluster_overview(
+    *, on: dt.date, region: int | None = None, municipality: int | None = None
+) -> list[OverviewRow]:
+    """All clusters active on `on` with their size and map position (the coordinator's
+    practice, else the first member clinic), optionally filtered (REG-6)."""
+    clusters = Cluster.objects.active_on(on).select_related("municipality__region").order_by("name", "id")
+    if region:
+        clusters = clusters.filter(municipality__region_id=region)
+    if municipality:
+        clusters = clusters.filter(municipality_id=municipality)
+    clusters = list(clusters)
+    ids = [c.pk for c in clusters]
+    sizes = cluster_sizes(on=on, cluster_ids=ids)
+    positions: dict[int, tuple[float | None, float | None]] = {}
+    coordinators = (
+        RoleAssignment.objects.active_on(on)
+        .filter(cluster_id__in=ids, role=RoleKind.COORDINATOR)
+        .values_list("cluster_id", "doctor__clinic__latitude", "doctor__clinic__longitude")
+    )
+    for cluster_id, lat, lon in coordinators:
+        positions[cluster_id] = (lat, lon)
+    missing = [i for i in ids if i not in positions]
+    if missing:
+        for cluster_id, lat, lon in (
+            Membership.objects.active_on(on)
+            .filter(cluster_id__in=missing)
+            .order_by("cluster_id", "start", "id")
+            .values_list("cluster_id", "clinic__latitude", "clinic__longitude")
+        ):
+            positions.setdefault(cluster_id, (lat, lon))
+    rows = []
+    for cluster in clusters:
+        size = sizes.get(cluster.pk, ClusterSize())
+        lat, lon = positions.get(cluster.pk, (None, None))
+        rows.append(
+            OverviewRow(
+                cluster=cluster,
+                region=cluster.municipality.region,
+                municipality=cluster.municipality,
+                clinics=size.clinics,
+                doctors=size.doctors,
+                capacities=size.capacities,
+                listed_patients=size.listed_patients,
+                provider_numbers=tuple(sorted(size.provider_numbers)),
+                latitude=lat,
+                longitude=lon,
+            )
+        )
+    return rows
+
+
+# --- Coverage (REG-7) -------------------------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    code: int
+    name: str
+    clinics: int = 0
+    clinics_in_cluster: int = 0
+    doctors: int = 0
+    doctors_in_cluster: int = 0
+
+    @property
+    def clinic_share(self) -> float | None:
+        return self.clinics_in_cluster / self.clinics if self.clinics else None
+
+    @property
+    def doctor_share(self) -> float | None:
+        return self.doctors_in_cluster / self.doctors if self.doctors else None
+
+
+@dataclass
+class Coverage:
+    national: CoverageRow
+    regions: list[CoverageRow]
+    municipalities: list[CoverageRow]
+    unclustered: list[Clinic]
+
+
+def coverage(*, on: dt.date, region: int | None = None) -> Coverage:
+    """Share of clinics and of GPs in a cluster on `on`, nationally, per region and per
+    municipality, and the clinics in no cluster. A GP counts as "in a cluster" when
+    they take part in one; a clinic when it is a member. With `region`, municipality
+    rows and the unclustered list are limited to that region (national and regional
+    totals stay: they are aggregates)."""
+    clustered_clinics = set(Membership.objects.active_on(on).values_list("clinic_id", flat=True))
+    participating = set(Participation.objects.active_on(on).values_list("doctor_id", flat=True))
+    municipalities = {m.code: m for m in Municipality.objects.select_related("region")}
+    national = CoverageRow(0, _("Denmark"))
+    regions = {r.code: CoverageRow(r.code, r.name) for r in Region.objects.all()}
+    per_mun = {code: CoverageRow(code, m.name) for code, m in municipalities.items()}
+    clinic_mun = dict(Clinic.objects.values_list("id", "municipality_id"))
+    for clinic_id, mun in clinic_mun.items():
+        inside = clinic_id in clustered_clinics
+        for row in (national, regions[municipalities[mun].region_id], per_mun[mun]):
+            row.clinics += 1
+            row.clinics_in_cluster += inside
+    for doctor_id, clinic_id in Doctor.objects.values_list("id", "clinic_id"):
+        mun = clinic_mun[clinic_id]
+        inside = doctor_id in participating
+        for row in (national, regions[municipalities[mun].region_id], per_mun[mun]):
+            row.doctors += 1
+            row.doctors_in_cluster += inside
+    mun_rows = [
+        row for code, row in per_mun.items() if region is None or municipalities[code].region_id == region
+    ]
+    unclustered = Clinic.objects.exclude(pk__in=clustered_clinics).select_related("municipality__region")
+    if region is not None:
+        unclustered = unclustered.filter(municipality__region_id=region)
+    return Coverage(
+        national=national,
+        regions=list(regions.values()),
+        municipalities=sorted(mun_rows, key=lambda r: r.name),
+        unclustered=list(unclustered.order_by("municipality__name", "name")),
+    )
+
+
+# --- Registration (REG-1, REG-2) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    code: str
+    label: str
+    done: bool
+    hint: str = ""
+
+
+def registration_checklist(*, cluster: Cluster, on: dt.date | None = None) -> list[ChecklistItem]:
+    """What the grant payout still needs (REG-2), in the order a coordinator fixes it."""
+    on = on or today()
+    members = cluster_memberships_on(cluster=cluster, on=on).count()
+    doctors = cluster_participations_on(cluster=cluster, on=on).count()
+    coordinator = cluster_coordinator_on(cluster=cluster, on=on)
+    return [
+        ChecklistItem("name", _("Name of the cluster"), bool(cluster.name.strip())),
+        ChecklistItem("cvr", _("CVR number"), bool(cluster.cvr), _("Register the association at virk.dk.")),
+        ChecklistItem(
+            "bank", _("Bank registration and account number"),
+            bool(cluster.bank_registration and cluster.bank_account),
+            _("The account becomes the cluster's NemKonto."),
+        ),
+        ChecklistItem(
+            "clinics", _("Member clinics with provider numbers"), members > 0,
+            _("Add every member clinic by its provider number."),
+        ),
+        ChecklistItem("doctors", _("Participating doctors"), doctors > 0),
+        ChecklistItem(
+            "coordinator", _("Coordinator"), coordinator is not None,
+            _("The coordinator must be a participating doctor."),
+        ),
+        ChecklistItem("statutes", _("Statutes (uploaded)"), bool(cluster.statutes)),
+        ChecklistItem(
+            "founding_minutes", _("Minutes of the founding general assembly (uploaded)"),
+            bool(cluster.founding_minutes),
+        ),
+    ]
+
+
+_SUFFIXES = ["nord", "syd", "øst", "vest", "centrum"]
+
+
+def _name_key(name: str) -> str:
+    key = name.lower()
+    key = re.sub(r"\b(klynge|klyngen|kvalitetsklynge|kvalitetsklyngen|lægerne)\b", "", key)
+    key = key.replace("klyngen", "").replace("klynge", "")
+    return re.sub(r"[^a-zæøå0-9]", "", key)
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    similar: list[str]
+    suggestion: str | None
+
+
+def similar_cluster_names(
+    *, name: str, municipality: Municipality | None, exclude: Cluster | None = None
+) -> NameCheck:
+    """REG-1: other active clusters in the same municipality with a similar name, and a
+    suggested name with a suffix ("Køgeklyngen – øst") that is still free."""
+    name = name.strip()
+    if not name or municipality is None:
+        return NameCheck([], None)
+    others = Cluster.objects.active_on(today()).filter(municipality=municipality)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    key = _name_key(name)
+    similar = [
+        other.name
+        for other in others.order_by("name")
+        if other.name.lower() == name.lower()
+        or (key and difflib.SequenceMatcher(None, key, _name_key(other.name)).ratio() >= 0.8)
+    ]
+    if not similar:
+        return NameCheck([], None)
+    taken = {n.lower() for n in Cluster.objects.values_list("name", flat=True)}
+    suggestion = next(
+        (f"{name} – {s}" for s in _SUFFIXES if f"{name} – {s}".lower() not in taken), None
+    )
+    return NameCheck(similar, suggestion)
+
+
+def postal_code_lookup(code: str) -> PostalCode | None:
+    """The postal area for a 4-digit code (ranges in central Copenhagen; Frederiksberg C
+    covers 1800-1999)."""
+    if not code.isdigit():
+        return None
+    number = int(code)
+    if 1900 <= number <= 1999:
+        number = 1800
+    return PostalCode.objects.filter(code_from__lte=number, code_to__gte=number).select_related(
+        "municipality"
+    ).first()
+
+
+def clinic_search(*, query: str, limit: int = 20) -> QuerySet[Clinic]:
+    """Clinics by provider number (prefix, leading zeros optional) or by name."""
+    query = query.strip()
+    qs = Clinic.objects.select_related("municipality")
+    if not query:
+        return qs.none()
+    if query.isdigit() and len(query) <= 6:
+        return qs.filter(
+            Q(provider_number__startswith=query) | Q(provider_number=query.zfill(6))
+        ).order_by("provider_number")[:limit]
+    return qs.filter(name__icontains=query).order_by("name")[:limit]
