@@ -22,6 +22,7 @@ import rules
 class Role(enum.StrEnum):
     ANONYMOUS = "anonymous"
     AUTHENTICATED = "authenticated"  # any logged-in user
+    DOCTOR = "doctor"  # a logged-in user who is a registered doctor
     MEMBER = "member"  # member doctor of the cluster
     COORDINATOR = "coordinator"
     BOARD = "board"  # chair, vice-chair, treasurer, secretary, board member
@@ -43,7 +44,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "registry.change_cluster": CLUSTER_EDITORS,
     "registry.view_documents": CLUSTER_READERS,
     "registry.view_history": CLUSTER_EDITORS | {Role.REGION},
-    "registry.register_cluster": frozenset({Role.AUTHENTICATED}),
+    "registry.register_cluster": frozenset({Role.DOCTOR, Role.SECRETARIAT}),
     "registry.search_clinics": frozenset({Role.AUTHENTICATED}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
@@ -54,7 +55,8 @@ _resolvers: list[tuple[type, RoleResolver]] = []
 
 
 def register_role_resolver(model: type, resolver: RoleResolver) -> None:
-    """Let a domain say which roles `user` holds on objects of `model`."""
+    """Let a domain say which roles `user` holds on objects of `model` (`type(None)`
+    for global roles, asked when there is no object)."""
     _resolvers.append((model, resolver))
 
 
@@ -68,13 +70,11 @@ def roles_for(user: Any, obj: Any = None) -> frozenset[Role]:
         roles: set[Role] = {Role.AUTHENTICATED}
         if getattr(user, "is_secretariat", False):
             roles.add(Role.SECRETARIAT)
-        if obj is None:
-            if getattr(user, "region_id", None):
-                roles.add(Role.REGION)
-        else:
-            for model, resolver in _resolvers:
-                if isinstance(obj, model):
-                    roles |= resolver(user, obj)
+        if obj is None and getattr(user, "region_id", None):
+            roles.add(Role.REGION)
+        for model, resolver in _resolvers:
+            if isinstance(obj, model):
+                roles |= resolver(user, obj)
         cache[key] = frozenset(roles)
     return cache[key]
 

@@ -38,4 +38,17 @@ class PermissionMixin:
 
 
 class HomeView(TemplateView):
+    """The front page: national key figures and, for a doctor, their own clusters.
+    (`core` renders what domains compute; it imports their selectors only here.)"""
+
     template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from klynge.registry import selectors
+
+        on = selectors.today()
+        return {
+            **super().get_context_data(**kwargs),
+            "stats": selectors.national_totals(on=on),
+            "my_clusters": selectors.user_clusters(user=self.request.user, on=on),
+        }

@@ -1,2 +1,9 @@
+from django.urls import path
+
+from klynge.overviews import views
+
 app_name = "overviews"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.CoverageView.as_view(), name="coverage"),
+    path("uden-klynge.csv", views.UnclusteredExportView.as_view(), name="coverage.unclustered_csv"),
+]

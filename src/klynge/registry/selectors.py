@@ -39,6 +39,11 @@ def today() -> dt.date:
 # --- Roles and permissions --------------------------------------------------------------
 
 
+def user_global_roles(user, _obj: None) -> set[Role]:
+    """Roles that hold without an object: being a registered doctor."""
+    return {Role.DOCTOR} if Doctor.objects.filter(user=user).exists() else set()
+
+
 def user_cluster_roles(user, cluster: Cluster) -> set[Role]:
     """The roles `user` holds on `cluster` today (the permission engine's resolver)."""
     roles: set[Role] = set()
@@ -428,3 +433,22 @@ def clinic_search(*, query: str, limit: int = 20) -> QuerySet[Clinic]:
             Q(provider_number__startswith=query) | Q(provider_number=query.zfill(6))
         ).order_by("provider_number")[:limit]
     return qs.filter(name__icontains=query).order_by("name")[:limit]
+
+
+@dataclass(frozen=True)
+class NationalTotals:
+    clusters: int
+    doctors: int
+    doctors_total: int
+
+    @property
+    def doctor_share(self) -> float | None:
+        return self.doctors / self.doctors_total if self.doctors_total else None
+
+
+def national_totals(*, on: dt.date) -> NationalTotals:
+    return NationalTotals(
+        clusters=Cluster.objects.active_on(on).count(),
+        doctors=Participation.objects.active_on(on).values("doctor_id").distinct().count(),
+        doctors_total=Doctor.objects.count(),
+    )

@@ -36,11 +36,14 @@ from klynge.registry.models import (
 _TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 
+RESERVED_SLUGS = frozenset({"ny", "klinikker", "eksport"})  # URL words beside cluster slugs
+
+
 def cluster_slug(name: str, *, exclude_pk: int | None = None) -> str:
     """A readable, unique URL slug: "Køgeklyngen – øst" → `koegeklyngen-oest`."""
     base = slugify(name.translate(_TRANSLITERATE))[:200] or "klynge"
     slug, n = base, 2
-    while Cluster.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+    while slug in RESERVED_SLUGS or Cluster.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -67,8 +70,9 @@ def cluster_register(
     coordinator: Doctor | None = None,
 ) -> Cluster:
     """Register a new cluster (REG-1). No approval step. When the registering user is a
-    doctor, their clinic joins and they become the coordinator from the founding date,
-    so the checklist starts with what is really missing."""
+    doctor whose clinic is in no other cluster, their clinic joins and they become the
+    coordinator from the founding date, so the checklist starts with what is really
+    missing. Otherwise the cluster starts without members and the checklist says so."""
     cluster = Cluster.objects.create(
         name=name.strip(),
         slug=cluster_slug(name),
@@ -82,11 +86,13 @@ def cluster_register(
     )
     audit_log(actor=actor, action="registry.cluster.registered", target=cluster, scope=_scope(cluster),
               data={"name": cluster.name, "municipality": municipality.code, "founded": str(founded)})
-    if coordinator is not None:
-        if selectors.clinic_cluster_on(clinic=coordinator.clinic, on=founded) is None:
-            membership_start(actor=actor, cluster=cluster, clinic=coordinator.clinic, start=founded)
-        if not Participation.objects.active_on(founded).filter(doctor=coordinator, cluster=cluster).exists():
-            participation_start(actor=actor, cluster=cluster, doctor=coordinator, start=founded)
+    clinic_free = coordinator is not None and not Membership.objects.filter(
+        clinic=coordinator.clinic).overlapping(founded, None).exists()
+    doctor_free = coordinator is not None and not Participation.objects.filter(
+        doctor=coordinator).overlapping(founded, None).exists()
+    if coordinator is not None and clinic_free and doctor_free:
+        membership_start(actor=actor, cluster=cluster, clinic=coordinator.clinic, start=founded)
+        participation_start(actor=actor, cluster=cluster, doctor=coordinator, start=founded)
         role_assign(actor=actor, cluster=cluster, doctor=coordinator, role=RoleKind.COORDINATOR, start=founded)
     registration_refresh(cluster=cluster)
     return cluster

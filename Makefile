@@ -1,0 +1,56 @@
+# Klynge: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test check bench install browser messages worker clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compiled translations are build output: made from locale/*.po on every run.
+messages: install
+	cd src/klynge && ../../$(BIN)/django-admin compilemessages --ignore '.venv' -v 0
+
+# Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+demo: install messages
+	@mkdir -p data
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	$(BIN)/python manage.py generate_dataset --scale denmark --seed 1 --if-empty
+	$(BIN)/python manage.py demo_logins
+	@echo "A task worker runs beside the server (mail is written to data/mail/)."
+	@$(BIN)/python manage.py db_worker --no-startup-delay >data/worker.log 2>&1 & \
+	  trap "kill $$! 2>/dev/null" EXIT; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(BIN)/python manage.py db_worker
+
+test: install messages browser
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy src/klynge/core src/klynge/registry
+	$(BIN)/python manage.py makemigrations --check --dry-run -v 1
+
+bench: install messages
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) data

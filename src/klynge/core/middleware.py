@@ -1,0 +1,21 @@
+"""Danish first (PLAT-2): the language is the one the user chose (cookie, set by the
+language button) or Danish — never guessed from the browser's Accept-Language, since
+a Danish GP with an English-language browser still expects the Danish product."""
+
+from django.conf import settings
+from django.utils import translation
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -1,0 +1,51 @@
+"""Read-only dashboards for regions and the national secretariat (REG-7)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.http import HttpResponse
+from django.views.generic import TemplateView, View
+
+from klynge.core.views import PermissionMixin
+from klynge.registry import selectors
+from klynge.registry.models import Region
+
+
+def _scope(user) -> int | None:
+    """Regional staff see their region's detail; the secretariat sees all."""
+    return None if user.is_secretariat else user.region_id
+
+
+class CoverageView(PermissionMixin, TemplateView):
+    permission = "overviews.view_coverage"
+    template_name = "overviews/coverage.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        on = selectors.today()
+        region = _scope(self.request.user)
+        return {
+            **super().get_context_data(**kwargs),
+            "on": on,
+            "coverage": selectors.coverage(on=on, region=region),
+            "region": Region.objects.filter(pk=region).first(),
+        }
+
+
+class UnclusteredExportView(PermissionMixin, View):
+    permission = "overviews.view_coverage"
+
+    def get(self, request):
+        on = selectors.today()
+        result = selectors.coverage(on=on, region=_scope(request.user))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["provider_number", "clinic", "address", "postal_code", "city", "municipality", "region"])
+        for clinic in result.unclustered:
+            writer.writerow([clinic.provider_number, clinic.name, clinic.address, clinic.postal_code, clinic.city,
+                             clinic.municipality.name, clinic.municipality.region.name])
+        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="klinikker-uden-klynge-{on.isoformat()}.csv"'
+        return response

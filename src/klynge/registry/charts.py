@@ -1,0 +1,80 @@
+"""Vega-Lite specs for the registry, built as plain dicts (rendered by vega-embed in
+the browser; the same specs export to SVG/PNG with vl-convert)."""
+
+from __future__ import annotations
+
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from klynge.registry.selectors import OverviewRow
+
+VEGA_LOCALE_DA = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0kr."]},
+}
+
+
+def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> dict:
+    """Denmark's municipalities as the base layer, one circle per cluster at its
+    coordinator's practice, sized by participating doctors; the filtered region is
+    shaded. Clicking a circle opens the cluster's page."""
+    points = [
+        {
+            "name": row.cluster.name,
+            "lat": row.latitude,
+            "lon": row.longitude,
+            "doctors": row.doctors,
+            "clinics": row.clinics,
+            "patients": row.listed_patients,
+            "municipality": row.municipality.name,
+            "url": reverse("registry:cluster.detail", args=[row.cluster.slug]),
+        }
+        for row in rows
+        if row.latitude is not None
+    ]
+    fill = {"value": "#eef2f1"}
+    if region:
+        fill = {"condition": {"test": f"datum.properties.regionskode == '{region}'", "value": "#cfe3de"}, "value": "#f4f6f6"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": _("Map of Denmark with one circle per cluster"),
+        "width": "container",
+        "height": 460,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "projection": {"type": "mercator"},
+        "config": {"view": {"stroke": None}, "locale": VEGA_LOCALE_DA},
+        "layer": [
+            {
+                "data": {
+                    "url": static("registry/dk_kommuner_forenklet.geojson"),
+                    "format": {"type": "json", "property": "features"},
+                },
+                "mark": {"type": "geoshape", "stroke": "#9fb3ae", "strokeWidth": 0.4},
+                "encoding": {
+                    "fill": fill,
+                    "tooltip": {"field": "properties.navn", "type": "nominal", "title": _("Municipality")},
+                },
+            },
+            {
+                "data": {"values": points},
+                "mark": {"type": "circle", "opacity": 0.75, "color": "#0f6b5c", "stroke": "white", "strokeWidth": 0.8, "cursor": "pointer"},
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "size": {
+                        "field": "doctors", "type": "quantitative", "title": _("Doctors"),
+                        "scale": {"domain": [0, 80], "range": [15, 260]},
+                        "legend": {"orient": "top-right", "values": [10, 30, 70]},
+                    },
+                    "href": {"field": "url", "type": "nominal"},
+                    "tooltip": [
+                        {"field": "name", "type": "nominal", "title": _("Cluster")},
+                        {"field": "municipality", "type": "nominal", "title": _("Municipality")},
+                        {"field": "clinics", "type": "quantitative", "title": _("Clinics"), "format": ",d"},
+                        {"field": "doctors", "type": "quantitative", "title": _("Doctors"), "format": ",d"},
+                        {"field": "patients", "type": "quantitative", "title": _("Listed patients"), "format": ",d"},
+                    ],
+                },
+            },
+        ],
+    }

@@ -1,0 +1,122 @@
+"""Every URL of the project × every role (PLAT-1).
+
+The table below states, per URL name, what each role gets: 200 (allowed), 302
+(anonymous: sent to log in), 403 (global page not for this role) or 404 (another
+cluster's page: nothing leaks). Adding a URL without a row here fails
+`test_every_url_has_a_row`. Third-party URL sets (admin, allauth, i18n) are excluded
+by namespace/prefix and tested by their projects.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from klynge.registry.models import Membership, Participation, RoleAssignment, RoleKind
+from tests.world import PASSWORD, World, build_world
+
+ROLES = [
+    "anonymous", "member_a", "coordinator_a", "board_a", "member_b", "doctor_free",
+    "region_a", "region_other", "secretariat",
+]
+OWN_NAMESPACES = {"core", "registry", "overviews", "api"}
+
+EVERYONE = dict.fromkeys(ROLES, 200)
+
+
+def rule(allowed: set[str], *, anonymous: int = 302, others: int = 404) -> dict[str, int]:
+    return {role: 200 if role in allowed else anonymous if role == "anonymous" else others for role in ROLES}
+
+
+READERS_A = {"member_a", "coordinator_a", "board_a", "region_a", "secretariat"}
+EDITORS_A = {"coordinator_a", "board_a", "secretariat"}
+
+# url name -> (kwargs builder, expected status per role)
+MATRIX = {
+    "core:home": (lambda w: {}, EVERYONE),
+    "registry:cluster.list": (lambda w: {}, EVERYONE),
+    "registry:cluster.export": (lambda w: {"fmt": "csv"}, EVERYONE),
+    "registry:cluster.detail": (lambda w: {"slug": w.cluster_a.slug}, EVERYONE),
+    "registry:cluster.register": (lambda w: {}, rule({"member_a", "coordinator_a", "board_a", "member_b", "doctor_free", "secretariat"}, others=403)),
+    "registry:cluster.name_check": (lambda w: {}, rule({"member_a", "coordinator_a", "board_a", "member_b", "doctor_free", "secretariat"}, others=403)),
+    "registry:clinic.search": (lambda w: {}, rule(set(ROLES) - {"anonymous"})),
+    "registry:cluster.members": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
+    "registry:cluster.history": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A | {"region_a"})),
+    "registry:cluster.registration": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A | {"region_a"})),
+    "registry:cluster.edit": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    "registry:document.download": (lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"}, rule(READERS_A)),
+    "registry:document.upload": (lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"}, rule(EDITORS_A)),
+    "registry:membership.add": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    "registry:membership.end": (
+        lambda w: {"slug": w.cluster_a.slug, "pk": Membership.objects.filter(cluster=w.cluster_a).first().pk},
+        rule(EDITORS_A),
+    ),
+    "registry:participation.add": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    "registry:participation.end": (
+        lambda w: {"slug": w.cluster_a.slug, "pk": Participation.objects.filter(cluster=w.cluster_a).first().pk},
+        rule(EDITORS_A),
+    ),
+    "registry:role.add": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    "registry:role.end": (
+        lambda w: {"slug": w.cluster_a.slug, "pk": RoleAssignment.objects.get(cluster=w.cluster_a, role=RoleKind.TREASURER).pk},
+        rule(EDITORS_A),
+    ),
+    "overviews:coverage": (lambda w: {}, rule({"region_a", "region_other", "secretariat"}, others=403)),
+    "overviews:coverage.unclustered_csv": (lambda w: {}, rule({"region_a", "region_other", "secretariat"}, others=403)),
+    "api:schema": (lambda w: {}, EVERYONE),
+    "api:clusters": (lambda w: {}, EVERYONE),
+}
+
+
+def _url_names(patterns, namespace: str | None = None) -> set[str]:
+    names: set[str] = set()
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or namespace
+            names |= _url_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name and namespace in OWN_NAMESPACES:
+            names.add(f"{namespace}:{entry.name}")
+    return names
+
+
+def test_every_url_has_a_row():
+    names = _url_names(get_resolver().url_patterns)
+    assert names - set(MATRIX) == set(), "add these URLs to the permission matrix"
+    assert set(MATRIX) - names == set(), "the matrix lists URLs that no longer exist"
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(world, client, role):
+    user = world.users[role]
+    if user is not None:
+        assert client.login(email=user.email, password=PASSWORD)
+    failures = []
+    for name, (kwargs, expected) in MATRIX.items():
+        url = reverse(name, kwargs=kwargs(world))
+        status = client.get(url).status_code
+        if status != expected[role]:
+            failures.append(f"{name} ({url}): got {status}, expected {expected[role]}")
+    assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+def test_member_of_one_cluster_gets_404_on_another_clusters_member_list(world, client):
+    assert client.login(email="laege@b.test", password=PASSWORD)
+    response = client.get(reverse("registry:cluster.members", args=[world.cluster_a.slug]))
+    assert response.status_code == 404
+    assert b"K\xc3\xb8ge L\xc3\xa6gehus" not in response.content
+    own = client.get(reverse("registry:cluster.members", args=[world.cluster_b.slug]))
+    assert own.status_code == 200
+
+
+def test_post_to_another_clusters_change_is_404_and_changes_nothing(world, client):
+    assert client.login(email="laege@b.test", password=PASSWORD)
+    membership = Membership.objects.filter(cluster=world.cluster_a).first()
+    url = reverse("registry:membership.end", args=[world.cluster_a.slug, membership.pk])
+    assert client.post(url, {"date": "01-01-2024"}).status_code == 404
+    membership.refresh_from_db()
+    assert membership.end is None

@@ -1,0 +1,88 @@
+"""A small, complete world for view and permission tests: two clusters in two regions
+and one user for every role. Built through the services, like real data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from klynge.accounts.models import User
+from klynge.registry import services
+from klynge.registry.models import Clinic, ClinicCount, Cluster, Doctor, Municipality, Region, RoleKind
+
+FOUNDED = dt.date(2019, 3, 1)
+PASSWORD = "pw-for-tests"
+
+
+@dataclass
+class World:
+    cluster_a: Cluster
+    cluster_b: Cluster
+    users: dict[str, User | None]
+    clinics_a: list[Clinic]
+    free_clinic: Clinic
+
+
+def _clinic(number: str, name: str, municipality: int, postal: str, doctors: int) -> Clinic:
+    clinic = Clinic.objects.create(
+        provider_number=number, name=name, postal_code=postal, city="By", address="Algade 1",
+        municipality=Municipality.objects.get(code=municipality), latitude=55.4, longitude=12.1,
+    )
+    ClinicCount.objects.create(clinic=clinic, on=dt.date(2019, 1, 1), capacities=doctors, listed_patients=1600 * doctors)
+    for i in range(doctors):
+        Doctor.objects.create(clinic=clinic, name=f"{name} læge {i + 1}")
+    return clinic
+
+
+def _user(email: str, **extra) -> User:
+    return User.objects.create_user(email, PASSWORD, **extra)
+
+
+def build_world() -> World:
+    clinics_a = [_clinic(f"10000{i}", f"Køge Lægehus {i}", 259, "4600", 2) for i in range(1, 4)]
+    clinics_b = [_clinic(f"20000{i}", f"Hillerød Lægehus {i}", 219, "3400", 2) for i in range(1, 3)]
+    free = _clinic("300001", "Fri Klinik", 259, "4600", 1)
+
+    def cluster(name: str, municipality: int, clinics: list[Clinic]) -> Cluster:
+        coordinator = clinics[0].doctors.first()
+        c = services.cluster_register(
+            actor=None, name=name, municipality=Municipality.objects.get(code=municipality), founded=FOUNDED,
+            registered=FOUNDED, cvr="13585628", bank_registration="1234", bank_account="1234567890",
+            coordinator=coordinator,
+        )
+        for clinic in clinics[1:]:
+            services.membership_start(actor=None, cluster=c, clinic=clinic, start=FOUNDED)
+        for clinic in clinics:
+            for doctor in clinic.doctors.all():
+                if not doctor.participations.exists():
+                    services.participation_start(actor=None, cluster=c, doctor=doctor, start=FOUNDED)
+        return c
+
+    a = cluster("Køgeklyngen", 259, clinics_a)
+    b = cluster("Hillerødklyngen", 219, clinics_b)
+    services.cluster_document_upload(
+        actor=None, cluster=a, kind="statutes", upload=SimpleUploadedFile("v.pdf", b"%PDF-1.4 test"), max_bytes=10**6
+    )
+    doctors_a = list(Doctor.objects.filter(clinic__in=clinics_a).order_by("id"))
+    services.role_assign(actor=None, cluster=a, doctor=doctors_a[2], role=RoleKind.TREASURER, start=FOUNDED)
+
+    def link(doctor: Doctor, email: str) -> User:
+        user = _user(email)
+        doctor.user = user
+        doctor.save(update_fields=["user"])
+        return user
+
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "coordinator_a": link(doctors_a[0], "koordinator@a.test"),
+        "board_a": link(doctors_a[2], "kasserer@a.test"),
+        "member_a": link(doctors_a[4], "laege@a.test"),
+        "member_b": link(Doctor.objects.filter(clinic=clinics_b[1]).first(), "laege@b.test"),
+        "doctor_free": link(free.doctors.first(), "fri@c.test"),
+        "region_a": _user("region@sjaelland.test", region=Region.objects.get(code=1085)),
+        "region_other": _user("region@hovedstaden.test", region=Region.objects.get(code=1084)),
+        "secretariat": _user("sekretariat@kiap.test", is_secretariat=True),
+    }
+    return World(cluster_a=a, cluster_b=b, users=users, clinics_a=clinics_a, free_clinic=free)
