@@ -42,3 +42,10 @@ def format_date(value: dt.date | None) -> str:
     if value is None:
         return "–"
     return formats.date_format(value, "DATE_FORMAT")
+
+
+def mid_sentence(label: str) -> str:
+    """A capitalised label for use inside a sentence: "Formand" → "formand", but
+    acronyms stay: "IT- og datakyndig" is left as it is."""
+    label = str(label)
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label

@@ -21,11 +21,14 @@ import random
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from klynge.accounts.models import User
 from klynge.core.identifiers import cvr_check_digit
 from klynge.core.models import audit_log
+from klynge.core.pdf import simple_pdf
 from klynge.registry.data.names import GIVEN_NAMES_F, GIVEN_NAMES_M, STREETS, SURNAMES
 from klynge.registry.models import (
     Clinic,
@@ -184,6 +187,17 @@ class _Names:
         return f"{given} {self.rng.choice(SURNAMES)}"
 
 
+def _write_demo_documents(cluster: Cluster) -> None:
+    """Placeholder statutes and founding minutes, so the demo's download links work."""
+    for field, title in (("statutes", "Vedtægter"), ("founding_minutes", "Referat af stiftende generalforsamling")):
+        name = getattr(cluster, field).name
+        lines = [f"{title} for {cluster.name}", "", f"Stiftet {cluster.founded:%d.%m.%Y}.",
+                 "Eksempeldokument fra Klynges syntetiske datasæt."]
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        default_storage.save(name, ContentFile(simple_pdf(lines)))
+
+
 def _cvr(rng: random.Random) -> str:
     while True:
         first = str(rng.randint(1_000_000, 9_999_999))
@@ -253,7 +267,7 @@ def generate(*, scale_name: str = "denmark", seed: int = 1, with_users: bool = T
                 bank_account=str(rng.randint(10**9, 10**10 - 1)),
                 fiscal_year_start_month=1, founded=founded, registered=registered,
                 registration_completed=registered + dt.timedelta(days=rng.randrange(0, 60)),
-                statutes=f"clusters/statutes/demo-{i}.pdf", founding_minutes=f"clusters/minutes/demo-{i}.pdf",
+                statutes=f"clusters/statutes/demo-{i + 1}.pdf", founding_minutes=f"clusters/minutes/demo-{i + 1}.pdf",
             )
         )
     for cluster in clusters:
@@ -262,6 +276,8 @@ def generate(*, scale_name: str = "denmark", seed: int = 1, with_users: bool = T
     assert len(set(taken_slugs)) == len(taken_slugs)
     Cluster.objects.bulk_create(clusters)
     clusters = list(Cluster.objects.order_by("id"))
+    for cluster in clusters:
+        _write_demo_documents(cluster)
 
     # 4. Clinics per cluster, split into practices of 1-6 doctors (England: 2-10).
     sizes, size_weights = list(scale.doctors_per_clinic), list(scale.doctors_per_clinic.values())

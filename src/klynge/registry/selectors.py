@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from klynge.core.formatting import format_number
 from klynge.core.permissions import Role
 from klynge.registry.models import (
     BOARD_ROLES,
@@ -76,6 +77,15 @@ def user_clusters(*, user, on: dt.date | None = None) -> QuerySet[Cluster]:
         Participation.objects.active_on(on).filter(doctor=doctor).values_list("cluster_id", flat=True)
     ) | set(RoleAssignment.objects.active_on(on).filter(doctor=doctor).values_list("cluster_id", flat=True))
     return Cluster.objects.filter(pk__in=ids)
+
+
+def user_role_labels(*, user, on: dt.date | None = None) -> str:
+    """The user's roles today as lower-case Danish/English labels ("coordinator, chair")."""
+    from klynge.core.formatting import mid_sentence
+
+    on = on or today()
+    roles = RoleAssignment.objects.active_on(on).filter(doctor__user=user).order_by("role")
+    return ", ".join(mid_sentence(r.get_role_display()) for r in roles)
 
 
 # --- Time-framed membership -------------------------------------------------------------
@@ -179,7 +189,7 @@ def size_warnings(size: ClusterSize) -> list[str]:
     if size.listed_patients < settings.KLYNGE_MIN_PATIENTS_ADVICE:
         warnings.append(
             _("The cluster has %(n)s listed patients; clusters are advised to have at least %(min)s.")
-            % {"n": f"{size.listed_patients:,}".replace(",", "."), "min": f"{settings.KLYNGE_MIN_PATIENTS_ADVICE:,}".replace(",", ".")}
+            % {"n": format_number(size.listed_patients), "min": format_number(settings.KLYNGE_MIN_PATIENTS_ADVICE)}
         )
     if size.doctors < settings.KLYNGE_MIN_DOCTORS_ADVICE:
         warnings.append(
@@ -398,7 +408,7 @@ def similar_cluster_names(
         other.name
         for other in others.order_by("name")
         if other.name.lower() == name.lower()
-        or (key and difflib.SequenceMatcher(None, key, _name_key(other.name)).ratio() >= 0.8)
+        or (key and difflib.SequenceMatcher(None, key, _name_key(other.name)).ratio() >= 0.9)
     ]
     if not similar:
         return NameCheck([], None)

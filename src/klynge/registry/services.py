@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from klynge.core.errors import DomainError
-from klynge.core.formatting import format_date
+from klynge.core.formatting import format_date, mid_sentence
 from klynge.core.models import audit_log
 from klynge.registry import selectors
 from klynge.registry.models import (
@@ -334,7 +334,7 @@ def role_assign(*, actor: Any, cluster: Cluster, doctor: Doctor, role: str, star
     if not Participation.objects.active_on(start).filter(doctor=doctor, cluster=cluster).exists():
         raise DomainError(
             _("%(doctor)s does not take part in the cluster on %(d)s; the %(role)s must be a participating doctor.")
-            % {"doctor": doctor.name, "d": format_date(start), "role": RoleKind(role).label.lower()},
+            % {"doctor": doctor.name, "d": format_date(start), "role": mid_sentence(RoleKind(role).label)},
             field="doctor",
         )
     current = RoleAssignment.objects.filter(cluster=cluster, role=role).overlapping(start, None)

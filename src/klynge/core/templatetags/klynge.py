@@ -26,3 +26,8 @@ def percent(value, decimals=1):
 @register.filter
 def long_date(value):
     return formatting.format_date(value)
+
+
+@register.filter
+def mid_sentence(value):
+    return formatting.mid_sentence(value)

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from klynge.accounts.models import User
+from klynge.registry import selectors
 from klynge.registry.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 
 
@@ -21,7 +22,12 @@ class Command(BaseCommand):
                 role = "Nationalt sekretariat (alle klynger, admin)"
             elif user.region_id:
                 role = f"Regional kvalitetsenhed, {user.region.name}"
+            elif doctor:
+                clusters = selectors.user_clusters(user=user)
+                held = selectors.user_role_labels(user=user)
+                where = ", ".join(c.name for c in clusters) or "ingen klynge"
+                role = f"{doctor.name}: {held or 'medlemslæge'} i {where}"
             else:
-                role = f"Læge: {doctor.name}" if doctor else "Bruger"
+                role = "Bruger"
             self.stdout.write(f"  {user.email:<42} {role}")
         self.stdout.write("\nOpen http://127.0.0.1:8000/ and log in with one of them.\n")

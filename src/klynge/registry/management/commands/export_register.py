@@ -5,7 +5,6 @@
 """
 
 import datetime as dt
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -33,7 +32,7 @@ class Command(BaseCommand):
             with open(output, "wb") as fh:
                 exports.write_xlsx(rows, fh)
         elif not output or output == "-":
-            exports.write_csv(rows, sys.stdout)
+            exports.write_csv(rows, self.stdout)
         else:
             with open(output, "w", encoding="utf-8", newline="") as fh:
                 exports.write_csv(rows, fh)
