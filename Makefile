@@ -41,7 +41,7 @@ worker: install
 	$(BIN)/python manage.py db_worker
 
 test: install messages browser
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 check: install
 	$(BIN)/ruff check .

@@ -9,8 +9,18 @@ from django.conf import settings
 
 def _database_label() -> str:
     db = settings.DATABASES["default"]
-    vendor = "postgresql" if "postgresql" in db["ENGINE"] else "sqlite" if "sqlite" in db["ENGINE"] else db["ENGINE"]
-    where = f"{db.get('HOST') or 'socket'}:{db.get('PORT') or ''}" if vendor == "postgresql" else "test database"
+    vendor = (
+        "postgresql"
+        if "postgresql" in db["ENGINE"]
+        else "sqlite"
+        if "sqlite" in db["ENGINE"]
+        else db["ENGINE"]
+    )
+    where = (
+        f"{db.get('HOST') or 'socket'}:{db.get('PORT') or ''}"
+        if vendor == "postgresql"
+        else "test database"
+    )
     return f"{vendor} ({where})"
 
 

@@ -9,9 +9,16 @@ the real Danish geography, so tests use `municipality(259)` (Køge) and friends.
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import factory
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils.text import slugify
 
 from klynge.accounts.models import User
@@ -182,3 +189,26 @@ def join_clinic(
     for doctor in doctors:
         services.participation_start(actor=actor, cluster=cluster, doctor=doctor, start=start)
     return doctors
+
+
+@contextmanager
+def rolled_back_dataset(django_db_blocker, media_root: Path, *args: str) -> Iterator[str]:
+    """Run `generate_dataset --scale denmark *args` for a module- or class-scoped
+    fixture and yield its output; everything is rolled back afterwards.
+
+    The data lives in a transaction that is never committed; pytest-django runs each
+    test in a savepoint inside it. The suite's function-scoped settings
+    (tests/conftest.py) are not active at that scope, so the fast password hasher and
+    a temporary MEDIA_ROOT are set here: the dataset writes demo PDFs to storage and
+    must never write into the developer's `data/media`.
+    """
+    suite = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], MEDIA_ROOT=media_root
+    )
+    with django_db_blocker.unblock(), suite, transaction.atomic():
+        out = io.StringIO()
+        call_command("generate_dataset", "--scale", "denmark", *args, stdout=out)
+        try:
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)

@@ -16,8 +16,15 @@ from klynge.registry.models import Membership, Participation, RoleAssignment, Ro
 from tests.world import PASSWORD, World, build_world
 
 ROLES = [
-    "anonymous", "member_a", "coordinator_a", "board_a", "member_b", "doctor_free",
-    "region_a", "region_other", "secretariat",
+    "anonymous",
+    "member_a",
+    "coordinator_a",
+    "board_a",
+    "member_b",
+    "doctor_free",
+    "region_a",
+    "region_other",
+    "secretariat",
 ]
 OWN_NAMESPACES = {"core", "registry", "overviews", "api"}
 
@@ -25,7 +32,10 @@ EVERYONE = dict.fromkeys(ROLES, 200)
 
 
 def rule(allowed: set[str], *, anonymous: int = 302, others: int = 404) -> dict[str, int]:
-    return {role: 200 if role in allowed else anonymous if role == "anonymous" else others for role in ROLES}
+    return {
+        role: 200 if role in allowed else anonymous if role == "anonymous" else others
+        for role in ROLES
+    }
 
 
 READERS_A = {"member_a", "coordinator_a", "board_a", "region_a", "secretariat"}
@@ -37,32 +47,71 @@ MATRIX = {
     "registry:cluster.list": (lambda w: {}, EVERYONE),
     "registry:cluster.export": (lambda w: {"fmt": "csv"}, EVERYONE),
     "registry:cluster.detail": (lambda w: {"slug": w.cluster_a.slug}, EVERYONE),
-    "registry:cluster.register": (lambda w: {}, rule({"member_a", "coordinator_a", "board_a", "member_b", "doctor_free", "secretariat"}, others=403)),
-    "registry:cluster.name_check": (lambda w: {}, rule({"member_a", "coordinator_a", "board_a", "member_b", "doctor_free", "secretariat"}, others=403)),
+    "registry:cluster.register": (
+        lambda w: {},
+        rule(
+            {"member_a", "coordinator_a", "board_a", "member_b", "doctor_free", "secretariat"},
+            others=403,
+        ),
+    ),
+    "registry:cluster.name_check": (
+        lambda w: {},
+        rule(
+            {"member_a", "coordinator_a", "board_a", "member_b", "doctor_free", "secretariat"},
+            others=403,
+        ),
+    ),
     "registry:clinic.search": (lambda w: {}, rule(set(ROLES) - {"anonymous"})),
     "registry:cluster.members": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
-    "registry:cluster.history": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A | {"region_a"})),
-    "registry:cluster.registration": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A | {"region_a"})),
+    "registry:cluster.history": (
+        lambda w: {"slug": w.cluster_a.slug},
+        rule(EDITORS_A | {"region_a"}),
+    ),
+    "registry:cluster.registration": (
+        lambda w: {"slug": w.cluster_a.slug},
+        rule(EDITORS_A | {"region_a"}),
+    ),
     "registry:cluster.edit": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
-    "registry:document.download": (lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"}, rule(READERS_A)),
-    "registry:document.upload": (lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"}, rule(EDITORS_A)),
+    "registry:document.download": (
+        lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"},
+        rule(READERS_A),
+    ),
+    "registry:document.upload": (
+        lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"},
+        rule(EDITORS_A),
+    ),
     "registry:membership.add": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
     "registry:membership.end": (
-        lambda w: {"slug": w.cluster_a.slug, "pk": Membership.objects.filter(cluster=w.cluster_a).first().pk},
+        lambda w: {
+            "slug": w.cluster_a.slug,
+            "pk": Membership.objects.filter(cluster=w.cluster_a).first().pk,
+        },
         rule(EDITORS_A),
     ),
     "registry:participation.add": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
     "registry:participation.end": (
-        lambda w: {"slug": w.cluster_a.slug, "pk": Participation.objects.filter(cluster=w.cluster_a).first().pk},
+        lambda w: {
+            "slug": w.cluster_a.slug,
+            "pk": Participation.objects.filter(cluster=w.cluster_a).first().pk,
+        },
         rule(EDITORS_A),
     ),
     "registry:role.add": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
     "registry:role.end": (
-        lambda w: {"slug": w.cluster_a.slug, "pk": RoleAssignment.objects.get(cluster=w.cluster_a, role=RoleKind.TREASURER).pk},
+        lambda w: {
+            "slug": w.cluster_a.slug,
+            "pk": RoleAssignment.objects.get(cluster=w.cluster_a, role=RoleKind.TREASURER).pk,
+        },
         rule(EDITORS_A),
     ),
-    "overviews:coverage": (lambda w: {}, rule({"region_a", "region_other", "secretariat"}, others=403)),
-    "overviews:coverage.unclustered_csv": (lambda w: {}, rule({"region_a", "region_other", "secretariat"}, others=403)),
+    "overviews:coverage": (
+        lambda w: {},
+        rule({"region_a", "region_other", "secretariat"}, others=403),
+    ),
+    "overviews:coverage.unclustered_csv": (
+        lambda w: {},
+        rule({"region_a", "region_other", "secretariat"}, others=403),
+    ),
     "api:schema": (lambda w: {}, EVERYONE),
     "api:clusters": (lambda w: {}, EVERYONE),
 }

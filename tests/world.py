@@ -10,7 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from klynge.accounts.models import User
 from klynge.registry import services
-from klynge.registry.models import Clinic, ClinicCount, Cluster, Doctor, Municipality, Region, RoleKind
+from klynge.registry.models import (
+    Clinic,
+    ClinicCount,
+    Cluster,
+    Doctor,
+    Municipality,
+    Region,
+    RoleKind,
+)
 
 FOUNDED = dt.date(2019, 3, 1)
 PASSWORD = "pw-for-tests"
@@ -27,10 +35,18 @@ class World:
 
 def _clinic(number: str, name: str, municipality: int, postal: str, doctors: int) -> Clinic:
     clinic = Clinic.objects.create(
-        provider_number=number, name=name, postal_code=postal, city="By", address="Algade 1",
-        municipality=Municipality.objects.get(code=municipality), latitude=55.4, longitude=12.1,
+        provider_number=number,
+        name=name,
+        postal_code=postal,
+        city="By",
+        address="Algade 1",
+        municipality=Municipality.objects.get(code=municipality),
+        latitude=55.4,
+        longitude=12.1,
     )
-    ClinicCount.objects.create(clinic=clinic, on=dt.date(2019, 1, 1), capacities=doctors, listed_patients=1600 * doctors)
+    ClinicCount.objects.create(
+        clinic=clinic, on=dt.date(2019, 1, 1), capacities=doctors, listed_patients=1600 * doctors
+    )
     for i in range(doctors):
         Doctor.objects.create(clinic=clinic, name=f"{name} læge {i + 1}")
     return clinic
@@ -48,8 +64,14 @@ def build_world() -> World:
     def cluster(name: str, municipality: int, clinics: list[Clinic]) -> Cluster:
         coordinator = clinics[0].doctors.first()
         c = services.cluster_register(
-            actor=None, name=name, municipality=Municipality.objects.get(code=municipality), founded=FOUNDED,
-            registered=FOUNDED, cvr="13585628", bank_registration="1234", bank_account="1234567890",
+            actor=None,
+            name=name,
+            municipality=Municipality.objects.get(code=municipality),
+            founded=FOUNDED,
+            registered=FOUNDED,
+            cvr="13585628",
+            bank_registration="1234",
+            bank_account="1234567890",
             coordinator=coordinator,
         )
         for clinic in clinics[1:]:
@@ -57,16 +79,24 @@ def build_world() -> World:
         for clinic in clinics:
             for doctor in clinic.doctors.all():
                 if not doctor.participations.exists():
-                    services.participation_start(actor=None, cluster=c, doctor=doctor, start=FOUNDED)
+                    services.participation_start(
+                        actor=None, cluster=c, doctor=doctor, start=FOUNDED
+                    )
         return c
 
     a = cluster("Køgeklyngen", 259, clinics_a)
     b = cluster("Hillerødklyngen", 219, clinics_b)
     services.cluster_document_upload(
-        actor=None, cluster=a, kind="statutes", upload=SimpleUploadedFile("v.pdf", b"%PDF-1.4 test"), max_bytes=10**6
+        actor=None,
+        cluster=a,
+        kind="statutes",
+        upload=SimpleUploadedFile("v.pdf", b"%PDF-1.4 test"),
+        max_bytes=10**6,
     )
     doctors_a = list(Doctor.objects.filter(clinic__in=clinics_a).order_by("id"))
-    services.role_assign(actor=None, cluster=a, doctor=doctors_a[2], role=RoleKind.TREASURER, start=FOUNDED)
+    services.role_assign(
+        actor=None, cluster=a, doctor=doctors_a[2], role=RoleKind.TREASURER, start=FOUNDED
+    )
 
     def link(doctor: Doctor, email: str) -> User:
         user = _user(email)

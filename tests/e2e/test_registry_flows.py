@@ -33,7 +33,8 @@ def test_map_shows_denmark_and_every_cluster(national, live_server, page, shoot)
     page.wait_for_url("**region=1081**")
     expected = Cluster.objects.filter(municipality__region_id=1081).count()
     page.wait_for_function(
-        f"document.querySelectorAll('.map svg .mark-symbol.role-mark path').length == {expected}", timeout=10_000
+        f"document.querySelectorAll('.map svg .mark-symbol.role-mark path').length == {expected}",
+        timeout=10_000,
     )
     assert page.get_by_test_id("cluster-count").inner_text() == str(expected)
     shoot(page, "klyngeoversigt-nordjylland")

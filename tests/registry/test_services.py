@@ -50,7 +50,9 @@ def actions(cluster: Cluster | None = None) -> list[str]:
 
 def complete_cluster(**kwargs):
     """A cluster with everything REG-2 asks for except the two uploaded documents."""
-    setup = build_cluster(cvr="13585628", bank_registration="1234", bank_account="0001234567", **kwargs)
+    setup = build_cluster(
+        cvr="13585628", bank_registration="1234", bank_account="0001234567", **kwargs
+    )
     return setup
 
 
@@ -91,19 +93,25 @@ def test_clinic_cannot_join_before_the_cluster_was_founded():
     cluster = ClusterFactory(founded=FOUNDED)
     clinic = ClinicFactory()
     with pytest.raises(DomainError) as exc:
-        services.membership_start(actor=None, cluster=cluster, clinic=clinic, start=dt.date(2018, 12, 31))
+        services.membership_start(
+            actor=None, cluster=cluster, clinic=clinic, start=dt.date(2018, 12, 31)
+        )
     assert exc.value.field == "start"
     assert not Membership.objects.exists()
 
 
 def test_clinic_cannot_be_in_two_clusters_at_once():
     first = ClusterFactory(name="Køgeklyngen", founded=FOUNDED)
-    second = ClusterFactory(name="Roskildeklyngen", founded=FOUNDED, municipality=municipality(ROSKILDE))
+    second = ClusterFactory(
+        name="Roskildeklyngen", founded=FOUNDED, municipality=municipality(ROSKILDE)
+    )
     clinic = ClinicFactory(name="Lægerne Torvet")
     services.membership_start(actor=None, cluster=first, clinic=clinic, start=FOUNDED)
 
     with pytest.raises(DomainError) as exc:
-        services.membership_start(actor=None, cluster=second, clinic=clinic, start=dt.date(2021, 6, 1))
+        services.membership_start(
+            actor=None, cluster=second, clinic=clinic, start=dt.date(2021, 6, 1)
+        )
 
     assert "Køgeklyngen" in exc.value.message
     assert "Lægerne Torvet" in exc.value.message
@@ -120,10 +128,14 @@ def test_clinic_cannot_join_backdated_into_a_period_it_was_elsewhere():
     services.membership_end(actor=None, membership=membership, end=dt.date(2021, 1, 1))
 
     with pytest.raises(DomainError, match="Køgeklyngen"):
-        services.membership_start(actor=None, cluster=second, clinic=clinic, start=dt.date(2020, 12, 31))
+        services.membership_start(
+            actor=None, cluster=second, clinic=clinic, start=dt.date(2020, 12, 31)
+        )
 
     # The day it left (end is exclusive) it may join the other cluster.
-    moved = services.membership_start(actor=None, cluster=second, clinic=clinic, start=dt.date(2021, 1, 1))
+    moved = services.membership_start(
+        actor=None, cluster=second, clinic=clinic, start=dt.date(2021, 1, 1)
+    )
     assert moved.cluster == second
     assert selectors.clinic_cluster_on(clinic=clinic, on=dt.date(2020, 12, 31)) == first
     assert selectors.clinic_cluster_on(clinic=clinic, on=dt.date(2021, 1, 1)) == second
@@ -134,7 +146,9 @@ def test_clinic_already_member_of_the_same_cluster():
     clinic = ClinicFactory()
     services.membership_start(actor=None, cluster=cluster, clinic=clinic, start=FOUNDED)
     with translation.override("en"), pytest.raises(DomainError) as exc:
-        services.membership_start(actor=None, cluster=cluster, clinic=clinic, start=dt.date(2020, 1, 1))
+        services.membership_start(
+            actor=None, cluster=cluster, clinic=clinic, start=dt.date(2020, 1, 1)
+        )
     assert "already a member of this cluster from 1 January 2019" in exc.value.message
     assert Membership.objects.count() == 1
 
@@ -144,8 +158,10 @@ def test_leaving_ends_doctors_participation_and_roles_the_same_day():
     cluster, coordinator = setup.cluster, setup.coordinator
     leaving_clinic = coordinator.clinic
     other_doctor = setup.doctors[-1]  # in the clinic that stays
-    treasurer = [d for d in setup.doctors if d.clinic == leaving_clinic and d != coordinator][0]
-    services.role_assign(actor=None, cluster=cluster, doctor=treasurer, role=RoleKind.TREASURER, start=FOUNDED)
+    treasurer = next(d for d in setup.doctors if d.clinic == leaving_clinic and d != coordinator)
+    services.role_assign(
+        actor=None, cluster=cluster, doctor=treasurer, role=RoleKind.TREASURER, start=FOUNDED
+    )
     membership = Membership.objects.get(cluster=cluster, clinic=leaving_clinic)
     leave = dt.date(2022, 7, 1)
 
@@ -161,7 +177,10 @@ def test_leaving_ends_doctors_participation_and_roles_the_same_day():
         (RoleKind.COORDINATOR, coordinator, leave),
         (RoleKind.TREASURER, treasurer, leave),
     ]
-    assert selectors.cluster_coordinator_on(cluster=cluster, on=leave - dt.timedelta(days=1)) == coordinator
+    assert (
+        selectors.cluster_coordinator_on(cluster=cluster, on=leave - dt.timedelta(days=1))
+        == coordinator
+    )
     assert selectors.cluster_coordinator_on(cluster=cluster, on=leave) is None
     names = {p.doctor for p in selectors.cluster_participations_on(cluster=cluster, on=leave)}
     assert coordinator not in names and treasurer not in names and other_doctor in names
@@ -175,7 +194,9 @@ def test_leaving_deletes_participation_that_had_not_started_yet():
     setup = build_cluster(clinics=1, doctors_per_clinic=1)
     clinic = setup.clinics[0]
     late = DoctorFactory(clinic=clinic)
-    services.participation_start(actor=None, cluster=setup.cluster, doctor=late, start=dt.date(2023, 1, 1))
+    services.participation_start(
+        actor=None, cluster=setup.cluster, doctor=late, start=dt.date(2023, 1, 1)
+    )
     membership = Membership.objects.get(clinic=clinic)
 
     services.membership_end(actor=None, membership=membership, end=dt.date(2022, 1, 1))
@@ -186,7 +207,9 @@ def test_leaving_deletes_participation_that_had_not_started_yet():
 @pytest.mark.parametrize("end", [FOUNDED, dt.date(2018, 6, 1)], ids=["same-day", "before"])
 def test_leaving_date_must_be_after_joining(end):
     cluster = ClusterFactory(founded=FOUNDED)
-    membership = services.membership_start(actor=None, cluster=cluster, clinic=ClinicFactory(), start=FOUNDED)
+    membership = services.membership_start(
+        actor=None, cluster=cluster, clinic=ClinicFactory(), start=FOUNDED
+    )
     with pytest.raises(DomainError) as exc:
         services.membership_end(actor=None, membership=membership, end=end)
     assert exc.value.field == "end"
@@ -196,7 +219,9 @@ def test_leaving_date_must_be_after_joining(end):
 
 def test_clinic_cannot_leave_twice():
     cluster = ClusterFactory(founded=FOUNDED)
-    membership = services.membership_start(actor=None, cluster=cluster, clinic=ClinicFactory(), start=FOUNDED)
+    membership = services.membership_start(
+        actor=None, cluster=cluster, clinic=ClinicFactory(), start=FOUNDED
+    )
     services.membership_end(actor=None, membership=membership, end=dt.date(2021, 1, 1))
     with pytest.raises(DomainError):
         services.membership_end(actor=None, membership=membership, end=dt.date(2022, 1, 1))
@@ -214,7 +239,9 @@ def test_doctor_participates_only_while_their_clinic_is_a_member():
     services.membership_start(actor=None, cluster=cluster, clinic=clinic, start=dt.date(2020, 1, 1))
 
     with pytest.raises(DomainError) as exc:
-        services.participation_start(actor=None, cluster=cluster, doctor=doctor, start=dt.date(2019, 12, 31))
+        services.participation_start(
+            actor=None, cluster=cluster, doctor=doctor, start=dt.date(2019, 12, 31)
+        )
     assert exc.value.field == "doctor"
     assert doctor.name in exc.value.message
 
@@ -237,7 +264,9 @@ def test_doctor_cannot_participate_twice():
 def test_participation_end_ends_the_doctors_roles():
     setup = build_cluster(clinics=1, doctors_per_clinic=2)
     chair = setup.doctors[1]
-    services.role_assign(actor=None, cluster=setup.cluster, doctor=chair, role=RoleKind.CHAIR, start=FOUNDED)
+    services.role_assign(
+        actor=None, cluster=setup.cluster, doctor=chair, role=RoleKind.CHAIR, start=FOUNDED
+    )
     participation = Participation.objects.get(doctor=chair)
 
     services.participation_end(actor=None, participation=participation, end=dt.date(2021, 5, 1))
@@ -267,7 +296,9 @@ def test_coordinator_hand_over_ends_previous_term_the_same_day():
     assert selectors.cluster_coordinator_on(cluster=setup.cluster, on=before) == old
     assert selectors.cluster_coordinator_on(cluster=setup.cluster, on=on) == new
     for day in (before, on):
-        coordinators = selectors.cluster_roles_on(cluster=setup.cluster, on=day).filter(role=RoleKind.COORDINATOR)
+        coordinators = selectors.cluster_roles_on(cluster=setup.cluster, on=day).filter(
+            role=RoleKind.COORDINATOR
+        )
         assert coordinators.count() == 1
     assert actions(setup.cluster)[-2:] == ["registry.role.ended", "registry.role.assigned"]
 
@@ -277,7 +308,11 @@ def test_coordinator_must_be_participating():
     outsider = DoctorFactory()  # a clinic that is not a member
     with pytest.raises(DomainError) as exc:
         services.role_assign(
-            actor=None, cluster=setup.cluster, doctor=outsider, role=RoleKind.COORDINATOR, start=dt.date(2021, 1, 1)
+            actor=None,
+            cluster=setup.cluster,
+            doctor=outsider,
+            role=RoleKind.COORDINATOR,
+            start=dt.date(2021, 1, 1),
         )
     assert exc.value.field == "doctor"
     assert outsider.name in exc.value.message
@@ -288,13 +323,23 @@ def test_coordinator_must_be_participating():
 def test_coordinator_not_yet_participating_on_start_date():
     setup = build_cluster(clinics=1, doctors_per_clinic=1)
     late = DoctorFactory(clinic=setup.clinics[0])
-    services.participation_start(actor=None, cluster=setup.cluster, doctor=late, start=dt.date(2022, 1, 1))
+    services.participation_start(
+        actor=None, cluster=setup.cluster, doctor=late, start=dt.date(2022, 1, 1)
+    )
     with pytest.raises(DomainError):
         services.role_assign(
-            actor=None, cluster=setup.cluster, doctor=late, role=RoleKind.COORDINATOR, start=dt.date(2021, 12, 31)
+            actor=None,
+            cluster=setup.cluster,
+            doctor=late,
+            role=RoleKind.COORDINATOR,
+            start=dt.date(2021, 12, 31),
         )
     services.role_assign(
-        actor=None, cluster=setup.cluster, doctor=late, role=RoleKind.COORDINATOR, start=dt.date(2022, 1, 1)
+        actor=None,
+        cluster=setup.cluster,
+        doctor=late,
+        role=RoleKind.COORDINATOR,
+        start=dt.date(2022, 1, 1),
     )
     assert selectors.cluster_coordinator_on(cluster=setup.cluster, on=dt.date(2022, 1, 1)) == late
 
@@ -303,7 +348,10 @@ def test_holder_cannot_be_assigned_the_same_role_again():
     setup = build_cluster(clinics=1, doctors_per_clinic=1)
     with pytest.raises(DomainError):
         services.role_assign(
-            actor=None, cluster=setup.cluster, doctor=setup.coordinator, role=RoleKind.COORDINATOR,
+            actor=None,
+            cluster=setup.cluster,
+            doctor=setup.coordinator,
+            role=RoleKind.COORDINATOR,
             start=dt.date(2021, 1, 1),
         )
     assert RoleAssignment.objects.filter(cluster=setup.cluster).count() == 1
@@ -312,10 +360,20 @@ def test_holder_cannot_be_assigned_the_same_role_again():
 def test_hand_over_refused_before_a_later_registered_term():
     setup = build_cluster(clinics=3, doctors_per_clinic=1)
     first, second, third = setup.doctors
-    services.role_assign(actor=None, cluster=setup.cluster, doctor=second, role=RoleKind.COORDINATOR, start=dt.date(2022, 1, 1))
+    services.role_assign(
+        actor=None,
+        cluster=setup.cluster,
+        doctor=second,
+        role=RoleKind.COORDINATOR,
+        start=dt.date(2022, 1, 1),
+    )
     with pytest.raises(DomainError) as exc:
         services.role_assign(
-            actor=None, cluster=setup.cluster, doctor=third, role=RoleKind.COORDINATOR, start=dt.date(2021, 1, 1)
+            actor=None,
+            cluster=setup.cluster,
+            doctor=third,
+            role=RoleKind.COORDINATOR,
+            start=dt.date(2021, 1, 1),
         )
     assert exc.value.field == "start"
     assert not RoleAssignment.objects.filter(doctor=third).exists()
@@ -326,7 +384,11 @@ def test_several_board_members_at_once():
     setup = build_cluster(clinics=1, doctors_per_clinic=3)
     for doctor in setup.doctors[1:]:
         services.role_assign(
-            actor=None, cluster=setup.cluster, doctor=doctor, role=RoleKind.BOARD_MEMBER, start=FOUNDED
+            actor=None,
+            cluster=setup.cluster,
+            doctor=doctor,
+            role=RoleKind.BOARD_MEMBER,
+            start=FOUNDED,
         )
     board = selectors.cluster_roles_on(cluster=setup.cluster, on=dt.date(2020, 1, 1)).filter(
         role=RoleKind.BOARD_MEMBER
@@ -334,7 +396,10 @@ def test_several_board_members_at_once():
     assert {r.doctor for r in board} == set(setup.doctors[1:])
     with pytest.raises(DomainError):  # but not the same person twice
         services.role_assign(
-            actor=None, cluster=setup.cluster, doctor=setup.doctors[1], role=RoleKind.BOARD_MEMBER,
+            actor=None,
+            cluster=setup.cluster,
+            doctor=setup.doctors[1],
+            role=RoleKind.BOARD_MEMBER,
             start=dt.date(2020, 1, 1),
         )
 
@@ -348,14 +413,22 @@ def test_registering_doctor_becomes_coordinator_and_their_clinic_joins():
     user = UserFactory()
 
     cluster = services.cluster_register(
-        actor=user, name="  Køgeklyngen – øst ", municipality=municipality(), founded=FOUNDED,
-        registered=dt.date(2019, 1, 15), coordinator=doctor,
+        actor=user,
+        name="  Køgeklyngen – øst ",
+        municipality=municipality(),
+        founded=FOUNDED,
+        registered=dt.date(2019, 1, 15),
+        coordinator=doctor,
     )
 
     assert cluster.name == "Køgeklyngen – øst"
     assert cluster.slug == "koegeklyngen-oest"
-    assert [m.clinic for m in selectors.cluster_memberships_on(cluster=cluster, on=FOUNDED)] == [clinic]
-    assert [p.doctor for p in selectors.cluster_participations_on(cluster=cluster, on=FOUNDED)] == [doctor]
+    assert [m.clinic for m in selectors.cluster_memberships_on(cluster=cluster, on=FOUNDED)] == [
+        clinic
+    ]
+    assert [p.doctor for p in selectors.cluster_participations_on(cluster=cluster, on=FOUNDED)] == [
+        doctor
+    ]
     assert selectors.cluster_coordinator_on(cluster=cluster, on=FOUNDED) == doctor
     assert selectors.cluster_coordinator_on(cluster=cluster, on=dt.date(2018, 12, 31)) is None
     assert actions(cluster) == [
@@ -366,12 +439,20 @@ def test_registering_doctor_becomes_coordinator_and_their_clinic_joins():
     ]
     registered = AuditEntry.objects.get(action="registry.cluster.registered")
     assert registered.actor == user
-    assert registered.data == {"name": "Køgeklyngen – øst", "municipality": 259, "founded": "2019-01-01"}
+    assert registered.data == {
+        "name": "Køgeklyngen – øst",
+        "municipality": 259,
+        "founded": "2019-01-01",
+    }
 
 
 def test_register_without_coordinator_has_no_members():
     cluster = services.cluster_register(
-        actor=None, name="Køgeklyngen", municipality=municipality(), founded=FOUNDED, registered=FOUNDED
+        actor=None,
+        name="Køgeklyngen",
+        municipality=municipality(),
+        founded=FOUNDED,
+        registered=FOUNDED,
     )
     assert cluster.memberships.count() == 0
     assert cluster.roles.count() == 0
@@ -381,7 +462,11 @@ def test_register_without_coordinator_has_no_members():
 def test_duplicate_names_get_distinct_slugs():
     slugs = [
         services.cluster_register(
-            actor=None, name="Køgeklyngen", municipality=municipality(), founded=FOUNDED, registered=FOUNDED
+            actor=None,
+            name="Køgeklyngen",
+            municipality=municipality(),
+            founded=FOUNDED,
+            registered=FOUNDED,
         ).slug
         for _ in range(3)
     ]
@@ -393,8 +478,12 @@ def test_register_by_doctor_whose_clinic_is_elsewhere_starts_without_members():
     doctor = setup.doctors[1]
 
     cluster = services.cluster_register(
-        actor=None, name="Nyklyngen", municipality=municipality(), founded=dt.date(2021, 1, 1),
-        registered=dt.date(2021, 1, 1), coordinator=doctor,
+        actor=None,
+        name="Nyklyngen",
+        municipality=municipality(),
+        founded=dt.date(2021, 1, 1),
+        registered=dt.date(2021, 1, 1),
+        coordinator=doctor,
     )
 
     assert cluster.memberships.count() == 0
@@ -402,7 +491,9 @@ def test_register_by_doctor_whose_clinic_is_elsewhere_starts_without_members():
     assert cluster.roles.count() == 0
     assert actions(cluster) == ["registry.cluster.registered"]
     # The other cluster is untouched.
-    assert selectors.clinic_cluster_on(clinic=doctor.clinic, on=dt.date(2021, 1, 1)) == setup.cluster
+    assert (
+        selectors.clinic_cluster_on(clinic=doctor.clinic, on=dt.date(2021, 1, 1)) == setup.cluster
+    )
     assert Participation.objects.get(doctor=doctor).end is None
 
 
@@ -443,8 +534,14 @@ def test_missing_cvr_keeps_registration_incomplete():
     cluster.refresh_from_db()
     checklist = {item.code: item.done for item in selectors.registration_checklist(cluster=cluster)}
     assert checklist == {
-        "name": True, "cvr": False, "bank": True, "clinics": True, "doctors": True,
-        "coordinator": True, "statutes": True, "founding_minutes": True,
+        "name": True,
+        "cvr": False,
+        "bank": True,
+        "clinics": True,
+        "doctors": True,
+        "coordinator": True,
+        "statutes": True,
+        "founding_minutes": True,
     }
     assert cluster.registration_completed is None
 
@@ -488,7 +585,11 @@ def test_stamp_keeps_its_first_date():
 
 def media_files(settings) -> list[str]:
     root = settings.MEDIA_ROOT
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    return (
+        sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        if root.exists()
+        else []
+    )
 
 
 def test_pdf_statutes_are_stored(settings):
@@ -571,10 +672,14 @@ def test_similar_spelling_is_found():
 
 def test_no_suggestion_for_other_municipality_dissolved_or_self():
     ClusterFactory(name="Køgeklyngen", municipality=municipality(ROSKILDE))
-    ClusterFactory(name="Køgeklyngen", slug="old", founded=dt.date(2018, 1, 1), dissolved=dt.date(2019, 1, 1))
+    ClusterFactory(
+        name="Køgeklyngen", slug="old", founded=dt.date(2018, 1, 1), dissolved=dt.date(2019, 1, 1)
+    )
     mine = ClusterFactory(name="Køgeklyngen", slug="mine")
 
-    check = selectors.similar_cluster_names(name="Køgeklyngen", municipality=municipality(), exclude=mine)
+    check = selectors.similar_cluster_names(
+        name="Køgeklyngen", municipality=municipality(), exclude=mine
+    )
 
     assert (check.similar, check.suggestion) == ([], None)
     assert selectors.similar_cluster_names(name="Køgeklyngen", municipality=None).suggestion is None
@@ -597,7 +702,10 @@ def test_every_service_writes_dotted_action_codes():
     DoctorFactory(clinic=newcomer)
     join_clinic(cluster=setup.cluster, clinic=newcomer, start=dt.date(2021, 1, 1), actor=user)
     services.role_assign(
-        actor=user, cluster=setup.cluster, doctor=setup.doctors[1], role=RoleKind.COORDINATOR,
+        actor=user,
+        cluster=setup.cluster,
+        doctor=setup.doctors[1],
+        role=RoleKind.COORDINATOR,
         start=dt.date(2022, 1, 1),
     )
     services.membership_end(
@@ -609,9 +717,15 @@ def test_every_service_writes_dotted_action_codes():
     entries = list(AuditEntry.objects.order_by("id"))
     codes = {e.action for e in entries}
     assert codes == {
-        "registry.cluster.registered", "registry.membership.started", "registry.participation.started",
-        "registry.role.assigned", "registry.role.ended", "registry.participation.ended",
-        "registry.membership.ended", "registry.cluster.changed", "registry.cluster.statutes_uploaded",
+        "registry.cluster.registered",
+        "registry.membership.started",
+        "registry.participation.started",
+        "registry.role.assigned",
+        "registry.role.ended",
+        "registry.participation.ended",
+        "registry.membership.ended",
+        "registry.cluster.changed",
+        "registry.cluster.statutes_uploaded",
     }
     assert all(re.fullmatch(r"[a-z_]+(\.[a-z_]+){2,}", e.action) for e in entries)
     assert {e.scope for e in entries} == {f"cluster:{setup.cluster.pk}"}
@@ -650,10 +764,15 @@ def test_database_refuses_two_simultaneous_coordinators():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         RoleAssignment.objects.create(
-            cluster=setup.cluster, doctor=other, role=RoleKind.COORDINATOR, start=dt.date(2021, 1, 1)
+            cluster=setup.cluster,
+            doctor=other,
+            role=RoleKind.COORDINATOR,
+            start=dt.date(2021, 1, 1),
         )
 
     # Board members are the one role several doctors hold at once.
     for doctor in setup.doctors:
-        RoleAssignment.objects.create(cluster=setup.cluster, doctor=doctor, role=RoleKind.BOARD_MEMBER, start=FOUNDED)
+        RoleAssignment.objects.create(
+            cluster=setup.cluster, doctor=doctor, role=RoleKind.BOARD_MEMBER, start=FOUNDED
+        )
     assert RoleAssignment.objects.filter(role=RoleKind.BOARD_MEMBER).count() == 2

@@ -28,8 +28,13 @@ def login(client, email):
 
 def register_payload(**overrides):
     data = {
-        "name": "Fri Klynge", "municipality": 259, "founded": "24-10-2019", "cvr": "13585628",
-        "bank_registration": "1234", "bank_account": "12345678", "fiscal_year_start_month": "1",
+        "name": "Fri Klynge",
+        "municipality": 259,
+        "founded": "24-10-2019",
+        "cvr": "13585628",
+        "bank_registration": "1234",
+        "bank_account": "12345678",
+        "fiscal_year_start_month": "1",
     }
     return {**data, **overrides}
 
@@ -43,12 +48,15 @@ def test_registering_with_a_bad_cvr_says_why_and_writes_nothing(world, client):
     assert Cluster.objects.count() == before
 
 
-@pytest.mark.parametrize(("field", "value", "fragment"), [
-    ("cvr", "1234", "8"),
-    ("bank_registration", "12", "4"),
-    ("bank_account", "12345678901", "10"),
-    ("founded", "2019/31/12", "24-10-2019"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("cvr", "1234", "8"),
+        ("bank_registration", "12", "4"),
+        ("bank_account", "12345678901", "10"),
+        ("founded", "2019/31/12", "24-10-2019"),
+    ],
+)
 def test_registration_validation_messages(world, client, field, value, fragment):
     login(client, "fri@c.test")
     response = client.post(reverse("registry:cluster.register"), register_payload(**{field: value}))
@@ -70,15 +78,21 @@ def test_registration_by_a_doctor_makes_them_coordinator(world, client, founded)
     missing = {item.code for item in page.context["missing"]}
     assert missing == {"statutes", "founding_minutes"}
     assert page.context["size_warnings"], "a one-doctor cluster is far below the advised size"
-    assert AuditEntry.objects.filter(action="registry.cluster.registered", scope=f"cluster:{cluster.pk}").exists()
+    assert AuditEntry.objects.filter(
+        action="registry.cluster.registered", scope=f"cluster:{cluster.pk}"
+    ).exists()
 
 
 def test_name_check_warns_about_a_similar_name_and_suggests_a_suffix(world, client):
     login(client, "fri@c.test")
-    response = client.get(reverse("registry:cluster.name_check"), {"name": "Køgeklyngen", "municipality": 259})
+    response = client.get(
+        reverse("registry:cluster.name_check"), {"name": "Køgeklyngen", "municipality": 259}
+    )
     text = response.content.decode()
     assert "Køgeklyngen" in text and "Køgeklyngen – nord" in text
-    other = client.get(reverse("registry:cluster.name_check"), {"name": "Stevnsklyngen", "municipality": 259})
+    other = client.get(
+        reverse("registry:cluster.name_check"), {"name": "Stevnsklyngen", "municipality": 259}
+    )
     assert "Køgeklyngen" not in other.content.decode()
 
 
@@ -108,7 +122,10 @@ def test_composition_change_is_dated_and_history_answers_who_was_member(world, c
     assert membership.start == dt.date(2024, 2, 1)
     assert free.doctors.first().participations.get().start == dt.date(2024, 2, 1)
 
-    response = client.post(reverse("registry:membership.end", args=[world.cluster_a.slug, membership.pk]), {"date": "01-07-2025"})
+    response = client.post(
+        reverse("registry:membership.end", args=[world.cluster_a.slug, membership.pk]),
+        {"date": "01-07-2025"},
+    )
     assert response.status_code == 302
     members = reverse("registry:cluster.members", args=[world.cluster_a.slug])
     on_date = client.get(members, {"dato": "30-06-2025"})
@@ -131,8 +148,13 @@ def test_new_coordinator_ends_the_previous_term(world, client):
         {"role": "coordinator", "doctor": new.pk, "start": "01-01-2025"},
     )
     assert response.status_code == 302
-    terms = RoleAssignment.objects.filter(cluster=world.cluster_a, role="coordinator").order_by("start")
-    assert [(t.start, t.end) for t in terms] == [(FOUNDED, dt.date(2025, 1, 1)), (dt.date(2025, 1, 1), None)]
+    terms = RoleAssignment.objects.filter(cluster=world.cluster_a, role="coordinator").order_by(
+        "start"
+    )
+    assert [(t.start, t.end) for t in terms] == [
+        (FOUNDED, dt.date(2025, 1, 1)),
+        (dt.date(2025, 1, 1), None),
+    ]
 
 
 def test_document_upload_rejects_a_fake_pdf(world, client):
@@ -140,7 +162,9 @@ def test_document_upload_rejects_a_fake_pdf(world, client):
 
     login(client, "koordinator@a.test")
     url = reverse("registry:document.upload", args=[world.cluster_a.slug, "founding_minutes"])
-    response = client.post(url, {"file": SimpleUploadedFile("referat.pdf", b"MZ\x90\x00 not a pdf")})
+    response = client.post(
+        url, {"file": SimpleUploadedFile("referat.pdf", b"MZ\x90\x00 not a pdf")}
+    )
     assert response.status_code == 200
     assert ".pdf" in response.content.decode()
     world.cluster_a.refresh_from_db()
@@ -193,19 +217,28 @@ def test_pages_are_danish_first_and_english_on_request(world, client):
 
 
 def test_overview_filters_by_municipality(world, client):
-    response = client.get(reverse("registry:cluster.list"), {"municipality": 219}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="overview")
+    response = client.get(
+        reverse("registry:cluster.list"),
+        {"municipality": 219},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="overview",
+    )
     assert [r.cluster.name for r in response.context["rows"]] == ["Hillerødklyngen"]
     assert "<html" not in response.content.decode()  # the htmx partial
 
 
-def test_overview_query_count_does_not_grow_with_clusters(world, client, django_assert_max_num_queries):
+def test_overview_query_count_does_not_grow_with_clusters(
+    world, client, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(12):
         response = client.get(reverse("registry:cluster.list"))
     assert response.status_code == 200
     assert len(response.context["rows"]) == 2
 
 
-def test_overview_at_national_scale_uses_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+def test_overview_at_national_scale_uses_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
     from django.core.management import call_command
 
     call_command("generate_dataset", "--seed", "1", "--no-users", verbosity=0)

@@ -1,6 +1,9 @@
 """Danish identifiers as pure functions (METHODS.md part C). No Django imports, so the
 rules are tested directly (with hypothesis) and reused by forms, imports and the API.
 
+Only ASCII digits 0-9 count: `\\d` and `str.isdigit()` would also accept Arabic-Indic
+and other Unicode digits.
+
 Each `clean_*` returns the normalised value or raises `ValueError` with a short English
 reason; `klynge.core.validators` turns those into translated form errors.
 """
@@ -19,14 +22,14 @@ def _digits(value: str) -> str:
 def cvr_is_valid(value: str) -> bool:
     """True for 8 digits, first not 0, whose weighted sum (2,7,6,5,4,3,2,1) ≡ 0 mod 11."""
     digits = _digits(value).upper().removeprefix("DK")
-    if not re.fullmatch(r"[1-9]\d{7}", digits):
+    if not re.fullmatch(r"[1-9][0-9]{7}", digits):
         return False
     return sum(int(d) * w for d, w in zip(digits, CVR_WEIGHTS, strict=True)) % 11 == 0
 
 
 def clean_cvr(value: str) -> str:
     digits = _digits(value).upper().removeprefix("DK")
-    if not re.fullmatch(r"\d{8}", digits):
+    if not re.fullmatch(r"[0-9]{8}", digits):
         raise ValueError("cvr-length")
     if digits[0] == "0":
         raise ValueError("cvr-leading-zero")
@@ -45,7 +48,7 @@ def cvr_check_digit(first_seven: str) -> int | None:
 def clean_provider_number(value: str | int) -> str:
     """A provider number (ydernummer): numeric, at most 6 digits, stored zero-padded."""
     digits = _digits(str(value))
-    if not digits.isdigit() or not 1 <= len(digits) <= 6:
+    if not re.fullmatch(r"[0-9]{1,6}", digits):
         raise ValueError("provider-number")
     if int(digits) == 0:
         raise ValueError("provider-number")
@@ -54,7 +57,7 @@ def clean_provider_number(value: str | int) -> str:
 
 def clean_bank_registration(value: str) -> str:
     digits = _digits(value)
-    if not re.fullmatch(r"\d{4}", digits):
+    if not re.fullmatch(r"[0-9]{4}", digits):
         raise ValueError("bank-registration")
     return digits
 
@@ -62,7 +65,7 @@ def clean_bank_registration(value: str) -> str:
 def clean_bank_account(value: str) -> str:
     """Up to 10 digits, left-padded to 10 (per-bank check digits vary: format only)."""
     digits = _digits(value)
-    if not re.fullmatch(r"\d{1,10}", digits) or int(digits) == 0:
+    if not re.fullmatch(r"[0-9]{1,10}", digits) or int(digits) == 0:
         raise ValueError("bank-account")
     return digits.zfill(10)
 
@@ -70,6 +73,6 @@ def clean_bank_account(value: str) -> str:
 def clean_postal_code(value: str) -> str:
     """A Danish postal code: 4 digits. Whether it exists is the registry's question."""
     digits = str(value).strip()
-    if not re.fullmatch(r"\d{4}", digits):
+    if not re.fullmatch(r"[0-9]{4}", digits):
         raise ValueError("postal-code")
     return digits

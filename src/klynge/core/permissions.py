@@ -31,7 +31,9 @@ class Role(enum.StrEnum):
 
 
 EVERYONE = frozenset(Role)
-CLUSTER_READERS = frozenset({Role.MEMBER, Role.COORDINATOR, Role.BOARD, Role.REGION, Role.SECRETARIAT})
+CLUSTER_READERS = frozenset(
+    {Role.MEMBER, Role.COORDINATOR, Role.BOARD, Role.REGION, Role.SECRETARIAT}
+)
 CLUSTER_EDITORS = frozenset({Role.COORDINATOR, Role.BOARD, Role.SECRETARIAT})
 
 # The table. Object permissions take a cluster (or an object resolving to one);

@@ -42,10 +42,33 @@ class UnclusteredExportView(PermissionMixin, View):
         result = selectors.coverage(on=on, region=_scope(request.user))
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["provider_number", "clinic", "address", "postal_code", "city", "municipality", "region"])
+        writer.writerow(
+            [
+                "provider_number",
+                "clinic",
+                "address",
+                "postal_code",
+                "city",
+                "municipality",
+                "region",
+            ]
+        )
         for clinic in result.unclustered:
-            writer.writerow([clinic.provider_number, clinic.name, clinic.address, clinic.postal_code, clinic.city,
-                             clinic.municipality.name, clinic.municipality.region.name])
-        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="klinikker-uden-klynge-{on.isoformat()}.csv"'
+            writer.writerow(
+                [
+                    clinic.provider_number,
+                    clinic.name,
+                    clinic.address,
+                    clinic.postal_code,
+                    clinic.city,
+                    clinic.municipality.name,
+                    clinic.municipality.region.name,
+                ]
+            )
+        response = HttpResponse(
+            buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="klinikker-uden-klynge-{on.isoformat()}.csv"'
+        )
         return response

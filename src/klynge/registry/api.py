@@ -26,14 +26,21 @@ class ClusterOutput(serializers.Serializer):
 class ClusterListApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=ClusterOutput(many=True), summary="All active clusters with their size today")
+    @extend_schema(
+        responses=ClusterOutput(many=True), summary="All active clusters with their size today"
+    )
     def get(self, request):
         rows = selectors.cluster_overview(on=selectors.today())
         data = [
             {
-                "slug": r.cluster.slug, "name": r.cluster.name, "region": r.region.name,
-                "municipality": r.municipality.name, "founded": r.cluster.founded, "clinics": r.clinics,
-                "doctors": r.doctors, "listed_patients": r.listed_patients,
+                "slug": r.cluster.slug,
+                "name": r.cluster.name,
+                "region": r.region.name,
+                "municipality": r.municipality.name,
+                "founded": r.cluster.founded,
+                "clinics": r.clinics,
+                "doctors": r.doctors,
+                "listed_patients": r.listed_patients,
             }
             for r in rows
         ]

@@ -3,6 +3,8 @@ the browser; the same specs export to SVG/PNG with vl-convert)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,9 +34,15 @@ def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> d
         for row in rows
         if row.latitude is not None
     ]
-    fill = {"value": "#eef2f1"}
+    fill: dict[str, Any] = {"value": "#eef2f1"}
     if region:
-        fill = {"condition": {"test": f"datum.properties.regionskode == '{region}'", "value": "#cfe3de"}, "value": "#f4f6f6"}
+        fill = {
+            "condition": {
+                "test": f"datum.properties.regionskode == '{region}'",
+                "value": "#cfe3de",
+            },
+            "value": "#f4f6f6",
+        }
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "description": _("Map of Denmark with one circle per cluster"),
@@ -52,17 +60,30 @@ def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> d
                 "mark": {"type": "geoshape", "stroke": "#9fb3ae", "strokeWidth": 0.4},
                 "encoding": {
                     "fill": fill,
-                    "tooltip": {"field": "properties.navn", "type": "nominal", "title": _("Municipality")},
+                    "tooltip": {
+                        "field": "properties.navn",
+                        "type": "nominal",
+                        "title": _("Municipality"),
+                    },
                 },
             },
             {
                 "data": {"values": points},
-                "mark": {"type": "circle", "opacity": 0.75, "color": "#0f6b5c", "stroke": "white", "strokeWidth": 0.8, "cursor": "pointer"},
+                "mark": {
+                    "type": "circle",
+                    "opacity": 0.75,
+                    "color": "#0f6b5c",
+                    "stroke": "white",
+                    "strokeWidth": 0.8,
+                    "cursor": "pointer",
+                },
                 "encoding": {
                     "longitude": {"field": "lon", "type": "quantitative"},
                     "latitude": {"field": "lat", "type": "quantitative"},
                     "size": {
-                        "field": "doctors", "type": "quantitative", "title": _("Doctors"),
+                        "field": "doctors",
+                        "type": "quantitative",
+                        "title": _("Doctors"),
                         "scale": {"domain": [0, 80], "range": [15, 260]},
                         "legend": {"orient": "top-right", "values": [10, 30, 70]},
                     },
@@ -70,9 +91,24 @@ def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> d
                     "tooltip": [
                         {"field": "name", "type": "nominal", "title": _("Cluster")},
                         {"field": "municipality", "type": "nominal", "title": _("Municipality")},
-                        {"field": "clinics", "type": "quantitative", "title": _("Clinics"), "format": ",d"},
-                        {"field": "doctors", "type": "quantitative", "title": _("Doctors"), "format": ",d"},
-                        {"field": "patients", "type": "quantitative", "title": _("Listed patients"), "format": ",d"},
+                        {
+                            "field": "clinics",
+                            "type": "quantitative",
+                            "title": _("Clinics"),
+                            "format": ",d",
+                        },
+                        {
+                            "field": "doctors",
+                            "type": "quantitative",
+                            "title": _("Doctors"),
+                            "format": ",d",
+                        },
+                        {
+                            "field": "patients",
+                            "type": "quantitative",
+                            "title": _("Listed patients"),
+                            "format": ",d",
+                        },
                     ],
                 },
             },

@@ -15,12 +15,22 @@ from openpyxl.styles import Font
 from klynge.registry.selectors import cluster_overview
 
 COLUMNS = [
-    "cluster", "region", "municipality", "provider_numbers", "doctors", "capacities",
-    "listed_patients", "founded", "registered", "cvr",
+    "cluster",
+    "region",
+    "municipality",
+    "provider_numbers",
+    "doctors",
+    "capacities",
+    "listed_patients",
+    "founded",
+    "registered",
+    "cvr",
 ]
 
 
-def register_rows(*, on: dt.date, region: int | None = None, municipality: int | None = None) -> list[dict]:
+def register_rows(
+    *, on: dt.date, region: int | None = None, municipality: int | None = None
+) -> list[dict]:
     """Plain rows (ISO dates, integers) in a stable order: by cluster name."""
     return [
         {

@@ -5,14 +5,32 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core import validators
-from klynge.registry.models import Clinic, Cluster, Doctor, Municipality, RoleKind
+from klynge.registry.models import Clinic, Cluster, Doctor, Municipality, Region, RoleKind
 
-MONTHS = [(i, _(m)) for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"], start=1)]
+MONTHS = [
+    (i, _(m))
+    for i, m in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+]
 
 
 class DanishDateField(forms.DateField):
@@ -22,23 +40,40 @@ class DanishDateField(forms.DateField):
     default_error_messages = {"invalid": _("Write the date as day-month-year, e.g. 24-10-2019.")}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"placeholder": "dd-mm-åååå", "inputmode": "numeric"}))
+        kwargs.setdefault(
+            "widget", forms.DateInput(attrs={"placeholder": "dd-mm-åååå", "inputmode": "numeric"})
+        )
         super().__init__(**kwargs)
 
 
 class ClusterForm(forms.ModelForm):
     founded = DanishDateField(label=_("Founded (date of the founding general assembly)"))
-    fiscal_year_start_month = forms.TypedChoiceField(label=_("Fiscal year starts in"), choices=MONTHS, coerce=int, initial=1)
-    cvr = forms.CharField(label=_("CVR number"), required=False, help_text=_("8 digits; can be added later."))
-    bank_registration = forms.CharField(label=_("Bank registration number"), required=False, max_length=8)
+    fiscal_year_start_month = forms.TypedChoiceField(
+        label=_("Fiscal year starts in"), choices=MONTHS, coerce=int, initial=1
+    )
+    cvr = forms.CharField(
+        label=_("CVR number"), required=False, help_text=_("8 digits; can be added later.")
+    )
+    bank_registration = forms.CharField(
+        label=_("Bank registration number"), required=False, max_length=8
+    )
     bank_account = forms.CharField(label=_("Account number"), required=False, max_length=14)
     municipality = forms.ModelChoiceField(
-        label=_("Municipality"), queryset=Municipality.objects.select_related("region").order_by("name")
+        label=_("Municipality"),
+        queryset=Municipality.objects.select_related("region").order_by("name"),
     )
 
     class Meta:
         model = Cluster
-        fields = ["name", "municipality", "founded", "cvr", "bank_registration", "bank_account", "fiscal_year_start_month"]
+        fields = [
+            "name",
+            "municipality",
+            "founded",
+            "cvr",
+            "bank_registration",
+            "bank_account",
+            "fiscal_year_start_month",
+        ]
 
     def clean_cvr(self):
         value = self.cleaned_data["cvr"].strip()
@@ -55,7 +90,9 @@ class ClusterForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if bool(data.get("bank_registration")) != bool(data.get("bank_account")):
-            raise forms.ValidationError(_("Give both the bank registration number and the account number."))
+            raise forms.ValidationError(
+                _("Give both the bank registration number and the account number.")
+            )
         return data
 
 
@@ -66,7 +103,11 @@ class DatedForm(forms.Form):
 class ClinicJoinForm(forms.Form):
     provider_number = forms.CharField(label=_("Provider number (ydernummer)"), max_length=8)
     start = DanishDateField(label=_("Member from"))
-    with_doctors = forms.BooleanField(label=_("All the clinic's doctors take part from the same date"), required=False, initial=True)
+    with_doctors = forms.BooleanField(
+        label=_("All the clinic's doctors take part from the same date"),
+        required=False,
+        initial=True,
+    )
 
     def clean_provider_number(self):
         number = validators.clean_provider_number(self.cleaned_data["provider_number"])
@@ -74,7 +115,10 @@ class ClinicJoinForm(forms.Form):
             self.clinic = Clinic.objects.get(provider_number=number)
         except Clinic.DoesNotExist as exc:
             raise forms.ValidationError(
-                _("No clinic with provider number %(n)s is registered. Add it below as a new clinic.") % {"n": number}
+                _(
+                    "No clinic with provider number %(n)s is registered. Add it below as a new clinic."
+                )
+                % {"n": number}
             ) from exc
         return number
 
@@ -86,7 +130,9 @@ class ClinicCreateForm(forms.Form):
     postal_code = forms.CharField(label=_("Postal code"), max_length=4)
     capacities = forms.IntegerField(label=_("Doctor capacities"), min_value=1, max_value=30)
     listed_patients = forms.IntegerField(label=_("Listed patients"), min_value=0, max_value=100_000)
-    counted_on = DanishDateField(label=_("Counted on"), help_text=_("Grants use the count on 1 January."))
+    counted_on = DanishDateField(
+        label=_("Counted on"), help_text=_("Grants use the count on 1 January.")
+    )
     start = DanishDateField(label=_("Member from"))
 
     def clean_provider_number(self):
@@ -97,11 +143,17 @@ class ClinicCreateForm(forms.Form):
 
 
 class DoctorJoinForm(forms.Form):
-    doctor = forms.ModelChoiceField(label=_("Doctor"), queryset=Doctor.objects.none(), required=False,
-                                    empty_label=_("— a new doctor —"))
+    doctor = forms.ModelChoiceField(
+        label=_("Doctor"),
+        queryset=Doctor.objects.none(),
+        required=False,
+        empty_label=_("— a new doctor —"),
+    )
     new_name = forms.CharField(label=_("Name of a new doctor"), required=False, max_length=200)
     new_email = forms.EmailField(label=_("E-mail of a new doctor"), required=False)
-    new_clinic = forms.ModelChoiceField(label=_("Clinic of the new doctor"), queryset=Clinic.objects.none(), required=False)
+    new_clinic = forms.ModelChoiceField(
+        label=_("Clinic of the new doctor"), queryset=Clinic.objects.none(), required=False
+    )
     start = DanishDateField(label=_("Takes part from"))
 
     def __init__(self, *args, doctors, clinics, **kwargs):
@@ -112,7 +164,9 @@ class DoctorJoinForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("doctor") and not (data.get("new_name") and data.get("new_clinic")):
-            raise forms.ValidationError(_("Choose a doctor of a member clinic, or give a new doctor's name and clinic."))
+            raise forms.ValidationError(
+                _("Choose a doctor of a member clinic, or give a new doctor's name and clinic.")
+            )
         return data
 
 
@@ -134,22 +188,31 @@ class DocumentForm(forms.Form):
         if upload.size > settings.KLYNGE_DOCUMENT_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is %(size)s MB; the limit is %(max)s MB.")
-                % {"size": round(upload.size / 1e6, 1), "max": round(settings.KLYNGE_DOCUMENT_MAX_BYTES / 1e6)}
+                % {
+                    "size": round(upload.size / 1e6, 1),
+                    "max": round(settings.KLYNGE_DOCUMENT_MAX_BYTES / 1e6),
+                }
             )
         return upload
 
 
 class OverviewFilterForm(forms.Form):
-    region = forms.ModelChoiceField(label=_("Region"), queryset=None, required=False, empty_label=_("All regions"))
-    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None, required=False,
-                                          empty_label=_("All municipalities"))
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("All regions"),
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        empty_label=_("All municipalities"),
+    )
 
     def __init__(self, *args, **kwargs):
-        from klynge.registry.models import Region
-
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.all()
-        municipalities = Municipality.objects.order_by("name")
+        municipalities: QuerySet[Municipality] = Municipality.objects.order_by("name")
         region = self.data.get("region")
         if region and str(region).isdigit():
             municipalities = municipalities.filter(region_id=int(region))

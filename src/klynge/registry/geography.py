@@ -20,7 +20,7 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def load_geography(Region, Municipality, PostalCode) -> None:  # noqa: N803 (model classes)
+def load_geography(Region, Municipality, PostalCode) -> None:
     for row in _rows("dk_regioner.csv"):
         Region.objects.update_or_create(
             code=int(row["regionskode"]),

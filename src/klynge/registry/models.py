@@ -81,7 +81,10 @@ class Clinic(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=4)
     city = models.CharField(_("city"), max_length=100, blank=True)
     municipality = models.ForeignKey(
-        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="clinics"
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="clinics",
     )
     cvr = models.CharField(_("CVR number"), max_length=8, blank=True)
     latitude = models.FloatField(null=True, blank=True)
@@ -109,7 +112,9 @@ class ClinicCount(models.Model):
 
     class Meta:
         ordering = ["clinic", "on"]
-        constraints = [models.UniqueConstraint(fields=["clinic", "on"], name="clinic_count_once_a_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "on"], name="clinic_count_once_a_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic.provider_number} {self.on}: {self.capacities}/{self.listed_patients}"
@@ -122,7 +127,11 @@ class Doctor(models.Model):
         Clinic, verbose_name=_("clinic"), on_delete=models.PROTECT, related_name="doctors"
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="doctor"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="doctor",
     )
 
     history = HistoricalRecords()
@@ -147,12 +156,17 @@ class Cluster(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     municipality = models.ForeignKey(
-        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="clusters"
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="clusters",
     )
     cvr = models.CharField(_("CVR number"), max_length=8, blank=True)
     bank_registration = models.CharField(_("bank registration number"), max_length=4, blank=True)
     bank_account = models.CharField(_("account number"), max_length=10, blank=True)
-    fiscal_year_start_month = models.PositiveSmallIntegerField(_("fiscal year starts in month"), default=1)
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"), default=1
+    )
     founded = models.DateField(_("founded"))
     registered = models.DateField(_("registered"))
     dissolved = models.DateField(_("dissolved"), null=True, blank=True)
@@ -171,7 +185,8 @@ class Cluster(models.Model):
         verbose_name_plural = _("clusters")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(dissolved__isnull=True) | models.Q(dissolved__gt=models.F("founded")),
+                condition=models.Q(dissolved__isnull=True)
+                | models.Q(dissolved__gt=models.F("founded")),
                 name="cluster_dissolved_after_founded",
             ),
             models.CheckConstraint(
@@ -235,7 +250,13 @@ class RoleKind(models.TextChoices):
 # Roles one person holds at a time; several board members may serve at once.
 SINGLE_HOLDER_ROLES = frozenset(RoleKind) - {RoleKind.BOARD_MEMBER}
 BOARD_ROLES = frozenset(
-    {RoleKind.CHAIR, RoleKind.VICE_CHAIR, RoleKind.TREASURER, RoleKind.SECRETARY, RoleKind.BOARD_MEMBER}
+    {
+        RoleKind.CHAIR,
+        RoleKind.VICE_CHAIR,
+        RoleKind.TREASURER,
+        RoleKind.SECRETARY,
+        RoleKind.BOARD_MEMBER,
+    }
 )
 
 

@@ -3,11 +3,12 @@ members of cluster X on date D, cluster of clinic Y on date D, sizes, coverage."
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-import datetime as dt
 
 from django.conf import settings
 from django.db import connection
@@ -74,8 +75,14 @@ def user_clusters(*, user, on: dt.date | None = None) -> QuerySet[Cluster]:
     if doctor is None:
         return Cluster.objects.none()
     ids = set(
-        Participation.objects.active_on(on).filter(doctor=doctor).values_list("cluster_id", flat=True)
-    ) | set(RoleAssignment.objects.active_on(on).filter(doctor=doctor).values_list("cluster_id", flat=True))
+        Participation.objects.active_on(on)
+        .filter(doctor=doctor)
+        .values_list("cluster_id", flat=True)
+    ) | set(
+        RoleAssignment.objects.active_on(on)
+        .filter(doctor=doctor)
+        .values_list("cluster_id", flat=True)
+    )
     return Cluster.objects.filter(pk__in=ids)
 
 
@@ -121,7 +128,9 @@ def cluster_coordinator_on(*, cluster: Cluster, on: dt.date) -> Doctor | None:
 
 def clinic_cluster_on(*, clinic: Clinic, on: dt.date) -> Cluster | None:
     """The cluster `clinic` belonged to on `on`, or None."""
-    membership = Membership.objects.active_on(on).filter(clinic=clinic).select_related("cluster").first()
+    membership = (
+        Membership.objects.active_on(on).filter(clinic=clinic).select_related("cluster").first()
+    )
     return membership.cluster if membership else None
 
 
@@ -134,8 +143,11 @@ class ClinicSize:
     listed_patients: int = 0
 
 
-def clinic_counts_on(*, on: dt.date, clinic_ids: list[int] | None = None) -> dict[int, ClinicSize]:
-    """Each clinic's latest count on or before `on` (one query)."""
+def clinic_counts_on(
+    *, on: dt.date, clinic_ids: Iterable[int] | QuerySet | None = None
+) -> dict[int, ClinicSize]:
+    """Each clinic's latest count on or before `on` (one query); `clinic_ids` may be a
+    subquery (`...values("clinic_id")`), which keeps the id list in the database."""
     qs = ClinicCount.objects.filter(on__lte=on)
     if clinic_ids is not None:
         qs = qs.filter(clinic_id__in=clinic_ids)
@@ -169,7 +181,7 @@ def cluster_sizes(*, on: dt.date, cluster_ids: list[int] | None = None) -> dict[
     sizes: dict[int, ClusterSize] = defaultdict(ClusterSize)
     members = list(memberships.values_list("cluster_id", "clinic_id", "clinic__provider_number"))
     counts = clinic_counts_on(
-        on=on, clinic_ids=None if cluster_ids is None else [m[1] for m in members]
+        on=on, clinic_ids=None if cluster_ids is None else memberships.values("clinic_id")
     )
     for cluster_id, clinic_id, provider_number in members:
         size = sizes[cluster_id]
@@ -188,12 +200,19 @@ def size_warnings(size: ClusterSize) -> list[str]:
     warnings = []
     if size.listed_patients < settings.KLYNGE_MIN_PATIENTS_ADVICE:
         warnings.append(
-            _("The cluster has %(n)s listed patients; clusters are advised to have at least %(min)s.")
-            % {"n": format_number(size.listed_patients), "min": format_number(settings.KLYNGE_MIN_PATIENTS_ADVICE)}
+            _(
+                "The cluster has %(n)s listed patients; clusters are advised to have at least %(min)s."
+            )
+            % {
+                "n": format_number(size.listed_patients),
+                "min": format_number(settings.KLYNGE_MIN_PATIENTS_ADVICE),
+            }
         )
     if size.doctors < settings.KLYNGE_MIN_DOCTORS_ADVICE:
         warnings.append(
-            _("The cluster has %(n)s participating doctors; clusters are advised to have at least %(min)s.")
+            _(
+                "The cluster has %(n)s participating doctors; clusters are advised to have at least %(min)s."
+            )
             % {"n": size.doctors, "min": settings.KLYNGE_MIN_DOCTORS_ADVICE}
         )
     return warnings
@@ -221,13 +240,15 @@ def cluster_overview(
 ) -> list[OverviewRow]:
     """All clusters active on `on` with their size and map position (the coordinator's
     practice, else the first member clinic), optionally filtered (REG-6)."""
-    clusters = Cluster.objects.active_on(on).select_related("municipality__region").order_by("name", "id")
+    clusters = (
+        Cluster.objects.active_on(on).select_related("municipality__region").order_by("name", "id")
+    )
     if region:
         clusters = clusters.filter(municipality__region_id=region)
     if municipality:
         clusters = clusters.filter(municipality_id=municipality)
-    clusters = list(clusters)
-    ids = [c.pk for c in clusters]
+    cluster_list = list(clusters)
+    ids = [c.pk for c in cluster_list]
     sizes = cluster_sizes(on=on, cluster_ids=ids)
     positions: dict[int, tuple[float | None, float | None]] = {}
     coordinators = (
@@ -247,7 +268,7 @@ def cluster_overview(
         ):
             positions.setdefault(cluster_id, (lat, lon))
     rows = []
-    for cluster in clusters:
+    for cluster in cluster_list:
         size = sizes.get(cluster.pk, ClusterSize())
         lat, lon = positions.get(cluster.pk, (None, None))
         rows.append(
@@ -321,9 +342,13 @@ def coverage(*, on: dt.date, region: int | None = None) -> Coverage:
             row.doctors += 1
             row.doctors_in_cluster += inside
     mun_rows = [
-        row for code, row in per_mun.items() if region is None or municipalities[code].region_id == region
+        row
+        for code, row in per_mun.items()
+        if region is None or municipalities[code].region_id == region
     ]
-    unclustered = Clinic.objects.exclude(pk__in=clustered_clinics).select_related("municipality__region")
+    unclustered = Clinic.objects.exclude(pk__in=clustered_clinics).select_related(
+        "municipality__region"
+    )
     if region is not None:
         unclustered = unclustered.filter(municipality__region_id=region)
     return Coverage(
@@ -353,24 +378,32 @@ def registration_checklist(*, cluster: Cluster, on: dt.date | None = None) -> li
     coordinator = cluster_coordinator_on(cluster=cluster, on=on)
     return [
         ChecklistItem("name", _("Name of the cluster"), bool(cluster.name.strip())),
-        ChecklistItem("cvr", _("CVR number"), bool(cluster.cvr), _("Register the association at virk.dk.")),
         ChecklistItem(
-            "bank", _("Bank registration and account number"),
+            "cvr", _("CVR number"), bool(cluster.cvr), _("Register the association at virk.dk.")
+        ),
+        ChecklistItem(
+            "bank",
+            _("Bank registration and account number"),
             bool(cluster.bank_registration and cluster.bank_account),
             _("The account becomes the cluster's NemKonto."),
         ),
         ChecklistItem(
-            "clinics", _("Member clinics with provider numbers"), members > 0,
+            "clinics",
+            _("Member clinics with provider numbers"),
+            members > 0,
             _("Add every member clinic by its provider number."),
         ),
         ChecklistItem("doctors", _("Participating doctors"), doctors > 0),
         ChecklistItem(
-            "coordinator", _("Coordinator"), coordinator is not None,
+            "coordinator",
+            _("Coordinator"),
+            coordinator is not None,
             _("The coordinator must be a participating doctor."),
         ),
         ChecklistItem("statutes", _("Statutes (uploaded)"), bool(cluster.statutes)),
         ChecklistItem(
-            "founding_minutes", _("Minutes of the founding general assembly (uploaded)"),
+            "founding_minutes",
+            _("Minutes of the founding general assembly (uploaded)"),
             bool(cluster.founding_minutes),
         ),
     ]
@@ -422,14 +455,16 @@ def similar_cluster_names(
 def postal_code_lookup(code: str) -> PostalCode | None:
     """The postal area for a 4-digit code (ranges in central Copenhagen; Frederiksberg C
     covers 1800-1999)."""
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         return None
     number = int(code)
     if 1900 <= number <= 1999:
         number = 1800
-    return PostalCode.objects.filter(code_from__lte=number, code_to__gte=number).select_related(
-        "municipality"
-    ).first()
+    return (
+        PostalCode.objects.filter(code_from__lte=number, code_to__gte=number)
+        .select_related("municipality")
+        .first()
+    )
 
 
 def clinic_search(*, query: str, limit: int = 20) -> QuerySet[Clinic]:

@@ -33,7 +33,7 @@ from klynge.registry.models import (
     RoleKind,
 )
 
-_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 
 RESERVED_SLUGS = frozenset({"ny", "klinikker", "eksport"})  # URL words beside cluster slugs
@@ -41,9 +41,11 @@ RESERVED_SLUGS = frozenset({"ny", "klinikker", "eksport"})  # URL words beside c
 
 def cluster_slug(name: str, *, exclude_pk: int | None = None) -> str:
     """A readable, unique URL slug: "Køgeklyngen – øst" → `koegeklyngen-oest`."""
-    base = slugify(name.translate(_TRANSLITERATE))[:200] or "klynge"
+    base = slugify(name.translate(TRANSLITERATE))[:200] or "klynge"
     slug, n = base, 2
-    while slug in RESERVED_SLUGS or Cluster.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+    while (
+        slug in RESERVED_SLUGS or Cluster.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+    ):
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -84,22 +86,44 @@ def cluster_register(
         bank_account=bank_account,
         fiscal_year_start_month=fiscal_year_start_month,
     )
-    audit_log(actor=actor, action="registry.cluster.registered", target=cluster, scope=_scope(cluster),
-              data={"name": cluster.name, "municipality": municipality.code, "founded": str(founded)})
-    clinic_free = coordinator is not None and not Membership.objects.filter(
-        clinic=coordinator.clinic).overlapping(founded, None).exists()
-    doctor_free = coordinator is not None and not Participation.objects.filter(
-        doctor=coordinator).overlapping(founded, None).exists()
+    audit_log(
+        actor=actor,
+        action="registry.cluster.registered",
+        target=cluster,
+        scope=_scope(cluster),
+        data={"name": cluster.name, "municipality": municipality.code, "founded": str(founded)},
+    )
+    clinic_free = (
+        coordinator is not None
+        and not Membership.objects.filter(clinic=coordinator.clinic)
+        .overlapping(founded, None)
+        .exists()
+    )
+    doctor_free = (
+        coordinator is not None
+        and not Participation.objects.filter(doctor=coordinator).overlapping(founded, None).exists()
+    )
     if coordinator is not None and clinic_free and doctor_free:
         membership_start(actor=actor, cluster=cluster, clinic=coordinator.clinic, start=founded)
         participation_start(actor=actor, cluster=cluster, doctor=coordinator, start=founded)
-        role_assign(actor=actor, cluster=cluster, doctor=coordinator, role=RoleKind.COORDINATOR, start=founded)
+        role_assign(
+            actor=actor,
+            cluster=cluster,
+            doctor=coordinator,
+            role=RoleKind.COORDINATOR,
+            start=founded,
+        )
     registration_refresh(cluster=cluster)
     return cluster
 
 
 CLUSTER_EDITABLE = (
-    "name", "municipality", "cvr", "bank_registration", "bank_account", "fiscal_year_start_month",
+    "name",
+    "municipality",
+    "cvr",
+    "bank_registration",
+    "bank_account",
+    "fiscal_year_start_month",
     "founded",
 )
 
@@ -119,12 +143,21 @@ def cluster_update(*, actor: Any, cluster: Cluster, **changes: Any) -> Cluster:
         cluster.slug = cluster_slug(cluster.name, exclude_pk=cluster.pk)
     if diff:
         cluster.save()
-        audit_log(actor=actor, action="registry.cluster.changed", target=cluster, scope=_scope(cluster), data=diff)
+        audit_log(
+            actor=actor,
+            action="registry.cluster.changed",
+            target=cluster,
+            scope=_scope(cluster),
+            data=diff,
+        )
     registration_refresh(cluster=cluster)
     return cluster
 
 
-DOCUMENT_FIELDS = {"statutes": "registry.cluster.statutes_uploaded", "founding_minutes": "registry.cluster.founding_minutes_uploaded"}
+DOCUMENT_FIELDS = {
+    "statutes": "registry.cluster.statutes_uploaded",
+    "founding_minutes": "registry.cluster.founding_minutes_uploaded",
+}
 ALLOWED_DOCUMENT_TYPES = {
     ".pdf": b"%PDF",
     ".docx": b"PK\x03\x04",
@@ -133,14 +166,18 @@ ALLOWED_DOCUMENT_TYPES = {
 
 
 @transaction.atomic
-def cluster_document_upload(*, actor: Any, cluster: Cluster, kind: str, upload: UploadedFile, max_bytes: int) -> Cluster:
+def cluster_document_upload(
+    *, actor: Any, cluster: Cluster, kind: str, upload: UploadedFile, max_bytes: int
+) -> Cluster:
     """Store the statutes or founding minutes after checking type by content and size."""
     if kind not in DOCUMENT_FIELDS:
         raise ValueError(kind)
     name = upload.name or ""
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if suffix not in ALLOWED_DOCUMENT_TYPES:
-        raise DomainError(_("Upload the document as PDF, Word (.docx) or OpenDocument (.odt)."), field="file")
+        raise DomainError(
+            _("Upload the document as PDF, Word (.docx) or OpenDocument (.odt)."), field="file"
+        )
     if upload.size and upload.size > max_bytes:
         raise DomainError(
             _("The file is %(size)s MB; the limit is %(max)s MB.")
@@ -150,10 +187,19 @@ def cluster_document_upload(*, actor: Any, cluster: Cluster, kind: str, upload: 
     head = upload.read(8)
     upload.seek(0)
     if not head.startswith(ALLOWED_DOCUMENT_TYPES[suffix]):
-        raise DomainError(_("The file's content does not match its type %(suffix)s.") % {"suffix": suffix}, field="file")
+        raise DomainError(
+            _("The file's content does not match its type %(suffix)s.") % {"suffix": suffix},
+            field="file",
+        )
     getattr(cluster, kind).save(f"{cluster.slug}-{kind}{suffix}", upload, save=False)
     cluster.save(update_fields=[kind])
-    audit_log(actor=actor, action=DOCUMENT_FIELDS[kind], target=cluster, scope=_scope(cluster), data={"file": name[:100]})
+    audit_log(
+        actor=actor,
+        action=DOCUMENT_FIELDS[kind],
+        target=cluster,
+        scope=_scope(cluster),
+        data={"file": name[:100]},
+    )
     registration_refresh(cluster=cluster)
     return cluster
 
@@ -166,7 +212,12 @@ def registration_refresh(*, cluster: Cluster, on: dt.date | None = None) -> None
     if complete and cluster.registration_completed is None:
         cluster.registration_completed = on
         cluster.save(update_fields=["registration_completed"])
-        audit_log(actor=None, action="registry.cluster.registration_completed", target=cluster, scope=_scope(cluster))
+        audit_log(
+            actor=None,
+            action="registry.cluster.registration_completed",
+            target=cluster,
+            scope=_scope(cluster),
+        )
     elif not complete and cluster.registration_completed is not None:
         cluster.registration_completed = None
         cluster.save(update_fields=["registration_completed"])
@@ -191,27 +242,55 @@ def clinic_create(
     """Add a clinic not yet in the register; its municipality and map position come
     from the postal code."""
     if Clinic.objects.filter(provider_number=provider_number).exists():
-        raise DomainError(_("A clinic with provider number %(n)s is already registered.") % {"n": provider_number}, field="provider_number")
+        raise DomainError(
+            _("A clinic with provider number %(n)s is already registered.")
+            % {"n": provider_number},
+            field="provider_number",
+        )
     area = selectors.postal_code_lookup(postal_code)
     if area is None:
-        raise DomainError(_("Postal code %(code)s is not a known Danish postal area.") % {"code": postal_code}, field="postal_code")
+        raise DomainError(
+            _("Postal code %(code)s is not a known Danish postal area.") % {"code": postal_code},
+            field="postal_code",
+        )
     clinic = Clinic.objects.create(
-        provider_number=provider_number, name=name.strip(), address=address.strip(),
-        postal_code=postal_code, city=area.name, municipality=area.municipality, cvr=cvr,
-        latitude=area.latitude, longitude=area.longitude,
+        provider_number=provider_number,
+        name=name.strip(),
+        address=address.strip(),
+        postal_code=postal_code,
+        city=area.name,
+        municipality=area.municipality,
+        cvr=cvr,
+        latitude=area.latitude,
+        longitude=area.longitude,
     )
-    ClinicCount.objects.create(clinic=clinic, on=counted_on, capacities=capacities, listed_patients=listed_patients)
-    audit_log(actor=actor, action="registry.clinic.created", target=clinic, data={"provider_number": provider_number})
+    ClinicCount.objects.create(
+        clinic=clinic, on=counted_on, capacities=capacities, listed_patients=listed_patients
+    )
+    audit_log(
+        actor=actor,
+        action="registry.clinic.created",
+        target=clinic,
+        data={"provider_number": provider_number},
+    )
     return clinic
 
 
 @transaction.atomic
-def clinic_count_record(*, actor: Any, clinic: Clinic, on: dt.date, capacities: int, listed_patients: int) -> ClinicCount:
+def clinic_count_record(
+    *, actor: Any, clinic: Clinic, on: dt.date, capacities: int, listed_patients: int
+) -> ClinicCount:
     count, _created = ClinicCount.objects.update_or_create(
-        clinic=clinic, on=on, defaults={"capacities": capacities, "listed_patients": listed_patients}
+        clinic=clinic,
+        on=on,
+        defaults={"capacities": capacities, "listed_patients": listed_patients},
     )
-    audit_log(actor=actor, action="registry.clinic.counted", target=clinic,
-              data={"on": str(on), "capacities": capacities, "listed_patients": listed_patients})
+    audit_log(
+        actor=actor,
+        action="registry.clinic.counted",
+        target=clinic,
+        data={"on": str(on), "capacities": capacities, "listed_patients": listed_patients},
+    )
     return count
 
 
@@ -228,7 +307,10 @@ def _guard_integrity(fn):
         try:
             return fn(*args, **kwargs)
         except IntegrityError as exc:  # the database's constraint caught a race
-            raise DomainError(_("The change conflicts with another registration. Reload and try again.")) from exc
+            raise DomainError(
+                _("The change conflicts with another registration. Reload and try again.")
+            ) from exc
+
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     return wrapper
 
@@ -239,17 +321,37 @@ def membership_start(*, actor: Any, cluster: Cluster, clinic: Clinic, start: dt.
     """A clinic joins a cluster on `start`. A clinic is in at most one cluster at a time."""
     _lock(Clinic, pk=clinic.pk)
     if start < cluster.founded:
-        raise DomainError(_("A clinic cannot join before the cluster was founded (%(d)s).") % {"d": format_date(cluster.founded)}, field="start")
-    clash = Membership.objects.filter(clinic=clinic).overlapping(start, None).select_related("cluster").first()
+        raise DomainError(
+            _("A clinic cannot join before the cluster was founded (%(d)s).")
+            % {"d": format_date(cluster.founded)},
+            field="start",
+        )
+    clash = (
+        Membership.objects.filter(clinic=clinic)
+        .overlapping(start, None)
+        .select_related("cluster")
+        .first()
+    )
     if clash is not None:
         if clash.cluster_id == cluster.pk:
             msg = _("%(clinic)s is already a member of this cluster from %(d)s.")
         else:
-            msg = _("%(clinic)s is a member of %(other)s from %(d)s. It must leave that cluster first: a clinic can be in only one cluster at a time.")
-        raise DomainError(msg % {"clinic": clinic.name, "other": clash.cluster.name, "d": format_date(clash.start)}, field="clinic")
+            msg = _(
+                "%(clinic)s is a member of %(other)s from %(d)s. It must leave that cluster first: a clinic can be in only one cluster at a time."
+            )
+        raise DomainError(
+            msg
+            % {"clinic": clinic.name, "other": clash.cluster.name, "d": format_date(clash.start)},
+            field="clinic",
+        )
     membership = Membership.objects.create(clinic=clinic, cluster=cluster, start=start)
-    audit_log(actor=actor, action="registry.membership.started", target=membership, scope=_scope(cluster),
-              data={"clinic": clinic.provider_number, "start": str(start)})
+    audit_log(
+        actor=actor,
+        action="registry.membership.started",
+        target=membership,
+        scope=_scope(cluster),
+        data={"clinic": clinic.provider_number, "start": str(start)},
+    )
     registration_refresh(cluster=cluster)
     return membership
 
@@ -261,36 +363,59 @@ def membership_end(*, actor: Any, membership: Membership, end: dt.date) -> Membe
     and roles in the cluster end the same day."""
     _lock(Clinic, pk=membership.clinic_id)
     if membership.end is not None and membership.end <= end:
-        raise DomainError(_("The clinic had already left on %(d)s.") % {"d": format_date(membership.end)}, field="end")
+        raise DomainError(
+            _("The clinic had already left on %(d)s.") % {"d": format_date(membership.end)},
+            field="end",
+        )
     if end <= membership.start:
-        raise DomainError(_("The leaving date must be after the joining date (%(d)s).") % {"d": format_date(membership.start)}, field="end")
+        raise DomainError(
+            _("The leaving date must be after the joining date (%(d)s).")
+            % {"d": format_date(membership.start)},
+            field="end",
+        )
     membership.end = end
     membership.save(update_fields=["end"])
     cluster = membership.cluster
     doctors = Doctor.objects.filter(clinic=membership.clinic_id)
-    for participation in Participation.objects.filter(cluster=cluster, doctor__in=doctors).overlapping(end, None):
+    for participation in Participation.objects.filter(
+        cluster=cluster, doctor__in=doctors
+    ).overlapping(end, None):
         if participation.start >= end:
             participation.delete()
         else:
             participation_end(actor=actor, participation=participation, end=end)
-    audit_log(actor=actor, action="registry.membership.ended", target=membership, scope=_scope(cluster),
-              data={"clinic": membership.clinic.provider_number, "end": str(end)})
+    audit_log(
+        actor=actor,
+        action="registry.membership.ended",
+        target=membership,
+        scope=_scope(cluster),
+        data={"clinic": membership.clinic.provider_number, "end": str(end)},
+    )
     registration_refresh(cluster=cluster)
     return membership
 
 
 @_guard_integrity
 @transaction.atomic
-def participation_start(*, actor: Any, cluster: Cluster, doctor: Doctor, start: dt.date) -> Participation:
+def participation_start(
+    *, actor: Any, cluster: Cluster, doctor: Doctor, start: dt.date
+) -> Participation:
     """A doctor joins the cluster's work on `start`; their clinic must be a member then."""
     _lock(Doctor, pk=doctor.pk)
     if selectors.clinic_cluster_on(clinic=doctor.clinic, on=start) != cluster:
         raise DomainError(
-            _("%(doctor)s's clinic (%(clinic)s) is not a member of the cluster on %(d)s. Add the clinic first.")
+            _(
+                "%(doctor)s's clinic (%(clinic)s) is not a member of the cluster on %(d)s. Add the clinic first."
+            )
             % {"doctor": doctor.name, "clinic": doctor.clinic.name, "d": format_date(start)},
             field="doctor",
         )
-    clash = Participation.objects.filter(doctor=doctor).overlapping(start, None).select_related("cluster").first()
+    clash = (
+        Participation.objects.filter(doctor=doctor)
+        .overlapping(start, None)
+        .select_related("cluster")
+        .first()
+    )
     if clash is not None:
         raise DomainError(
             _("%(doctor)s already takes part in %(other)s from %(d)s.")
@@ -298,8 +423,13 @@ def participation_start(*, actor: Any, cluster: Cluster, doctor: Doctor, start: 
             field="doctor",
         )
     participation = Participation.objects.create(doctor=doctor, cluster=cluster, start=start)
-    audit_log(actor=actor, action="registry.participation.started", target=participation, scope=_scope(cluster),
-              data={"doctor": doctor.name, "start": str(start)})
+    audit_log(
+        actor=actor,
+        action="registry.participation.started",
+        target=participation,
+        scope=_scope(cluster),
+        data={"doctor": doctor.name, "start": str(start)},
+    )
     registration_refresh(cluster=cluster)
     return participation
 
@@ -309,47 +439,84 @@ def participation_start(*, actor: Any, cluster: Cluster, doctor: Doctor, start: 
 def participation_end(*, actor: Any, participation: Participation, end: dt.date) -> Participation:
     """A doctor leaves on `end`; their roles in the cluster end with them."""
     if end <= participation.start:
-        raise DomainError(_("The leaving date must be after the joining date (%(d)s).") % {"d": format_date(participation.start)}, field="end")
+        raise DomainError(
+            _("The leaving date must be after the joining date (%(d)s).")
+            % {"d": format_date(participation.start)},
+            field="end",
+        )
     if participation.end is not None and participation.end <= end:
-        raise DomainError(_("The doctor had already left on %(d)s.") % {"d": format_date(participation.end)}, field="end")
+        raise DomainError(
+            _("The doctor had already left on %(d)s.") % {"d": format_date(participation.end)},
+            field="end",
+        )
     participation.end = end
     participation.save(update_fields=["end"])
-    for role in RoleAssignment.objects.filter(cluster=participation.cluster, doctor=participation.doctor).overlapping(end, None):
+    for role in RoleAssignment.objects.filter(
+        cluster=participation.cluster, doctor=participation.doctor
+    ).overlapping(end, None):
         if role.start >= end:
             role.delete()
         else:
             role_end(actor=actor, assignment=role, end=end)
-    audit_log(actor=actor, action="registry.participation.ended", target=participation,
-              scope=_scope(participation.cluster), data={"doctor": participation.doctor.name, "end": str(end)})
+    audit_log(
+        actor=actor,
+        action="registry.participation.ended",
+        target=participation,
+        scope=_scope(participation.cluster),
+        data={"doctor": participation.doctor.name, "end": str(end)},
+    )
     registration_refresh(cluster=participation.cluster)
     return participation
 
 
 @_guard_integrity
 @transaction.atomic
-def role_assign(*, actor: Any, cluster: Cluster, doctor: Doctor, role: str, start: dt.date) -> RoleAssignment:
+def role_assign(
+    *, actor: Any, cluster: Cluster, doctor: Doctor, role: str, start: dt.date
+) -> RoleAssignment:
     """Give `doctor` a role from `start`. The holder of a single-holder role (e.g. the
     coordinator) hands over: their term ends the same day (REG-3, GOV-3)."""
     _lock(Cluster, pk=cluster.pk)
     if not Participation.objects.active_on(start).filter(doctor=doctor, cluster=cluster).exists():
         raise DomainError(
-            _("%(doctor)s does not take part in the cluster on %(d)s; the %(role)s must be a participating doctor.")
-            % {"doctor": doctor.name, "d": format_date(start), "role": mid_sentence(RoleKind(role).label)},
+            _(
+                "%(doctor)s does not take part in the cluster on %(d)s; the %(role)s must be a participating doctor."
+            )
+            % {
+                "doctor": doctor.name,
+                "d": format_date(start),
+                "role": mid_sentence(str(RoleKind(role).label)),
+            },
             field="doctor",
         )
     current = RoleAssignment.objects.filter(cluster=cluster, role=role).overlapping(start, None)
     if role in SINGLE_HOLDER_ROLES:
         for previous in current:
             if previous.doctor_id == doctor.pk:
-                raise DomainError(_("%(doctor)s already holds this role.") % {"doctor": doctor.name}, field="doctor")
+                raise DomainError(
+                    _("%(doctor)s already holds this role.") % {"doctor": doctor.name},
+                    field="doctor",
+                )
             if previous.start >= start:
-                raise DomainError(_("A later term for this role is already registered; end it first."), field="start")
+                raise DomainError(
+                    _("A later term for this role is already registered; end it first."),
+                    field="start",
+                )
             role_end(actor=actor, assignment=previous, end=start)
     elif current.filter(doctor=doctor).exists():
-        raise DomainError(_("%(doctor)s already holds this role.") % {"doctor": doctor.name}, field="doctor")
-    assignment = RoleAssignment.objects.create(cluster=cluster, doctor=doctor, role=role, start=start)
-    audit_log(actor=actor, action="registry.role.assigned", target=assignment, scope=_scope(cluster),
-              data={"role": role, "doctor": doctor.name, "start": str(start)})
+        raise DomainError(
+            _("%(doctor)s already holds this role.") % {"doctor": doctor.name}, field="doctor"
+        )
+    assignment = RoleAssignment.objects.create(
+        cluster=cluster, doctor=doctor, role=role, start=start
+    )
+    audit_log(
+        actor=actor,
+        action="registry.role.assigned",
+        target=assignment,
+        scope=_scope(cluster),
+        data={"role": role, "doctor": doctor.name, "start": str(start)},
+    )
     registration_refresh(cluster=cluster)
     return assignment
 
@@ -357,11 +524,19 @@ def role_assign(*, actor: Any, cluster: Cluster, doctor: Doctor, role: str, star
 @transaction.atomic
 def role_end(*, actor: Any, assignment: RoleAssignment, end: dt.date) -> RoleAssignment:
     if end <= assignment.start:
-        raise DomainError(_("The term must end after it started (%(d)s).") % {"d": format_date(assignment.start)}, field="end")
+        raise DomainError(
+            _("The term must end after it started (%(d)s).") % {"d": format_date(assignment.start)},
+            field="end",
+        )
     assignment.end = end
     assignment.save(update_fields=["end"])
-    audit_log(actor=actor, action="registry.role.ended", target=assignment, scope=_scope(assignment.cluster),
-              data={"role": assignment.role, "doctor": assignment.doctor.name, "end": str(end)})
+    audit_log(
+        actor=actor,
+        action="registry.role.ended",
+        target=assignment,
+        scope=_scope(assignment.cluster),
+        data={"role": assignment.role, "doctor": assignment.doctor.name, "end": str(end)},
+    )
     registration_refresh(cluster=assignment.cluster)
     return assignment
 
@@ -372,5 +547,10 @@ def doctor_create(*, actor: Any, clinic: Clinic, name: str, email: str = "") -> 
     if not name:
         raise DomainError(_("Write the doctor's name."), field="name")
     doctor = Doctor.objects.create(clinic=clinic, name=name, email=email.strip().lower())
-    audit_log(actor=actor, action="registry.doctor.created", target=doctor, data={"clinic": clinic.provider_number})
+    audit_log(
+        actor=actor,
+        action="registry.doctor.created",
+        target=doctor,
+        data={"clinic": clinic.provider_number},
+    )
     return doctor

@@ -30,13 +30,20 @@ from klynge.registry.forms import (
     ClusterForm,
     DanishDateField,
     DatedForm,
-    DocumentForm,
     DoctorJoinForm,
+    DocumentForm,
     OverviewFilterForm,
     RoleForm,
 )
 from klynge.registry.geography import ATTRIBUTION
-from klynge.registry.models import Clinic, Cluster, Doctor, Membership, Participation, RoleAssignment
+from klynge.registry.models import (
+    Clinic,
+    Cluster,
+    Doctor,
+    Membership,
+    Participation,
+    RoleAssignment,
+)
 
 
 def _form_error(form: forms.Form, error: DomainError) -> None:
@@ -54,7 +61,10 @@ class ClusterListView(PermissionMixin, TemplateView):
     template_name = "registry/cluster/list.html"
 
     def get_template_names(self) -> list[str]:
-        if self.request.headers.get("HX-Request") and self.request.headers.get("HX-Target") == "overview":
+        if (
+            self.request.headers.get("HX-Request")
+            and self.request.headers.get("HX-Target") == "overview"
+        ):
             return ["registry/cluster/_overview.html"]
         return [self.template_name]
 
@@ -100,7 +110,9 @@ class RegisterExportView(PermissionMixin, View):
             region, municipality = form.cleaned_data["region"], form.cleaned_data["municipality"]
         on = selectors.today()
         rows = exports.register_rows(
-            on=on, region=region.code if region else None, municipality=municipality.code if municipality else None
+            on=on,
+            region=region.code if region else None,
+            municipality=municipality.code if municipality else None,
         )
         if fmt == "xlsx":
             response = HttpResponse(
@@ -123,7 +135,9 @@ class ClusterMixin(PermissionMixin):
 
     @cached_property
     def cluster(self) -> Cluster:
-        return get_object_or_404(Cluster.objects.select_related("municipality__region"), slug=self.kwargs["slug"])
+        return get_object_or_404(
+            Cluster.objects.select_related("municipality__region"), slug=self.kwargs["slug"]
+        )
 
     def get_permission_object(self) -> Cluster:
         return self.cluster
@@ -143,7 +157,9 @@ class ClusterDetailView(ClusterMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         on = selectors.today()
-        size = selectors.cluster_sizes(on=on, cluster_ids=[self.cluster.pk]).get(self.cluster.pk, selectors.ClusterSize())
+        size = selectors.cluster_sizes(on=on, cluster_ids=[self.cluster.pk]).get(
+            self.cluster.pk, selectors.ClusterSize()
+        )
         return {
             **super().get_context_data(**kwargs),
             "size": size,
@@ -176,7 +192,9 @@ class ClusterMembersView(ClusterMixin, TemplateView):
             "date_error": date_error,
             "memberships": [(m, counts.get(m.clinic_id)) for m in memberships],
             "participations": selectors.cluster_participations_on(cluster=self.cluster, on=on),
-            "roles": selectors.cluster_roles_on(cluster=self.cluster, on=on).order_by("role", "doctor__name"),
+            "roles": selectors.cluster_roles_on(cluster=self.cluster, on=on).order_by(
+                "role", "doctor__name"
+            ),
             "history": Membership.objects.filter(cluster=self.cluster)
             .exclude(pk__in=[m.pk for m in memberships])
             .select_related("clinic")
@@ -198,7 +216,9 @@ class ClusterHistoryView(ClusterMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {
             **super().get_context_data(**kwargs),
-            "entries": AuditEntry.objects.filter(scope=f"cluster:{self.cluster.pk}").select_related("actor")[:500],
+            "entries": AuditEntry.objects.filter(scope=f"cluster:{self.cluster.pk}").select_related(
+                "actor"
+            )[:500],
         }
 
 
@@ -220,17 +240,30 @@ class ClusterRegisterView(PermissionMixin, FormView):
         doctor = Doctor.objects.filter(user=self.request.user).select_related("clinic").first()
         try:
             cluster = services.cluster_register(
-                actor=self.request.user, registered=selectors.today(), coordinator=doctor, **form.cleaned_data
+                actor=self.request.user,
+                registered=selectors.today(),
+                coordinator=doctor,
+                **form.cleaned_data,
             )
         except DomainError as error:
             _form_error(form, error)
             return self.form_invalid(form)
-        if doctor and selectors.cluster_coordinator_on(cluster=cluster, on=selectors.today()) is None:
-            messages.warning(self.request, _(
-                "Your clinic or you are registered in another cluster on the founding date, so the new "
-                "cluster starts without members. Add the member clinics and the coordinator below."))
+        if (
+            doctor
+            and selectors.cluster_coordinator_on(cluster=cluster, on=selectors.today()) is None
+        ):
+            messages.warning(
+                self.request,
+                _(
+                    "Your clinic or you are registered in another cluster on the founding date, so the new "
+                    "cluster starts without members. Add the member clinics and the coordinator below."
+                ),
+            )
         else:
-            messages.success(self.request, _("The cluster is registered. The checklist shows what is still missing."))
+            messages.success(
+                self.request,
+                _("The cluster is registered. The checklist shows what is still missing."),
+            )
         return HttpResponseRedirect(reverse("registry:cluster.registration", args=[cluster.slug]))
 
 
@@ -243,7 +276,9 @@ class NameCheckView(PermissionMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         from klynge.registry.models import Municipality
 
-        municipality = Municipality.objects.filter(pk=self.request.GET.get("municipality") or 0).first()
+        municipality = Municipality.objects.filter(
+            pk=self.request.GET.get("municipality") or 0
+        ).first()
         exclude = Cluster.objects.filter(slug=self.request.GET.get("cluster", "")).first()
         check = selectors.similar_cluster_names(
             name=self.request.GET.get("name", ""), municipality=municipality, exclude=exclude
@@ -263,7 +298,9 @@ class ClinicSearchView(PermissionMixin, TemplateView):
         on = selectors.today()
         memberships = {
             m.clinic_id: m.cluster
-            for m in Membership.objects.active_on(on).filter(clinic__in=clinics).select_related("cluster")
+            for m in Membership.objects.active_on(on)
+            .filter(clinic__in=clinics)
+            .select_related("cluster")
         }
         return {
             **super().get_context_data(**kwargs),
@@ -281,7 +318,9 @@ class ClusterRegistrationView(ClusterMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         on = selectors.today()
         checklist = selectors.registration_checklist(cluster=self.cluster, on=on)
-        size = selectors.cluster_sizes(on=on, cluster_ids=[self.cluster.pk]).get(self.cluster.pk, selectors.ClusterSize())
+        size = selectors.cluster_sizes(on=on, cluster_ids=[self.cluster.pk]).get(
+            self.cluster.pk, selectors.ClusterSize()
+        )
         return {
             **super().get_context_data(**kwargs),
             "checklist": checklist,
@@ -305,7 +344,9 @@ class ClusterEditView(ClusterMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.cluster}
 
     def form_valid(self, form):
-        changes = {f: form.cleaned_data[f] for f in services.CLUSTER_EDITABLE if f in form.cleaned_data}
+        changes = {
+            f: form.cleaned_data[f] for f in services.CLUSTER_EDITABLE if f in form.cleaned_data
+        }
         # The form edited the instance in memory; reload so the service sees the old values.
         cluster = Cluster.objects.get(pk=self.cluster.pk)
         services.cluster_update(actor=self.request.user, cluster=cluster, **changes)
@@ -326,8 +367,11 @@ class DocumentUploadView(ClusterMixin, FormView):
     def form_valid(self, form):
         try:
             services.cluster_document_upload(
-                actor=self.request.user, cluster=self.cluster, kind=self.kwargs["kind"],
-                upload=form.cleaned_data["file"], max_bytes=settings.KLYNGE_DOCUMENT_MAX_BYTES,
+                actor=self.request.user,
+                cluster=self.cluster,
+                kind=self.kwargs["kind"],
+                upload=form.cleaned_data["file"],
+                max_bytes=settings.KLYNGE_DOCUMENT_MAX_BYTES,
             )
         except DomainError as error:
             _form_error(form, error)
@@ -367,8 +411,12 @@ class MembershipAddView(ClusterMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         today = selectors.today().strftime("%d-%m-%Y")
         return {
-            "join_form": ClinicJoinForm(initial={"start": today, "provider_number": self.request.GET.get("ydernummer", "")}),
-            "create_form": ClinicCreateForm(initial={"start": today, "counted_on": f"01-01-{selectors.today().year}"}),
+            "join_form": ClinicJoinForm(
+                initial={"start": today, "provider_number": self.request.GET.get("ydernummer", "")}
+            ),
+            "create_form": ClinicCreateForm(
+                initial={"start": today, "counted_on": f"01-01-{selectors.today().year}"}
+            ),
             **super().get_context_data(**kwargs),
         }
 
@@ -379,30 +427,53 @@ class MembershipAddView(ClusterMixin, TemplateView):
                 data = create_form.cleaned_data
                 try:
                     clinic = services.clinic_create(
-                        actor=request.user, provider_number=data["provider_number"], name=data["name"],
-                        address=data["address"], postal_code=data["postal_code"], capacities=data["capacities"],
-                        listed_patients=data["listed_patients"], counted_on=data["counted_on"],
+                        actor=request.user,
+                        provider_number=data["provider_number"],
+                        name=data["name"],
+                        address=data["address"],
+                        postal_code=data["postal_code"],
+                        capacities=data["capacities"],
+                        listed_patients=data["listed_patients"],
+                        counted_on=data["counted_on"],
                     )
-                    services.membership_start(actor=request.user, cluster=self.cluster, clinic=clinic, start=data["start"])
+                    services.membership_start(
+                        actor=request.user, cluster=self.cluster, clinic=clinic, start=data["start"]
+                    )
                 except DomainError as error:
                     _form_error(create_form, error)
                 else:
-                    messages.success(request, _("%(clinic)s is added to the register and joins the cluster.") % {"clinic": clinic.name})
+                    messages.success(
+                        request,
+                        _("%(clinic)s is added to the register and joins the cluster.")
+                        % {"clinic": clinic.name},
+                    )
                     return HttpResponseRedirect(self.cluster_url())
             return self.render_to_response(self.get_context_data(create_form=create_form))
         join_form = ClinicJoinForm(request.POST)
         if join_form.is_valid():
             clinic, start = join_form.clinic, join_form.cleaned_data["start"]
             try:
-                services.membership_start(actor=request.user, cluster=self.cluster, clinic=clinic, start=start)
+                services.membership_start(
+                    actor=request.user, cluster=self.cluster, clinic=clinic, start=start
+                )
                 if join_form.cleaned_data["with_doctors"]:
                     for doctor in clinic.doctors.all():
-                        if not Participation.objects.filter(doctor=doctor).overlapping(start, None).exists():
-                            services.participation_start(actor=request.user, cluster=self.cluster, doctor=doctor, start=start)
+                        if (
+                            not Participation.objects.filter(doctor=doctor)
+                            .overlapping(start, None)
+                            .exists()
+                        ):
+                            services.participation_start(
+                                actor=request.user, cluster=self.cluster, doctor=doctor, start=start
+                            )
             except DomainError as error:
                 _form_error(join_form, error)
             else:
-                messages.success(request, _("%(clinic)s is a member from %(date)s.") % {"clinic": clinic.name, "date": format_date(start)})
+                messages.success(
+                    request,
+                    _("%(clinic)s is a member from %(date)s.")
+                    % {"clinic": clinic.name, "date": format_date(start)},
+                )
                 return HttpResponseRedirect(self.cluster_url())
         return self.render_to_response(self.get_context_data(join_form=join_form))
 
@@ -435,7 +506,11 @@ class _EndView(ClusterMixin, FormView):
         except DomainError as error:
             form.add_error("date", error.message)
             return self.form_invalid(form)
-        messages.success(self.request, _("The change is registered from %(date)s.") % {"date": format_date(form.cleaned_data["date"])})
+        messages.success(
+            self.request,
+            _("The change is registered from %(date)s.")
+            % {"date": format_date(form.cleaned_data["date"])},
+        )
         return HttpResponseRedirect(self.cluster_url())
 
 
@@ -470,11 +545,15 @@ class ParticipationAddView(ClusterMixin, FormView):
 
     def get_form_kwargs(self):
         on = selectors.today()
-        clinic_ids = selectors.cluster_memberships_on(cluster=self.cluster, on=on).values("clinic_id")
+        clinic_ids = selectors.cluster_memberships_on(cluster=self.cluster, on=on).values(
+            "clinic_id"
+        )
         active = Participation.objects.active_on(on).values("doctor_id")
         return {
             **super().get_form_kwargs(),
-            "doctors": Doctor.objects.filter(clinic_id__in=clinic_ids).exclude(pk__in=active).select_related("clinic"),
+            "doctors": Doctor.objects.filter(clinic_id__in=clinic_ids)
+            .exclude(pk__in=active)
+            .select_related("clinic"),
             "clinics": Clinic.objects.filter(pk__in=clinic_ids),
         }
 
@@ -485,13 +564,22 @@ class ParticipationAddView(ClusterMixin, FormView):
         data = form.cleaned_data
         try:
             doctor = data["doctor"] or services.doctor_create(
-                actor=self.request.user, clinic=data["new_clinic"], name=data["new_name"], email=data["new_email"] or ""
+                actor=self.request.user,
+                clinic=data["new_clinic"],
+                name=data["new_name"],
+                email=data["new_email"] or "",
             )
-            services.participation_start(actor=self.request.user, cluster=self.cluster, doctor=doctor, start=data["start"])
+            services.participation_start(
+                actor=self.request.user, cluster=self.cluster, doctor=doctor, start=data["start"]
+            )
         except DomainError as error:
             _form_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("%(doctor)s takes part from %(date)s.") % {"doctor": doctor.name, "date": format_date(data["start"])})
+        messages.success(
+            self.request,
+            _("%(doctor)s takes part from %(date)s.")
+            % {"doctor": doctor.name, "date": format_date(data["start"])},
+        )
         return HttpResponseRedirect(self.cluster_url())
 
 
@@ -505,17 +593,27 @@ class RoleAddView(ClusterMixin, FormView):
     def get_form_kwargs(self):
         on = selectors.today()
         doctors = Doctor.objects.filter(
-            Q(participations__cluster=self.cluster) & (Q(participations__end__isnull=True) | Q(participations__end__gt=on))
+            Q(participations__cluster=self.cluster)
+            & (Q(participations__end__isnull=True) | Q(participations__end__gt=on))
         ).distinct()
         return {**super().get_form_kwargs(), "doctors": doctors}
 
     def get_initial(self):
-        return {"start": selectors.today().strftime("%d-%m-%Y"), "role": self.request.GET.get("rolle", "coordinator")}
+        return {
+            "start": selectors.today().strftime("%d-%m-%Y"),
+            "role": self.request.GET.get("rolle", "coordinator"),
+        }
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.role_assign(actor=self.request.user, cluster=self.cluster, doctor=data["doctor"], role=data["role"], start=data["start"])
+            services.role_assign(
+                actor=self.request.user,
+                cluster=self.cluster,
+                doctor=data["doctor"],
+                role=data["role"],
+                start=data["start"],
+            )
         except DomainError as error:
             _form_error(form, error)
             return self.form_invalid(form)

@@ -7,10 +7,11 @@ follow RFC 7946 (the opposite), which d3 draws as "the whole globe minus Denmark
 
 import json
 import sys
+from itertools import pairwise
 
 
 def _area(ring):
-    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False)) / 2
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in pairwise(ring)) / 2
 
 
 def _polygon(rings):

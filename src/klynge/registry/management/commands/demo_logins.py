@@ -11,11 +11,15 @@ class Command(BaseCommand):
     help = "List the demo users and their password."
 
     def handle(self, *args, **options):
-        users = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").select_related("region").order_by("id")
+        users = (
+            User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}")
+            .select_related("region")
+            .order_by("id")
+        )
         if not users:
             self.stdout.write("No demo users (run generate_dataset).")
             return
-        self.stdout.write("\nDemo logins (password for all: %s)\n" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})\n")
         for user in users:
             doctor = getattr(user, "doctor", None)
             if user.is_secretariat:

@@ -1,7 +1,7 @@
 """Write the register export (REG-8) as CSV or XLSX.
 
-    python manage.py export_register --format csv --output klynger.csv
-    python manage.py export_register --format xlsx --output klynger.xlsx --date 2025-01-01
+python manage.py export_register --format csv --output klynger.csv
+python manage.py export_register --format xlsx --output klynger.xlsx --date 2025-01-01
 """
 
 import datetime as dt
@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--output", help="file to write; '-' or nothing writes CSV to stdout")
-        parser.add_argument("--date", help="the register as it stood on this ISO date (default today)")
+        parser.add_argument(
+            "--date", help="the register as it stood on this ISO date (default today)"
+        )
 
     def handle(self, *args, format, output, date, **options):
         try:

@@ -1,7 +1,7 @@
 """Build the synthetic national register (see `klynge.registry.dataset`).
 
-    python manage.py generate_dataset --scale denmark --seed 1
-    python manage.py generate_dataset --scale england --seed 1 --replace
+python manage.py generate_dataset --scale denmark --seed 1
+python manage.py generate_dataset --scale england --seed 1 --replace
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,8 +15,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(dataset.SCALES), default="denmark")
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--replace", action="store_true", help="delete the existing register first")
-        parser.add_argument("--if-empty", action="store_true", help="do nothing when clusters exist")
+        parser.add_argument(
+            "--replace", action="store_true", help="delete the existing register first"
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when clusters exist"
+        )
         parser.add_argument("--no-users", action="store_true", help="skip the demo logins")
 
     def handle(self, *args, scale, seed, replace, if_empty, no_users, **options):
