@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "klynge.core",
     "klynge.accounts",
     "klynge.registry",
+    "klynge.quality",
     "klynge.overviews",
     "klynge.api",
 ]
@@ -211,3 +212,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("KLYNGE_LOG_LEVEL", "WARNING")},
 }
+
+# --- Quality data --------------------------------------------------------------------------------
+# Files above this size are imported by the background worker, with a progress bar.
+KLYNGE_IMPORT_INLINE_MAX_BYTES = int(env("KLYNGE_IMPORT_INLINE_MAX_BYTES", str(2 * 1024 * 1024)))
+KLYNGE_IMPORT_MAX_BYTES = int(env("KLYNGE_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Statistical disclosure control: counts from 1 to this minus one are hidden (METHODS B).
+KLYNGE_SUPPRESSION_THRESHOLD = int(env("KLYNGE_SUPPRESSION_THRESHOLD", "5"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -154,6 +155,27 @@ POPULATION = {
     "Fanø": 3,
     "Læsø": 2,
 }
+
+
+# Other domains add their demo data (e.g. quality's indicator values) through this
+# hook, so the registry does not depend on them: name -> fn(summary, rng_seed, options).
+_EXTENSIONS: dict[str, tuple[Callable[..., None], Callable[[], None]]] = {}
+
+
+def register_extension(name: str, generate: Callable[..., None], clear: Callable[[], None]) -> None:
+    """`generate(seed=...)` adds demo data after the register; `clear()` removes it
+    before `--replace` deletes the register it refers to."""
+    _EXTENSIONS[name] = (generate, clear)
+
+
+def run_extensions(*, seed: int, skip: set[str] = frozenset()) -> list[str]:
+    """Run every registered extension not in `skip`, in registration order."""
+    ran = []
+    for name, (generate_extension, _clear) in _EXTENSIONS.items():
+        if name not in skip:
+            generate_extension(seed=seed)
+            ran.append(name)
+    return ran
 
 
 @dataclass(frozen=True)
@@ -716,6 +738,8 @@ def clear() -> None:
         model.history.model._meta.db_table  # type: ignore[attr-defined]
         for model in (RoleAssignment, Participation, Membership, Doctor, Clinic, Cluster)
     ]
+    for _generate, clear_extension in reversed(_EXTENSIONS.values()):
+        clear_extension()
     User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").delete()
     Doctor.objects.filter(user__isnull=False).update(user=None)
     with connection.cursor() as cursor:

@@ -22,8 +22,11 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="do nothing when clusters exist"
         )
         parser.add_argument("--no-users", action="store_true", help="skip the demo logins")
+        parser.add_argument(
+            "--no-indicators", action="store_true", help="skip the 60 months of indicator values"
+        )
 
-    def handle(self, *args, scale, seed, replace, if_empty, no_users, **options):
+    def handle(self, *args, scale, seed, replace, if_empty, no_users, no_indicators, **options):
         from klynge.registry.models import Cluster
 
         if if_empty and Cluster.objects.exists():
@@ -41,3 +44,6 @@ class Command(BaseCommand):
             f"({summary.unclustered_clinics} in no cluster), {summary.doctors} doctors, "
             f"{summary.clusters} clusters."
         )
+        ran = dataset.run_extensions(seed=seed, skip={"indicators"} if no_indicators else set())
+        if ran:
+            self.stdout.write(f"Also generated: {', '.join(ran)}.")

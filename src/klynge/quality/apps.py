@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_library(sender, **kwargs):
+    """Keep the database's indicator library in step with the reviewed YAML files."""
+    from klynge.quality.library import indicator_library_sync
+
+    indicator_library_sync()
+
+
+class QualityConfig(AppConfig):
+    name = "klynge.quality"
+    label = "quality"
+
+    def ready(self) -> None:
+        from klynge.quality.demo import clear_values, generate_values
+        from klynge.registry import dataset
+
+        post_migrate.connect(_sync_library, sender=self)
+        dataset.register_extension("indicators", generate_values, clear_values)

@@ -1,0 +1,360 @@
+"""Writes of quality data: imports (check, write atomically, undo), consent, the
+presentation mode, goals and interventions. Each service owns its transaction and
+audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klynge.core.errors import DomainError
+from klynge.core.models import audit_log
+from klynge.quality import imports
+from klynge.quality.models import (
+    ClusterDataSettings,
+    Consent,
+    Goal,
+    ImportRun,
+    ImportStatus,
+    Indicator,
+    Intervention,
+    Presentation,
+)
+from klynge.registry.models import Clinic, Cluster
+
+log = logging.getLogger(__name__)
+
+
+def import_messages() -> dict[str, str]:
+    """The user-facing texts of `imports.check_table`, translated."""
+    return {
+        "cpr-column": _("The column's name suggests CPR numbers. Files with patient identifiers are refused."),
+        "cpr-cell": _("The cell looks like a CPR number. Files with patient identifiers are refused; remove the column or the value."),
+        "missing-column": _("The column is missing from the header row."),
+        "empty": _("The file has a header row but no data."),
+        "provider-format": _("“%(value)s” is not a provider number (6 digits)."),
+        "provider-unknown": _("No clinic has provider number %(value)s."),
+        "provider-out-of-scope": _("You cannot import data for provider number %(value)s."),
+        "indicator-unknown": _("“%(value)s” is not an indicator code in the library."),
+        "period-format": _("“%(value)s” is not a period; write 2024-03 (month) or 2024-Q1 (quarter)."),
+        "period-range": _("The period %(value)s is outside the years 2000 to next year."),
+        "count-format": _("“%(value)s” is not a whole number of zero or more."),
+        "numerator-above-denominator": _("The numerator %(value)s is larger than the denominator."),
+        "duplicate": _("The same clinic, indicator and period is already on line %(value)s."),
+    }
+
+
+def lookup_tables() -> tuple[dict[str, int], dict[str, tuple[int, bool]]]:
+    clinics = dict(Clinic.objects.values_list("provider_number", "id"))
+    indicators = {
+        code: (pk, unit == "rate_per_1000")
+        for code, pk, unit in Indicator.objects.filter(active=True).values_list("code", "id", "unit")
+    }
+    return clinics, indicators
+
+
+# --- Imports -----------------------------------------------------------------------------------
+
+
+def _progress(run: ImportRun, phase: str, percent: int) -> None:
+    run.phase, run.progress = phase, percent
+    ImportRun.objects.filter(pk=run.pk).update(phase=phase, progress=percent)
+
+
+def import_run_create(
+    *, actor: Any, data: bytes, filename: str, source: str, scope: str = "", keep_file: bool = False
+) -> ImportRun:
+    """Record a new import. The raw file is stored only when a worker will read it
+    (`keep_file`), and deleted as soon as the import has finished."""
+    run = ImportRun.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        source=source, scope=scope, filename=filename[:255], size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), phase=_("Waiting for a worker"),
+    )
+    if keep_file:
+        run.upload.save(f"import-{run.pk}.bin", ContentFile(data), save=True)
+    return run
+
+
+def import_run_execute(
+    *, run: ImportRun, data: bytes | None = None, allowed_clinic_ids: set[int] | None = None,
+    today: dt.date | None = None,
+) -> ImportRun:
+    """Check the whole file, then write it in one transaction, or write nothing and keep
+    every error. Crashes leave the run as ERROR with its file, so it can be retried."""
+    if data is None:
+        with run.upload.open("rb") as fh:
+            data = fh.read()
+    run.status, run.started = ImportStatus.RUNNING, timezone.now()
+    ImportRun.objects.filter(pk=run.pk).update(status=run.status, started=run.started)
+    try:
+        _progress(run, _("Reading the file"), 5)
+        try:
+            frame = imports.read_table(data, run.filename)
+        except imports.FileUnreadable as exc:
+            return _reject(run, [imports.RowError(0, "", _("The file cannot be read: %(reason)s.") % {"reason": exc})], 1)
+        run.rows_total = frame.height
+        _progress(run, _("Checking %(rows)s rows") % {"rows": f"{frame.height:,}".replace(",", ".")}, 30)
+        clinics, indicators = lookup_tables()
+        checked = imports.check_table(
+            frame, clinics=clinics, indicators=indicators, allowed_clinic_ids=allowed_clinic_ids,
+            today=today, messages=import_messages(),
+        )
+        del frame
+        if not checked.ok:
+            return _reject(run, checked.errors, checked.error_count, cpr=checked.contains_cpr)
+        _progress(run, _("Writing %(rows)s rows") % {"rows": f"{checked.rows:,}".replace(",", ".")}, 60)
+        with transaction.atomic():
+            replaced = _write_values(checked.frame, run)
+            run.status, run.rows_written, run.rows_replaced = ImportStatus.SUCCEEDED, checked.rows, replaced
+            run.progress, run.phase, run.finished = 100, _("Done"), timezone.now()
+            run.save()
+            audit_log(actor=run.actor, action="quality.import.succeeded", target=run, scope=run.scope,
+                      data={"rows": checked.rows, "replaced": replaced, "file": run.filename})
+        _discard_upload(run)
+        return run
+    except Exception:
+        log.exception("import run %s crashed", run.pk)  # no file content is logged
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.ERROR, phase=_("Interrupted; nothing was written. Try again."),
+            finished=timezone.now(),
+        )
+        run.refresh_from_db()
+        raise
+
+
+def _reject(run: ImportRun, errors: list[imports.RowError], count: int, cpr: bool = False) -> ImportRun:
+    run.status, run.error_count = ImportStatus.FAILED, count
+    run.errors = [e.as_dict() for e in errors]
+    run.progress, run.finished = 100, timezone.now()
+    run.phase = _("Refused: the file contains CPR numbers") if cpr else _("Rejected; nothing was written")
+    run.save()
+    audit_log(actor=run.actor, action="quality.import.rejected", target=run, scope=run.scope,
+              data={"errors": count, "cpr": cpr, "file": run.filename})
+    _discard_upload(run)
+    return run
+
+
+def _discard_upload(run: ImportRun) -> None:
+    if run.upload:
+        run.upload.delete(save=False)
+        ImportRun.objects.filter(pk=run.pk).update(upload="")
+
+
+STAGE_COLUMNS = "clinic_id, indicator_id, period_kind, period, numerator, denominator"
+KEY = ["indicator_id", "clinic_id", "period_kind", "period"]
+
+
+def _overlaps_existing(cursor, frame) -> bool:
+    """Could any row replace a stored value? (A cheap superset test: the same
+    indicators and clinics within the file's period range.)"""
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM quality_indicatorvalue WHERE indicator_id IN (SELECT unnest(%s::bigint[])) "
+        "AND clinic_id IN (SELECT unnest(%s::bigint[])) AND period BETWEEN %s AND %s)"
+        if connection.vendor == "postgresql"
+        else "SELECT EXISTS (SELECT 1 FROM quality_indicatorvalue WHERE indicator_id IN (SELECT value FROM json_each(%s)) "
+        "AND clinic_id IN (SELECT value FROM json_each(%s)) AND period BETWEEN %s AND %s)",
+        _overlap_params(frame),
+    )
+    return bool(cursor.fetchone()[0])
+
+
+def _overlap_params(frame) -> list:
+    import json
+
+    indicators = frame["indicator_id"].unique().sort().to_list()
+    clinics = frame["clinic_id"].unique().sort().to_list()
+    first, last = frame["period"].min(), frame["period"].max()
+    if connection.vendor == "postgresql":
+        return [indicators, clinics, first, last]
+    return [json.dumps(indicators), json.dumps(clinics), str(first), str(last)]
+
+
+def _write_values(frame, run: ImportRun) -> int:
+    """Write the checked rows; returns how many stored values they replaced. Call
+    inside a transaction.
+
+    New values (the usual case: a new month, a new cluster) go straight into the table
+    (PostgreSQL: `COPY`, sorted in index order). Rows that may replace stored values
+    are staged first, the values they replace are kept for undo, then upserted."""
+    frame = frame.sort(KEY)
+    with connection.cursor() as cursor:
+        if not _overlaps_existing(cursor, frame):
+            _insert_new(cursor, frame, run)
+            return 0
+        _stage(cursor, frame)
+        cursor.execute(
+            "INSERT INTO quality_replacedvalue (import_run_id, clinic_id, indicator_id, period_kind, period, "
+            "numerator, denominator, previous_run_id) "
+            "SELECT %s, v.clinic_id, v.indicator_id, v.period_kind, v.period, v.numerator, v.denominator, v.import_run_id "
+            "FROM quality_indicatorvalue v JOIN quality_stage s ON s.clinic_id = v.clinic_id "
+            "AND s.indicator_id = v.indicator_id AND s.period_kind = v.period_kind AND s.period = v.period",
+            [run.pk],
+        )
+        replaced = max(cursor.rowcount, 0)
+        cursor.execute(
+            f"INSERT INTO quality_indicatorvalue ({STAGE_COLUMNS}, import_run_id) "
+            f"SELECT {STAGE_COLUMNS}, %s FROM quality_stage WHERE true "
+            "ON CONFLICT (indicator_id, clinic_id, period_kind, period) DO UPDATE SET "
+            "numerator = excluded.numerator, denominator = excluded.denominator, import_run_id = excluded.import_run_id",
+            [run.pk],
+        )
+        cursor.execute("DROP TABLE quality_stage")
+    return replaced
+
+
+def _csv_buffer(frame) -> io.BytesIO:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False)
+    return buffer
+
+
+def _insert_new(cursor, frame, run: ImportRun) -> None:
+    if connection.vendor == "postgresql":
+        buffer = _csv_buffer(frame.with_columns(import_run_id=run.pk))
+        sql = f"COPY quality_indicatorvalue ({STAGE_COLUMNS}, import_run_id) FROM STDIN WITH (FORMAT csv)"
+        with cursor.cursor.copy(sql) as copy:
+            copy.write(buffer.getbuffer())
+    else:
+        rows = frame.with_columns(frame["period"].cast(str), import_run_id=run.pk).iter_rows()
+        cursor.executemany(
+            f"INSERT INTO quality_indicatorvalue ({STAGE_COLUMNS}, import_run_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+
+def _stage(cursor, frame) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "CREATE TEMP TABLE quality_stage (clinic_id bigint, indicator_id bigint, period_kind char(1), "
+            "period date, numerator integer, denominator integer) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY quality_stage ({STAGE_COLUMNS}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(_csv_buffer(frame).getbuffer())
+    else:
+        cursor.execute("DROP TABLE IF EXISTS temp.quality_stage")
+        cursor.execute(
+            "CREATE TEMP TABLE quality_stage (clinic_id integer, indicator_id integer, period_kind text, "
+            "period text, numerator integer, denominator integer)"
+        )
+        cursor.executemany(
+            f"INSERT INTO quality_stage ({STAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
+            frame.with_columns(frame["period"].cast(str)).iter_rows(),
+        )
+
+
+@transaction.atomic
+def import_run_undo(*, actor: Any, run: ImportRun) -> ImportRun:
+    """Remove what the import wrote and put back the values it replaced (unless a later
+    import has written them since)."""
+    if run.status != ImportStatus.SUCCEEDED:
+        raise DomainError(_("Only a completed import can be undone."))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM quality_indicatorvalue WHERE import_run_id = %s", [run.pk])
+        cursor.execute(
+            f"INSERT INTO quality_indicatorvalue ({STAGE_COLUMNS}, import_run_id) "
+            f"SELECT {STAGE_COLUMNS}, previous_run_id FROM quality_replacedvalue WHERE import_run_id = %s AND true "
+            "ON CONFLICT (indicator_id, clinic_id, period_kind, period) DO NOTHING",
+            [run.pk],
+        )
+        cursor.execute("DELETE FROM quality_replacedvalue WHERE import_run_id = %s", [run.pk])
+    run.status, run.undone, run.undone_by = ImportStatus.UNDONE, timezone.now(), actor
+    run.phase = _("Undone")
+    run.save()
+    audit_log(actor=actor, action="quality.import.undone", target=run, scope=run.scope,
+              data={"rows": run.rows_written})
+    return run
+
+
+def import_should_run_in_background(size_bytes: int) -> bool:
+    return size_bytes > settings.KLYNGE_IMPORT_INLINE_MAX_BYTES
+
+
+# --- Consent and presentation (DATA-3) -------------------------------------------------------
+
+
+@transaction.atomic
+def consent_give(*, actor: Any, clinic: Clinic, start: dt.date) -> Consent:
+    if Consent.objects.filter(clinic=clinic).overlapping(start, None).exists():
+        raise DomainError(_("The clinic has already consented from that date."))
+    consent = Consent.objects.create(clinic=clinic, start=start, given_by=actor)
+    audit_log(actor=actor, action="quality.consent.given", target=consent, data={"clinic": clinic.provider_number})
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, actor: Any, clinic: Clinic, end: dt.date) -> None:
+    """Revoke from `end` (the first day without consent). In open mode, the cluster
+    falls back to anonymised presentation, since open needs everyone's consent."""
+    consents = list(Consent.objects.filter(clinic=clinic).overlapping(end, None))
+    if not consents:
+        raise DomainError(_("The clinic has no consent to revoke."))
+    for consent in consents:
+        if consent.start >= end:
+            consent.delete()
+        else:
+            consent.end = end
+            consent.save(update_fields=["end"])
+    audit_log(actor=actor, action="quality.consent.revoked", target=clinic, data={"end": str(end)})
+    ClusterDataSettings.objects.filter(
+        cluster__memberships__clinic=clinic, presentation=Presentation.OPEN
+    ).update(presentation=Presentation.ANONYMISED)
+
+
+@transaction.atomic
+def presentation_set(*, actor: Any, cluster: Cluster, presentation: str, on: dt.date) -> ClusterDataSettings:
+    """Anonymised (default) or open. Open needs consent from every member clinic."""
+    from klynge.quality.selectors import clinics_without_consent
+
+    if presentation == Presentation.OPEN:
+        missing = clinics_without_consent(cluster=cluster, on=on)
+        if missing:
+            raise DomainError(
+                _("Open presentation needs consent from every member clinic; %(n)s have not consented.")
+                % {"n": len(missing)}
+            )
+    data_settings, _created = ClusterDataSettings.objects.get_or_create(cluster=cluster)
+    data_settings.presentation, data_settings.changed_by = presentation, actor
+    data_settings.save()
+    audit_log(actor=actor, action="quality.presentation.changed", target=cluster,
+              scope=f"cluster:{cluster.pk}", data={"presentation": presentation})
+    return data_settings
+
+
+# --- Goals and interventions (DATA-6) ---------------------------------------------------------------
+
+
+@transaction.atomic
+def goal_set(*, actor: Any, cluster: Cluster, indicator: Indicator, target: float, note: str = "") -> Goal:
+    if indicator.unit == "proportion" and not 0 <= target <= 1:
+        raise DomainError(_("A target for a share must be between 0 and 100 %."))
+    if target < 0:
+        raise DomainError(_("The target cannot be negative."))
+    goal = Goal.objects.create(cluster=cluster, indicator=indicator, target=target, note=note, set_by=actor,
+                               set_on=timezone.localdate())
+    audit_log(actor=actor, action="quality.goal.set", target=goal, scope=f"cluster:{cluster.pk}",
+              data={"indicator": indicator.code, "target": target})
+    return goal
+
+
+@transaction.atomic
+def intervention_add(
+    *, actor: Any, cluster: Cluster, indicator: Indicator, date: dt.date, text: str, meeting_ref: str = ""
+) -> Intervention:
+    if not text.strip():
+        raise DomainError(_("Describe what the cluster changed."))
+    intervention = Intervention.objects.create(
+        cluster=cluster, indicator=indicator, date=date, text=text.strip(), meeting_ref=meeting_ref, created_by=actor
+    )
+    audit_log(actor=actor, action="quality.intervention.added", target=intervention, scope=f"cluster:{cluster.pk}",
+              data={"indicator": indicator.code, "date": str(date)})
+    return intervention
