@@ -26,7 +26,7 @@ ROLES = [
     "region_other",
     "secretariat",
 ]
-OWN_NAMESPACES = {"core", "registry", "overviews", "api"}
+OWN_NAMESPACES = {"core", "registry", "overviews", "api", "quality"}
 
 EVERYONE = dict.fromkeys(ROLES, 200)
 
@@ -40,6 +40,24 @@ def rule(allowed: set[str], *, anonymous: int = 302, others: int = 404) -> dict[
 
 READERS_A = {"member_a", "coordinator_a", "board_a", "region_a", "secretariat"}
 EDITORS_A = {"coordinator_a", "board_a", "secretariat"}
+DOCTORS = {"member_a", "coordinator_a", "board_a", "member_b", "doctor_free"}
+LOGGED_IN = set(ROLES) - {"anonymous"}
+
+
+def post_only(allowed: set[str]) -> dict[str, int]:
+    """A POST-only view: allowed roles get 405 to a GET, the rest 404 (or log in)."""
+    return {role: 405 if role in allowed else 302 if role == "anonymous" else 404 for role in ROLES}
+
+
+def a_code(w):
+    return {"slug": w.cluster_a.slug, "code": "opioids"}
+
+
+def a_run(w):
+    from klynge.quality.models import ImportRun
+
+    return {"pk": ImportRun.objects.get(filename="data.csv").pk}
+
 
 # url name -> (kwargs builder, expected status per role)
 MATRIX = {
@@ -112,7 +130,33 @@ MATRIX = {
         lambda w: {},
         rule({"region_a", "region_other", "secretariat"}, others=403),
     ),
+    "quality:indicator.list": (lambda w: {}, EVERYONE),
+    "quality:indicator.detail": (lambda w: {"code": "opioids"}, EVERYONE),
+    "quality:clinic.mine": (lambda w: {}, rule(DOCTORS, others=403)),
+    "quality:import.upload": (lambda w: {}, rule(LOGGED_IN, others=403)),
+    "quality:import.detail": (a_run, rule({"coordinator_a", "board_a", "region_a", "secretariat"})),
+    "quality:import.action": (a_run, post_only({"coordinator_a", "secretariat"})),
+    "quality:cluster.dashboard": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
+    "quality:cluster.consent": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
+    "quality:cluster.indicator": (a_code, rule(READERS_A)),
+    "quality:cluster.funnel_json": (a_code, rule(READERS_A)),
+    "quality:cluster.run_json": (a_code, rule(READERS_A)),
+    "quality:cluster.csv": (a_code, rule(READERS_A)),
+    "quality:cluster.goal": (a_code, post_only(EDITORS_A)),
+    "quality:cluster.intervention": (a_code, post_only(EDITORS_A)),
     "api:schema": (lambda w: {}, EVERYONE),
+    "api:imports": (lambda w: {}, {role: 403 if role == "anonymous" else 405 for role in ROLES}),
+    "api:import": (
+        a_run,
+        {
+            **{role: 404 for role in ROLES},
+            "anonymous": 403,
+            "coordinator_a": 200,
+            "board_a": 200,
+            "region_a": 200,
+            "secretariat": 200,
+        },
+    ),
     "api:clusters": (lambda w: {}, EVERYONE),
 }
 

@@ -115,4 +115,31 @@ def build_world() -> World:
         "region_other": _user("region@hovedstaden.test", region=Region.objects.get(code=1084)),
         "secretariat": _user("sekretariat@kiap.test", is_secretariat=True),
     }
+    _quality_data(clinics_a + clinics_b, users["coordinator_a"], a)
     return World(cluster_a=a, cluster_b=b, users=users, clinics_a=clinics_a, free_clinic=free)
+
+
+def _quality_data(clinics: list[Clinic], importer: User, cluster: Cluster) -> None:
+    """Twelve months of one indicator for every member clinic, every clinic consenting,
+    and one import run by the coordinator of cluster A."""
+    from klynge.quality.models import Consent, ImportRun, Indicator, IndicatorValue
+
+    opioids = Indicator.objects.get(code="opioids")
+    IndicatorValue.objects.bulk_create(
+        IndicatorValue(
+            clinic=clinic,
+            indicator=opioids,
+            period_kind="M",
+            period=dt.date(2024, month, 1),
+            numerator=10 + i + month,
+            denominator=200 + 10 * i,
+        )
+        for i, clinic in enumerate(clinics)
+        for month in range(1, 13)
+    )
+    Consent.objects.bulk_create(
+        Consent(clinic=clinic, start=dt.date(2020, 1, 1)) for clinic in clinics
+    )
+    ImportRun.objects.create(
+        actor=importer, scope=f"cluster:{cluster.pk}", filename="data.csv", status="succeeded"
+    )

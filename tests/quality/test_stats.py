@@ -172,14 +172,6 @@ def test_funnel_worked_example_normal_approximation_differs():
 
 GRID_TARGETS = (0.02, 0.3, 0.7, 0.97)
 GRID_N = (1, 5, 20, 137, 1000, 20000)
-NEGATIVE_UPPER_BUG = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: upper limit is not clipped at 0 (docstring: proportions clipped to [0, 1], "
-        "rates to [0, ∞)); target 0.02, n=1, 95 %: r_p = 0 so (r−α)/n = −0.0051 "
-        "(binomial) / −0.0053 (Poisson) is returned, below the lower limit 0"
-    ),
-)
 
 
 def _grid_cases():
@@ -187,10 +179,7 @@ def _grid_cases():
         for level in (0.95, 0.998):
             for target in GRID_TARGETS:
                 for n in GRID_N:
-                    marks = [NEGATIVE_UPPER_BUG] if (target, n, level) == (0.02, 1, 0.95) else []
-                    yield pytest.param(
-                        target, n, level, kind, marks=marks, id=f"{kind}-{level}-{target}-{n}"
-                    )
+                    yield pytest.param(target, n, level, kind, id=f"{kind}-{level}-{target}-{n}")
 
 
 @pytest.mark.parametrize("target,n,level,kind", list(_grid_cases()))
@@ -242,7 +231,6 @@ def test_funnel_brackets_target(target, level, kind):
     assert np.all(lo < hi)
 
 
-@NEGATIVE_UPPER_BUG
 @pytest.mark.parametrize("kind", ["proportion", "rate"])
 def test_funnel_lower_never_above_upper_for_tiny_expected_count(kind):
     lo, hi = stats.funnel_limits(0.02, 1, 0.95, kind=kind)

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 NBSP = "\u00a0"
 
@@ -35,6 +36,14 @@ def format_percent(share: float | None, decimals: int = 1) -> str:
         return "–"
     number = format_number(share * 100, decimals)
     return f"{number}{NBSP}%" if (get_language() or "da").startswith("da") else f"{number}%"
+
+
+def format_per_thousand(rate: float | None, decimals: int = 1) -> str:
+    """Events per patient `0.0123` → `12,3 pr. 1.000` / `12.3 per 1,000`."""
+    if rate is None:
+        return "–"
+    per = _("per 1,000")
+    return f"{format_number(rate * 1000, decimals)}{NBSP}{per}"
 
 
 def format_date(value: dt.date | None) -> str:

@@ -28,6 +28,7 @@ class Role(enum.StrEnum):
     BOARD = "board"  # chair, vice-chair, treasurer, secretary, board member
     REGION = "region"  # regional quality unit staff, for clusters of their region
     SECRETARIAT = "secretariat"  # national secretariat: all clusters
+    OWNER = "owner"  # the user who made the object (e.g. an import)
 
 
 EVERYONE = frozenset(Role)
@@ -48,6 +49,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "registry.view_history": CLUSTER_EDITORS | {Role.REGION},
     "registry.register_cluster": frozenset({Role.DOCTOR, Role.SECRETARIAT}),
     "registry.search_clinics": frozenset({Role.AUTHENTICATED}),
+    # quality data
+    "quality.view_library": EVERYONE,
+    "quality.view_cluster_data": CLUSTER_READERS,
+    "quality.manage_cluster_data": CLUSTER_EDITORS,  # goals, interventions, presentation mode
+    "quality.view_own_data": frozenset({Role.DOCTOR}),
+    "quality.import": frozenset({Role.DOCTOR, Role.REGION, Role.SECRETARIAT}),
+    "quality.view_import": frozenset(
+        {Role.OWNER, Role.COORDINATOR, Role.BOARD, Role.REGION, Role.SECRETARIAT}
+    ),
+    "quality.undo_import": frozenset({Role.OWNER, Role.COORDINATOR, Role.SECRETARIAT}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }

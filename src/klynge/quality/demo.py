@@ -22,7 +22,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from klynge.quality import services
-from klynge.quality.models import ImportRun, ImportStatus, Indicator, IndicatorValue, Intervention, ReplacedValue
+from klynge.quality.models import (
+    ClusterDataSettings,
+    Consent,
+    Goal,
+    ImportRun,
+    ImportStatus,
+    Indicator,
+    IndicatorValue,
+    Intervention,
+    ReplacedValue,
+)
 from klynge.quality.periods import add_months
 from klynge.registry.dataset import REFERENCE_DATE
 from klynge.registry.models import Cluster, Membership
@@ -39,11 +49,15 @@ class Model:
     winter: float = 0.0  # seasonal amplitude on the log scale (peak in January)
     clinic_sd: float = 0.25  # between-clinic SD on the logit / log scale
     trend_per_year: float = 0.0  # national drift on the logit / log scale
-    winter_denominator: bool = False  # the denominator itself is seasonal (antibiotic prescriptions)
+    winter_denominator: bool = (
+        False  # the denominator itself is seasonal (antibiotic prescriptions)
+    )
 
 
 MODELS = {
-    "ab_broad_spectrum": Model(0.022, 0.30, winter=0.10, clinic_sd=0.30, trend_per_year=-0.05, winter_denominator=True),
+    "ab_broad_spectrum": Model(
+        0.022, 0.30, winter=0.10, clinic_sd=0.30, trend_per_year=-0.05, winter_denominator=True
+    ),
     "ab_eye_drops": Model(0.0015, 0.55, winter=0.05, clinic_sd=0.35, winter_denominator=True),
     "nsaid_elderly": Model(0.20, 0.06, clinic_sd=0.30, trend_per_year=-0.04),
     "crp_tests": Model(1.0, 0.012, winter=0.30, clinic_sd=0.35),
@@ -96,7 +110,9 @@ def generate_values(*, seed: int = 1) -> ImportRun | None:
         effect[(cluster_id, indicator.pk)] = start
         interventions.append(
             Intervention(
-                cluster_id=cluster_id, indicator=indicator, date=add_months(FIRST_MONTH, start),
+                cluster_id=cluster_id,
+                indicator=indicator,
+                date=add_months(FIRST_MONTH, start),
                 text=f"Fælles indsats besluttet på klyngemødet: {indicator.title_da.lower()}",
                 meeting_ref="Klyngemøde (demo)",
             )
@@ -142,11 +158,22 @@ def generate_values(*, seed: int = 1) -> ImportRun | None:
     frame = pl.concat(frames)
     with transaction.atomic():
         run = ImportRun.objects.create(
-            source="generator", filename=f"synthetic seed {seed}", status=ImportStatus.RUNNING,
-            rows_total=frame.height, phase="", started=timezone.now(),
+            source="generator",
+            filename=f"synthetic seed {seed}",
+            status=ImportStatus.RUNNING,
+            rows_total=frame.height,
+            phase="",
+            started=timezone.now(),
         )
         services._write_values(frame, run)  # the import's writer: same path as a file
         Intervention.objects.bulk_create(interventions)
+        # Most clinics consent to showing their data in the cluster; a few have not (yet).
+        consent_rng = np.random.default_rng(seed + 104729)
+        Consent.objects.bulk_create(
+            Consent(clinic_id=int(c), start=dt.date(2020, 1, 1))
+            for c in clinic_ids
+            if int(c) in cluster_of and consent_rng.random() < 0.93
+        )
         run.status, run.rows_written, run.progress = ImportStatus.SUCCEEDED, frame.height, 100
         run.finished, run.phase = timezone.now(), "Done"
         run.save()
@@ -155,8 +182,15 @@ def generate_values(*, seed: int = 1) -> ImportRun | None:
 
 def clear_values() -> None:
     with connection.cursor() as cursor:
-        for model in (ReplacedValue, IndicatorValue, Intervention):
-            cursor.execute(f'DELETE FROM "{model._meta.db_table}"')  # noqa: S608
+        for model in (
+            ReplacedValue,
+            IndicatorValue,
+            Intervention,
+            Consent,
+            Goal,
+            ClusterDataSettings,
+        ):
+            cursor.execute(f'DELETE FROM "{model._meta.db_table}"')
     ImportRun.objects.filter(source="generator").delete()
 
 
@@ -164,4 +198,4 @@ def months_between(first: dt.date, last: dt.date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
-__all__ = ["MONTHS", "generate_values", "clear_values", "months_between", "math"]
+__all__ = ["MONTHS", "clear_values", "generate_values", "math", "months_between"]

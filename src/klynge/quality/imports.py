@@ -30,14 +30,26 @@ MAX_REPORTED_ERRORS = 1000
 # Canonical column → accepted header spellings (normalised: lower case, ASCII, no spaces).
 COLUMNS = {
     "provider_number": {"ydernummer", "ydernr", "providernumber", "provider", "ydernumre"},
-    "indicator": {"indikator", "indikatorkode", "indicator", "indicatorcode", "kode", "code", "malepunkt", "maalepunkt"},
+    "indicator": {
+        "indikator",
+        "indikatorkode",
+        "indicator",
+        "indicatorcode",
+        "kode",
+        "code",
+        "malepunkt",
+        "maalepunkt",
+    },
     "period": {"periode", "period", "maned", "maaned", "month", "kvartal", "quarter"},
     "numerator": {"taeller", "tller", "numerator", "taller"},
     "denominator": {"naevner", "nvner", "denominator", "navner"},
 }
 DANISH_NAMES = {
-    "provider_number": "ydernummer", "indicator": "indikator", "period": "periode",
-    "numerator": "tæller", "denominator": "nævner",
+    "provider_number": "ydernummer",
+    "indicator": "indikator",
+    "period": "periode",
+    "numerator": "tæller",
+    "denominator": "nævner",
 }
 CPR_HEADERS = {"cpr", "cprnr", "cprnummer", "personnummer", "pnr", "cprno", "personalnumber"}
 
@@ -105,7 +117,9 @@ def _read_csv(data: bytes) -> pl.DataFrame:
     if first.count(b"\t") > max(first.count(b";"), first.count(b",")):
         separator = "\t"
     try:
-        return pl.read_csv(data, separator=separator, infer_schema=False, has_header=True, quote_char='"')
+        return pl.read_csv(
+            data, separator=separator, infer_schema=False, has_header=True, quote_char='"'
+        )
     except pl.exceptions.PolarsError:
         # Find the first malformed line ourselves: polars' message may quote the line.
         expected = None
@@ -135,7 +149,7 @@ def _read_xlsx(data: bytes) -> pl.DataFrame:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 (any failure means: not a workbook we can read)
+    except Exception as exc:
         raise FileUnreadable("the file is not a readable Excel workbook (.xlsx)") from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
@@ -150,7 +164,10 @@ def _read_xlsx(data: bytes) -> pl.DataFrame:
         for i in range(len(names)):
             columns[i].append(_cell_text(row[i] if i < len(row) else None))
     workbook.close()
-    return pl.DataFrame({name: col for name, col in zip(names, columns, strict=True)}, schema={n: pl.String for n in names})
+    return pl.DataFrame(
+        {name: col for name, col in zip(names, columns, strict=True)},
+        schema={n: pl.String for n in names},
+    )
 
 
 def read_table(data: bytes, filename: str = "") -> pl.DataFrame:
@@ -230,7 +247,9 @@ def check_table(
     cpr = find_cpr(frame, today)
     if cpr:
         result.contains_cpr = True
-        result.errors = [RowError(e.line, e.column, messages[e.message]) for e in cpr[:MAX_REPORTED_ERRORS]]
+        result.errors = [
+            RowError(e.line, e.column, messages[e.message]) for e in cpr[:MAX_REPORTED_ERRORS]
+        ]
         result.error_count = len(cpr)
         return result
 
@@ -242,9 +261,7 @@ def check_table(
                 mapping[canonical] = name
     missing = [c for c in COLUMNS if c not in mapping]
     if missing:
-        result.errors = [
-            RowError(1, DANISH_NAMES[c], messages["missing-column"]) for c in missing
-        ]
+        result.errors = [RowError(1, DANISH_NAMES[c], messages["missing-column"]) for c in missing]
         result.error_count = len(missing)
         return result
     if frame.height == 0:
@@ -273,8 +290,10 @@ def check_table(
     q_year = quarter.struct.field("1").cast(pl.Int32, strict=False)
     q_number = quarter.struct.field("2").cast(pl.Int32, strict=False)
     kind = (
-        pl.when(m_month.is_between(1, 12)).then(pl.lit("M"))
-        .when(q_number.is_not_null()).then(pl.lit("Q"))
+        pl.when(m_month.is_between(1, 12))
+        .then(pl.lit("M"))
+        .when(q_number.is_not_null())
+        .then(pl.lit("Q"))
         .otherwise(None)
     )
     # Parsed, typed columns, computed lazily so only what is needed is materialised.
@@ -288,12 +307,22 @@ def check_table(
             .alias("provider_key"),
             col["indicator"].str.to_lowercase().alias("indicator_key"),
             kind.alias("period_kind"),
-            pl.when(kind == "M").then(pl.date(m_year, m_month, 1))
-            .when(kind == "Q").then(pl.date(q_year, (q_number - 1) * 3 + 1, 1))
+            pl.when(kind == "M")
+            .then(pl.date(m_year, m_month, 1))
+            .when(kind == "Q")
+            .then(pl.date(q_year, (q_number - 1) * 3 + 1, 1))
             .otherwise(None)
             .alias("period"),
-            col["numerator"].str.extract(_COUNT, 1).str.replace_all(r"[ .]", "").cast(pl.Int64, strict=False).alias("numerator"),
-            col["denominator"].str.extract(_COUNT, 1).str.replace_all(r"[ .]", "").cast(pl.Int64, strict=False).alias("denominator"),
+            col["numerator"]
+            .str.extract(_COUNT, 1)
+            .str.replace_all(r"[ .]", "")
+            .cast(pl.Int64, strict=False)
+            .alias("numerator"),
+            col["denominator"]
+            .str.extract(_COUNT, 1)
+            .str.replace_all(r"[ .]", "")
+            .cast(pl.Int64, strict=False)
+            .alias("denominator"),
         )
         .join(clinic_frame.lazy(), on="provider_key", how="left", coalesce=True)
         .join(indicator_frame.lazy(), on="indicator_key", how="left", coalesce=True)
@@ -303,28 +332,57 @@ def check_table(
     year = pl.col("period").dt.year()
     checks: list[tuple[pl.Expr, str, str, pl.Expr]] = [
         # (condition for an error, column, message code, value shown in the message)
-        (pl.col("provider_key").is_null(), "provider_number", "provider-format", col["provider_number"]),
-        (pl.col("provider_key").is_not_null() & pl.col("clinic_id").is_null(), "provider_number", "provider-unknown", pl.col("provider_key")),
-        (pl.col("indicator_id").is_null(), "indicator", "indicator-unknown", pl.col("indicator_key")),
+        (
+            pl.col("provider_key").is_null(),
+            "provider_number",
+            "provider-format",
+            col["provider_number"],
+        ),
+        (
+            pl.col("provider_key").is_not_null() & pl.col("clinic_id").is_null(),
+            "provider_number",
+            "provider-unknown",
+            pl.col("provider_key"),
+        ),
+        (
+            pl.col("indicator_id").is_null(),
+            "indicator",
+            "indicator-unknown",
+            pl.col("indicator_key"),
+        ),
         (pl.col("period").is_null(), "period", "period-format", col["period"]),
-        (pl.col("period").is_not_null() & ((year < 2000) | (year > year_max)), "period", "period-range", col["period"]),
+        (
+            pl.col("period").is_not_null() & ((year < 2000) | (year > year_max)),
+            "period",
+            "period-range",
+            col["period"],
+        ),
         (pl.col("numerator").is_null(), "numerator", "count-format", col["numerator"]),
         (pl.col("denominator").is_null(), "denominator", "count-format", col["denominator"]),
         (
             pl.col("is_rate").not_() & (pl.col("numerator") > pl.col("denominator")),
-            "numerator", "numerator-above-denominator", col["numerator"],
+            "numerator",
+            "numerator-above-denominator",
+            col["numerator"],
         ),
         (
             pl.all_horizontal([pl.col(k).is_not_null() for k in key])
             & (pl.col("first_line") != pl.col("line")),
-            "period", "duplicate", pl.col("first_line").cast(pl.String),
+            "period",
+            "duplicate",
+            pl.col("first_line").cast(pl.String),
         ),
     ]
     if allowed_clinic_ids is not None:
         allowed = pl.Series(sorted(allowed_clinic_ids), dtype=pl.Int64)
         checks.append(
-            (pl.col("clinic_id").is_not_null() & pl.col("clinic_id").is_in(allowed.implode()).not_(),
-             "provider_number", "provider-out-of-scope", pl.col("provider_key"))
+            (
+                pl.col("clinic_id").is_not_null()
+                & pl.col("clinic_id").is_in(allowed.implode()).not_(),
+                "provider_number",
+                "provider-out-of-scope",
+                pl.col("provider_key"),
+            )
         )
     any_error = pl.any_horizontal([condition.fill_null(False) for condition, *_ in checks])
     # Pass 1: count the rows with errors and, if there are none, keep the typed rows.
@@ -336,9 +394,7 @@ def check_table(
         )
         return result
     # Pass 2 (only for a rejected file): every error, with the raw cell in the message.
-    raw = frame.lazy().select(
-        "line", *[col[c].alias(f"raw_{c}") for c in COLUMNS]
-    )
+    raw = frame.lazy().select("line", *[col[c].alias(f"raw_{c}") for c in COLUMNS])
     detail = checked.lazy().filter(pl.col("has_error")).join(raw, on="line", how="left")
     raw_cols = {c: pl.col(f"raw_{c}") for c in COLUMNS}
 
@@ -348,7 +404,9 @@ def check_table(
 
     error_frames = [
         detail.filter(condition.fill_null(False)).select(
-            pl.col("line"), pl.lit(DANISH_NAMES[column]).alias("column"), pl.lit(code).alias("code"),
+            pl.col("line"),
+            pl.lit(DANISH_NAMES[column]).alias("column"),
+            pl.lit(code).alias("code"),
             shown(value).cast(pl.String).fill_null("").alias("value"),
         )
         for condition, column, code, value in checks

@@ -14,7 +14,17 @@ from klynge.quality.models import Direction, Indicator, Unit
 
 LIBRARY = Path(__file__).resolve().parent / "indicators"
 TEXT_FIELDS = ("title", "numerator", "denominator", "rationale", "source")
-REQUIRED = (*TEXT_FIELDS, "code", "unit", "direction", "themes", "national", "author", "checker", "reviewed")
+REQUIRED = (
+    *TEXT_FIELDS,
+    "code",
+    "unit",
+    "direction",
+    "themes",
+    "national",
+    "author",
+    "checker",
+    "reviewed",
+)
 
 
 class LibraryError(ValueError):
@@ -36,7 +46,11 @@ def load_definitions(directory: Path = LIBRARY) -> list[dict[str, Any]]:
         if data["direction"] not in Direction.values:
             raise LibraryError(f"{path.name}: direction must be one of {Direction.values}")
         for name in TEXT_FIELDS:
-            if not isinstance(data[name], dict) or not data[name].get("da") or not data[name].get("en"):
+            if (
+                not isinstance(data[name], dict)
+                or not data[name].get("da")
+                or not data[name].get("en")
+            ):
                 raise LibraryError(f"{path.name}: {name} needs both 'da' and 'en'")
         definitions.append(data)
     return definitions
@@ -60,9 +74,15 @@ def indicator_library_sync(directory: Path = LIBRARY) -> tuple[int, int]:
             f"{name}_{lang}": data[name][lang] for name in TEXT_FIELDS for lang in ("da", "en")
         }
         fields.update(
-            unit=data["unit"], direction=data["direction"], themes=list(data["themes"]),
-            national=bool(data["national"]), author=data["author"], checker=data["checker"],
-            reviewed=_date(data["reviewed"]), next_review=_date(data.get("next_review")), active=True,
+            unit=data["unit"],
+            direction=data["direction"],
+            themes=list(data["themes"]),
+            national=bool(data["national"]),
+            author=data["author"],
+            checker=data["checker"],
+            reviewed=_date(data["reviewed"]),
+            next_review=_date(data.get("next_review")),
+            active=True,
         )
         _obj, was_created = Indicator.objects.update_or_create(code=data["code"], defaults=fields)
         created += was_created

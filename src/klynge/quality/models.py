@@ -119,12 +119,16 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source = models.CharField(max_length=20, default="web")  # web | cli | api | generator
-    scope = models.CharField(max_length=40, blank=True)  # "cluster:12", "clinic:3", "region:1084", "" = all
+    scope = models.CharField(
+        max_length=40, blank=True
+    )  # "cluster:12", "clinic:3", "region:1084", "" = all
     filename = models.CharField(max_length=255, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)
     upload = models.FileField(upload_to="imports/", blank=True)  # kept only while queued
-    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
     phase = models.CharField(max_length=100, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     rows_total = models.PositiveIntegerField(default=0)
@@ -149,7 +153,12 @@ class ImportRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {ImportStatus.SUCCEEDED, ImportStatus.FAILED, ImportStatus.ERROR, ImportStatus.UNDONE}
+        return self.status in {
+            ImportStatus.SUCCEEDED,
+            ImportStatus.FAILED,
+            ImportStatus.ERROR,
+            ImportStatus.UNDONE,
+        }
 
 
 class IndicatorValue(models.Model):
@@ -164,18 +173,33 @@ class IndicatorValue(models.Model):
     """
 
     clinic = models.ForeignKey(
-        "registry.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "registry.Clinic",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.PROTECT, related_name="values", db_index=False, db_constraint=False
+        Indicator,
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
     )
-    period_kind = models.CharField(max_length=1, choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    period_kind = models.CharField(
+        max_length=1, choices=PeriodKind.choices, default=PeriodKind.MONTH
+    )
     period = models.DateField()  # first day of the month or quarter
     numerator = models.PositiveIntegerField()
     denominator = models.PositiveIntegerField()
     import_run = models.ForeignKey(
-        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_index=False, db_constraint=False,
+        ImportRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -201,6 +225,9 @@ class ReplacedValue(models.Model):
     denominator = models.PositiveIntegerField()
     previous_run_id = models.BigIntegerField(null=True)
 
+    def __str__(self) -> str:
+        return f"run {self.import_run_id}: {self.clinic_id}/{self.indicator_id}/{self.period}"
+
 
 class Consent(TimeFramed):
     """A clinic's dated, revocable consent to its data being shown in its cluster
@@ -225,17 +252,24 @@ class Presentation(models.TextChoices):
 
 
 class ClusterDataSettings(models.Model):
-    cluster = models.OneToOneField("registry.Cluster", on_delete=models.CASCADE, related_name="data_settings")
-    presentation = models.CharField(max_length=20, choices=Presentation.choices, default=Presentation.ANONYMISED)
+    cluster = models.OneToOneField(
+        "registry.Cluster", on_delete=models.CASCADE, related_name="data_settings"
+    )
+    presentation = models.CharField(
+        max_length=20, choices=Presentation.choices, default=Presentation.ANONYMISED
+    )
     changed = models.DateTimeField(auto_now=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.presentation}"
+
 
 class Goal(models.Model):
-    """A cluster's own target for an indicator (DATA-6), in the indicator's stored
-    scale (a proportion 0-1, or a rate per 1,000)."""
+    """A cluster's own target for an indicator (DATA-6), on the scale of the stored
+    ratio: a share 0-1, or events per listed patient (pages show % and per 1,000)."""
 
     cluster = models.ForeignKey("registry.Cluster", on_delete=models.CASCADE, related_name="goals")
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
@@ -249,12 +283,17 @@ class Goal(models.Model):
     class Meta:
         ordering = ["-set_on", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.indicator.code} → {self.target}"
+
 
 class Intervention(models.Model):
     """A change the cluster decided, on a date, for an indicator (DATA-6). The run
     chart freezes its baseline before the first intervention."""
 
-    cluster = models.ForeignKey("registry.Cluster", on_delete=models.CASCADE, related_name="interventions")
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.CASCADE, related_name="interventions"
+    )
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
     date = models.DateField(_("date"))
     text = models.CharField(_("what was changed"), max_length=300)
@@ -265,3 +304,6 @@ class Intervention(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.text}"

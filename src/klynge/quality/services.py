@@ -37,15 +37,21 @@ log = logging.getLogger(__name__)
 def import_messages() -> dict[str, str]:
     """The user-facing texts of `imports.check_table`, translated."""
     return {
-        "cpr-column": _("The column's name suggests CPR numbers. Files with patient identifiers are refused."),
-        "cpr-cell": _("The cell looks like a CPR number. Files with patient identifiers are refused; remove the column or the value."),
+        "cpr-column": _(
+            "The column's name suggests CPR numbers. Files with patient identifiers are refused."
+        ),
+        "cpr-cell": _(
+            "The cell looks like a CPR number. Files with patient identifiers are refused; remove the column or the value."
+        ),
         "missing-column": _("The column is missing from the header row."),
         "empty": _("The file has a header row but no data."),
         "provider-format": _("“%(value)s” is not a provider number (6 digits)."),
         "provider-unknown": _("No clinic has provider number %(value)s."),
         "provider-out-of-scope": _("You cannot import data for provider number %(value)s."),
         "indicator-unknown": _("“%(value)s” is not an indicator code in the library."),
-        "period-format": _("“%(value)s” is not a period; write 2024-03 (month) or 2024-Q1 (quarter)."),
+        "period-format": _(
+            "“%(value)s” is not a period; write 2024-03 (month) or 2024-Q1 (quarter)."
+        ),
         "period-range": _("The period %(value)s is outside the years 2000 to next year."),
         "count-format": _("“%(value)s” is not a whole number of zero or more."),
         "numerator-above-denominator": _("The numerator %(value)s is larger than the denominator."),
@@ -57,7 +63,9 @@ def lookup_tables() -> tuple[dict[str, int], dict[str, tuple[int, bool]]]:
     clinics = dict(Clinic.objects.values_list("provider_number", "id"))
     indicators = {
         code: (pk, unit == "rate_per_1000")
-        for code, pk, unit in Indicator.objects.filter(active=True).values_list("code", "id", "unit")
+        for code, pk, unit in Indicator.objects.filter(active=True).values_list(
+            "code", "id", "unit"
+        )
     }
     return clinics, indicators
 
@@ -77,8 +85,12 @@ def import_run_create(
     (`keep_file`), and deleted as soon as the import has finished."""
     run = ImportRun.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        source=source, scope=scope, filename=filename[:255], size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), phase=_("Waiting for a worker"),
+        source=source,
+        scope=scope,
+        filename=filename[:255],
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        phase=_("Waiting for a worker"),
     )
     if keep_file:
         run.upload.save(f"import-{run.pk}.bin", ContentFile(data), save=True)
@@ -86,7 +98,10 @@ def import_run_create(
 
 
 def import_run_execute(
-    *, run: ImportRun, data: bytes | None = None, allowed_clinic_ids: set[int] | None = None,
+    *,
+    run: ImportRun,
+    data: bytes | None = None,
+    allowed_clinic_ids: set[int] | None = None,
     today: dt.date | None = None,
 ) -> ImportRun:
     """Check the whole file, then write it in one transaction, or write nothing and keep
@@ -101,45 +116,80 @@ def import_run_execute(
         try:
             frame = imports.read_table(data, run.filename)
         except imports.FileUnreadable as exc:
-            return _reject(run, [imports.RowError(0, "", _("The file cannot be read: %(reason)s.") % {"reason": exc})], 1)
+            return _reject(
+                run,
+                [
+                    imports.RowError(
+                        0, "", _("The file cannot be read: %(reason)s.") % {"reason": exc}
+                    )
+                ],
+                1,
+            )
         run.rows_total = frame.height
-        _progress(run, _("Checking %(rows)s rows") % {"rows": f"{frame.height:,}".replace(",", ".")}, 30)
+        _progress(
+            run, _("Checking %(rows)s rows") % {"rows": f"{frame.height:,}".replace(",", ".")}, 30
+        )
         clinics, indicators = lookup_tables()
         checked = imports.check_table(
-            frame, clinics=clinics, indicators=indicators, allowed_clinic_ids=allowed_clinic_ids,
-            today=today, messages=import_messages(),
+            frame,
+            clinics=clinics,
+            indicators=indicators,
+            allowed_clinic_ids=allowed_clinic_ids,
+            today=today,
+            messages=import_messages(),
         )
         del frame
         if not checked.ok:
             return _reject(run, checked.errors, checked.error_count, cpr=checked.contains_cpr)
-        _progress(run, _("Writing %(rows)s rows") % {"rows": f"{checked.rows:,}".replace(",", ".")}, 60)
+        _progress(
+            run, _("Writing %(rows)s rows") % {"rows": f"{checked.rows:,}".replace(",", ".")}, 60
+        )
         with transaction.atomic():
             replaced = _write_values(checked.frame, run)
-            run.status, run.rows_written, run.rows_replaced = ImportStatus.SUCCEEDED, checked.rows, replaced
+            run.status, run.rows_written, run.rows_replaced = (
+                ImportStatus.SUCCEEDED,
+                checked.rows,
+                replaced,
+            )
             run.progress, run.phase, run.finished = 100, _("Done"), timezone.now()
             run.save()
-            audit_log(actor=run.actor, action="quality.import.succeeded", target=run, scope=run.scope,
-                      data={"rows": checked.rows, "replaced": replaced, "file": run.filename})
+            audit_log(
+                actor=run.actor,
+                action="quality.import.succeeded",
+                target=run,
+                scope=run.scope,
+                data={"rows": checked.rows, "replaced": replaced, "file": run.filename},
+            )
         _discard_upload(run)
         return run
     except Exception:
         log.exception("import run %s crashed", run.pk)  # no file content is logged
         ImportRun.objects.filter(pk=run.pk).update(
-            status=ImportStatus.ERROR, phase=_("Interrupted; nothing was written. Try again."),
+            status=ImportStatus.ERROR,
+            phase=_("Interrupted; nothing was written. Try again."),
             finished=timezone.now(),
         )
         run.refresh_from_db()
         raise
 
 
-def _reject(run: ImportRun, errors: list[imports.RowError], count: int, cpr: bool = False) -> ImportRun:
+def _reject(
+    run: ImportRun, errors: list[imports.RowError], count: int, cpr: bool = False
+) -> ImportRun:
     run.status, run.error_count = ImportStatus.FAILED, count
     run.errors = [e.as_dict() for e in errors]
     run.progress, run.finished = 100, timezone.now()
-    run.phase = _("Refused: the file contains CPR numbers") if cpr else _("Rejected; nothing was written")
+    run.phase = (
+        _("Refused: the file contains CPR numbers") if cpr else _("Rejected; nothing was written")
+    )
     run.save()
-    audit_log(actor=run.actor, action="quality.import.rejected", target=run, scope=run.scope,
-              data={"errors": count, "cpr": cpr, "file": run.filename})
+    audit_log(
+        actor=run.actor,
+        action="quality.import.rejected",
+        target=run,
+        scope=run.scope,
+        data={"errors": count, "cpr": cpr, "file": run.filename},
+    )
     _discard_upload(run)
     return run
 
@@ -238,7 +288,9 @@ def _stage(cursor, frame) -> None:
             "CREATE TEMP TABLE quality_stage (clinic_id bigint, indicator_id bigint, period_kind char(1), "
             "period date, numerator integer, denominator integer) ON COMMIT DROP"
         )
-        with cursor.cursor.copy(f"COPY quality_stage ({STAGE_COLUMNS}) FROM STDIN WITH (FORMAT csv)") as copy:
+        with cursor.cursor.copy(
+            f"COPY quality_stage ({STAGE_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
             copy.write(_csv_buffer(frame).getbuffer())
     else:
         cursor.execute("DROP TABLE IF EXISTS temp.quality_stage")
@@ -270,8 +322,13 @@ def import_run_undo(*, actor: Any, run: ImportRun) -> ImportRun:
     run.status, run.undone, run.undone_by = ImportStatus.UNDONE, timezone.now(), actor
     run.phase = _("Undone")
     run.save()
-    audit_log(actor=actor, action="quality.import.undone", target=run, scope=run.scope,
-              data={"rows": run.rows_written})
+    audit_log(
+        actor=actor,
+        action="quality.import.undone",
+        target=run,
+        scope=run.scope,
+        data={"rows": run.rows_written},
+    )
     return run
 
 
@@ -287,7 +344,12 @@ def consent_give(*, actor: Any, clinic: Clinic, start: dt.date) -> Consent:
     if Consent.objects.filter(clinic=clinic).overlapping(start, None).exists():
         raise DomainError(_("The clinic has already consented from that date."))
     consent = Consent.objects.create(clinic=clinic, start=start, given_by=actor)
-    audit_log(actor=actor, action="quality.consent.given", target=consent, data={"clinic": clinic.provider_number})
+    audit_log(
+        actor=actor,
+        action="quality.consent.given",
+        target=consent,
+        data={"clinic": clinic.provider_number},
+    )
     return consent
 
 
@@ -311,7 +373,9 @@ def consent_revoke(*, actor: Any, clinic: Clinic, end: dt.date) -> None:
 
 
 @transaction.atomic
-def presentation_set(*, actor: Any, cluster: Cluster, presentation: str, on: dt.date) -> ClusterDataSettings:
+def presentation_set(
+    *, actor: Any, cluster: Cluster, presentation: str, on: dt.date
+) -> ClusterDataSettings:
     """Anonymised (default) or open. Open needs consent from every member clinic."""
     from klynge.quality.selectors import clinics_without_consent
 
@@ -319,14 +383,21 @@ def presentation_set(*, actor: Any, cluster: Cluster, presentation: str, on: dt.
         missing = clinics_without_consent(cluster=cluster, on=on)
         if missing:
             raise DomainError(
-                _("Open presentation needs consent from every member clinic; %(n)s have not consented.")
+                _(
+                    "Open presentation needs consent from every member clinic; %(n)s have not consented."
+                )
                 % {"n": len(missing)}
             )
     data_settings, _created = ClusterDataSettings.objects.get_or_create(cluster=cluster)
     data_settings.presentation, data_settings.changed_by = presentation, actor
     data_settings.save()
-    audit_log(actor=actor, action="quality.presentation.changed", target=cluster,
-              scope=f"cluster:{cluster.pk}", data={"presentation": presentation})
+    audit_log(
+        actor=actor,
+        action="quality.presentation.changed",
+        target=cluster,
+        scope=f"cluster:{cluster.pk}",
+        data={"presentation": presentation},
+    )
     return data_settings
 
 
@@ -334,27 +405,150 @@ def presentation_set(*, actor: Any, cluster: Cluster, presentation: str, on: dt.
 
 
 @transaction.atomic
-def goal_set(*, actor: Any, cluster: Cluster, indicator: Indicator, target: float, note: str = "") -> Goal:
+def goal_set(
+    *, actor: Any, cluster: Cluster, indicator: Indicator, target: float, note: str = ""
+) -> Goal:
     if indicator.unit == "proportion" and not 0 <= target <= 1:
         raise DomainError(_("A target for a share must be between 0 and 100 %."))
     if target < 0:
         raise DomainError(_("The target cannot be negative."))
-    goal = Goal.objects.create(cluster=cluster, indicator=indicator, target=target, note=note, set_by=actor,
-                               set_on=timezone.localdate())
-    audit_log(actor=actor, action="quality.goal.set", target=goal, scope=f"cluster:{cluster.pk}",
-              data={"indicator": indicator.code, "target": target})
+    goal = Goal.objects.create(
+        cluster=cluster,
+        indicator=indicator,
+        target=target,
+        note=note,
+        set_by=actor,
+        set_on=timezone.localdate(),
+    )
+    audit_log(
+        actor=actor,
+        action="quality.goal.set",
+        target=goal,
+        scope=f"cluster:{cluster.pk}",
+        data={"indicator": indicator.code, "target": target},
+    )
     return goal
 
 
 @transaction.atomic
 def intervention_add(
-    *, actor: Any, cluster: Cluster, indicator: Indicator, date: dt.date, text: str, meeting_ref: str = ""
+    *,
+    actor: Any,
+    cluster: Cluster,
+    indicator: Indicator,
+    date: dt.date,
+    text: str,
+    meeting_ref: str = "",
 ) -> Intervention:
     if not text.strip():
         raise DomainError(_("Describe what the cluster changed."))
     intervention = Intervention.objects.create(
-        cluster=cluster, indicator=indicator, date=date, text=text.strip(), meeting_ref=meeting_ref, created_by=actor
+        cluster=cluster,
+        indicator=indicator,
+        date=date,
+        text=text.strip(),
+        meeting_ref=meeting_ref,
+        created_by=actor,
     )
-    audit_log(actor=actor, action="quality.intervention.added", target=intervention, scope=f"cluster:{cluster.pk}",
-              data={"indicator": indicator.code, "date": str(date)})
+    audit_log(
+        actor=actor,
+        action="quality.intervention.added",
+        target=intervention,
+        scope=f"cluster:{cluster.pk}",
+        data={"indicator": indicator.code, "date": str(date)},
+    )
     return intervention
+
+
+# --- Who may import what, and starting an import ----------------------------------------------------
+
+
+def import_scope(*, user) -> tuple[str, set[int] | None, str]:
+    """(scope, clinic ids the user may import for (None = all), a description)."""
+    from klynge.registry.models import Doctor, RoleAssignment
+    from klynge.registry.selectors import cluster_memberships_on, today
+
+    if getattr(user, "is_secretariat", False):
+        return "", None, _("all clinics")
+    if getattr(user, "region_id", None):
+        ids = set(
+            Clinic.objects.filter(municipality__region_id=user.region_id).values_list(
+                "id", flat=True
+            )
+        )
+        return (
+            f"region:{user.region_id}",
+            ids,
+            _("the clinics of %(region)s") % {"region": user.region.name},
+        )
+    doctor = Doctor.objects.filter(user=user).select_related("clinic").first()
+    if doctor is None:
+        return "none", set(), _("no clinics")
+    on = today()
+    led = (
+        RoleAssignment.objects.active_on(on)
+        .filter(
+            doctor=doctor,
+            role__in=[
+                "coordinator",
+                "chair",
+                "vice_chair",
+                "treasurer",
+                "secretary",
+                "board_member",
+                "data_person",
+            ],
+        )
+        .select_related("cluster")
+        .first()
+    )
+    if led is not None:
+        ids = {m.clinic_id for m in cluster_memberships_on(cluster=led.cluster, on=on)}
+        return (
+            f"cluster:{led.cluster_id}",
+            ids,
+            _("the member clinics of %(cluster)s") % {"cluster": led.cluster.name},
+        )
+    return (
+        f"clinic:{doctor.clinic_id}",
+        {doctor.clinic_id},
+        _("your own clinic (%(clinic)s)") % {"clinic": doctor.clinic.name},
+    )
+
+
+def import_start(*, actor: Any, data: bytes, filename: str, source: str) -> ImportRun:
+    """Check and write a small file now; hand a large one to the worker (progress bar)."""
+    from klynge.quality.tasks import import_run_process
+
+    if len(data) > settings.KLYNGE_IMPORT_MAX_BYTES:
+        raise DomainError(
+            _("The file is larger than %(max)s MB.")
+            % {"max": settings.KLYNGE_IMPORT_MAX_BYTES // 1_000_000}
+        )
+    scope, allowed, _description = import_scope(user=actor)
+    if import_should_run_in_background(len(data)):
+        run = import_run_create(
+            actor=actor, data=data, filename=filename, source=source, scope=scope, keep_file=True
+        )
+        allowed_list = sorted(allowed) if allowed is not None else None
+        transaction.on_commit(lambda: import_run_process.enqueue(run.pk, allowed_list))
+        return run
+    run = import_run_create(actor=actor, data=data, filename=filename, source=source, scope=scope)
+    return import_run_execute(run=run, data=data, allowed_clinic_ids=allowed)
+
+
+def import_retry(*, actor: Any, run: ImportRun) -> ImportRun:
+    """Run an interrupted import again from its kept file."""
+    from klynge.quality.tasks import import_run_process
+
+    if run.status != ImportStatus.ERROR or not run.upload:
+        raise DomainError(_("Only an interrupted import can be retried."))
+    _scope, allowed, _description = import_scope(user=run.actor) if run.actor else ("", None, "")
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportStatus.QUEUED, phase=_("Waiting for a worker"), progress=0
+    )
+    allowed_list = sorted(allowed) if allowed is not None else None
+    transaction.on_commit(lambda: import_run_process.enqueue(run.pk, allowed_list))
+    audit_log(actor=actor, action="quality.import.retried", target=run, scope=run.scope)
+    run.refresh_from_db()
+    return run

@@ -79,7 +79,10 @@ class Overdispersion:
 
 
 def overdispersion(
-    numerators: ArrayLike, denominators: ArrayLike, target: float, kind: str = PROPORTION,
+    numerators: ArrayLike,
+    denominators: ArrayLike,
+    target: float,
+    kind: str = PROPORTION,
     winsorise: float = 0.10,
 ) -> Overdispersion:
     """Estimate φ̂ and τ̂² (DerSimonian–Laird) from winsorised z-scores.
@@ -126,7 +129,7 @@ def funnel_limits_overdispersed(
 
 def longest_run_limit(n_useful: int) -> int:
     """Signal when the longest run exceeds round(log2(n)) + 3 (Schilling 2012)."""
-    return int(round(math.log2(n_useful))) + 3
+    return round(math.log2(n_useful)) + 3
 
 
 def crossings_limit(n_useful: int) -> int:
@@ -206,8 +209,13 @@ class ControlLimits:
 
 
 def control_limits(
-    numerators: ArrayLike, denominators: ArrayLike, *, kind: str = PROPORTION,
-    baseline: int | None = None, prime: bool = True, sigmas: float = 3.0,
+    numerators: ArrayLike,
+    denominators: ArrayLike,
+    *,
+    kind: str = PROPORTION,
+    baseline: int | None = None,
+    prime: bool = True,
+    sigmas: float = 3.0,
 ) -> ControlLimits:
     """P (U for rates) chart limits, or Laney's P′ (U′) with `prime=True`.
 
@@ -261,8 +269,12 @@ def _small(count: np.ndarray, threshold: int) -> np.ndarray:
 
 
 def suppress(
-    numerators: ArrayLike, denominators: ArrayLike, *, threshold: int = 5,
-    complement: bool = True, total_published: bool = True,
+    numerators: ArrayLike,
+    denominators: ArrayLike,
+    *,
+    threshold: int = 5,
+    complement: bool = True,
+    total_published: bool = True,
 ) -> Suppression:
     """Primary and secondary suppression of the cells of one table row (e.g. the clinics
     of a cluster for one indicator and period).
@@ -290,7 +302,10 @@ def suppress(
 
         def safe() -> bool:
             group_r, group_n = r[hidden].sum(), n[hidden].sum()
-            ok = not _small(np.array([group_r]), threshold)[0] and not _small(np.array([group_n]), threshold)[0]
+            ok = (
+                not _small(np.array([group_r]), threshold)[0]
+                and not _small(np.array([group_n]), threshold)[0]
+            )
             if complement:
                 ok = ok and not _small(np.array([group_n - group_r]), threshold)[0]
             return bool(hidden.sum() >= 2 and ok)

@@ -7,13 +7,60 @@ from typing import Any
 
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from klynge.registry.selectors import OverviewRow
 
 VEGA_LOCALE_DA = {
     "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0kr."]},
+    "time": {
+        "dateTime": "%A den %d. %B %Y %X",
+        "date": "%d.%m.%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
+        "days": ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
+        "shortDays": ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
+        "months": [
+            "januar",
+            "februar",
+            "marts",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "august",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+        "shortMonths": [
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "maj",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "okt",
+            "nov",
+            "dec",
+        ],
+    },
 }
+
+
+VEGA_LOCALE_EN = {
+    "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", "\u00a0kr."]},
+}
+
+
+def vega_locale() -> dict:
+    """Number and date formats for Vega in the page's language."""
+    return VEGA_LOCALE_DA if (get_language() or "da").startswith("da") else VEGA_LOCALE_EN
 
 
 def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> dict:
@@ -50,7 +97,7 @@ def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> d
         "height": 460,
         "autosize": {"type": "fit", "contains": "padding"},
         "projection": {"type": "mercator"},
-        "config": {"view": {"stroke": None}, "locale": VEGA_LOCALE_DA},
+        "config": {"view": {"stroke": None}, "locale": vega_locale()},
         "layer": [
             {
                 "data": {

@@ -24,6 +24,11 @@ def percent(value, decimals=1):
 
 
 @register.filter
+def per_thousand(value, decimals=1):
+    return formatting.format_per_thousand(value, int(decimals))
+
+
+@register.filter
 def long_date(value):
     return formatting.format_date(value)
 

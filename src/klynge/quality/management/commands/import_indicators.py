@@ -32,9 +32,13 @@ class Command(BaseCommand):
             )
             return
         for error in run.errors:
-            where = f"line {error['line']}" + (f", column {error['column']}" if error["column"] else "")
+            where = f"line {error['line']}" + (
+                f", column {error['column']}" if error["column"] else ""
+            )
             self.stderr.write(f"{where}: {error['message']}")
         if run.error_count > len(run.errors):
             self.stderr.write(f"… and {run.error_count - len(run.errors)} more.")
         noun = "error" if run.error_count == 1 else "errors"
-        raise CommandError(f"{file.name}: {run.error_count} {noun}; nothing was imported (import #{run.pk}).")
+        raise CommandError(
+            f"{file.name}: {run.error_count} {noun}; nothing was imported (import #{run.pk})."
+        )

@@ -1,0 +1,461 @@
+"""Vega-Lite specs for quality data, as plain dicts: funnel plots, run charts (with the
+Anhøj verdict), P′ charts and small multiples. The browser renders them with
+vega-embed; vl-convert can export the same specs to SVG/PNG for PDFs.
+
+Colours avoid red/green (colour-blind safe): blue for clinics, orange for the viewer's
+own clinic and for signals, grey for reference levels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from klynge.quality import stats
+from klynge.quality.models import Indicator
+from klynge.quality.selectors import Benchmark, Trend
+from klynge.registry.charts import vega_locale
+
+BLUE, ORANGE, GREY, DARK = "#1f6fb2", "#e07b00", "#8a8f98", "#2d3748"
+
+
+def _scale(indicator: Indicator) -> float:
+    return indicator.scale  # 100 for shares (percent), 1000 for rates
+
+
+def _axis_title(indicator: Indicator) -> str:
+    return _("per 1,000 listed patients") if indicator.is_rate else _("percent")
+
+
+def _base(title: str, height: int = 320) -> dict[str, Any]:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "title": {"text": title, "anchor": "start", "fontSize": 14},
+        "width": "container",
+        "height": height,
+        "config": {
+            "locale": vega_locale(),
+            "view": {"stroke": None},
+            "axis": {"labelFontSize": 11},
+        },
+    }
+
+
+def month_label(day: dt.date) -> str:
+    return date_format(day, "YEAR_MONTH_FORMAT")
+
+
+# --- Verdicts in plain words --------------------------------------------------------------------
+
+
+def verdict(trend: Trend, indicator: Indicator) -> str:
+    """The Anhøj verdict in plain Danish (or English) words."""
+    a = trend.analysis
+    if a.signal is None:
+        return _(
+            "Too few data points for a verdict (%(n)s useful points; at least 10 are needed)."
+        ) % {"n": a.n_useful}
+    baseline = _("the baseline median") if trend.baseline else _("the median")
+    if a.runs_signal and a.longest_run_start is not None:
+        side = _("above") if a.longest_run_side > 0 else _("below")
+        since = month_label(trend.series.months[a.longest_run_start])
+        text = _("Signal: %(n)s months in a row %(side)s %(baseline)s since %(since)s.") % {
+            "n": a.longest_run,
+            "side": side,
+            "baseline": baseline,
+            "since": since,
+        }
+        better = (a.longest_run_side < 0) == (indicator.direction == "lower")
+        if indicator.direction != "neither":
+            text += " " + (
+                _("That is a change for the better.")
+                if better
+                else _("That is a change for the worse.")
+            )
+        return text
+    if a.crossings_signal:
+        return _(
+            "Signal: the series crosses %(baseline)s only %(c)s times (at least %(min)s expected by chance)."
+        ) % {
+            "baseline": baseline,
+            "c": a.crossings,
+            "min": a.crossings_min,
+        }
+    return _(
+        "No signal: the variation looks random (longest run %(run)s, at most %(max)s expected; %(c)s crossings)."
+    ) % {
+        "run": a.longest_run,
+        "max": a.longest_run_max,
+        "c": a.crossings,
+    }
+
+
+# --- Funnel plot ------------------------------------------------------------------------------------
+
+
+def funnel_spec(
+    bench: Benchmark, *, target_key: str = "cluster", tau2: float = 0.0
+) -> dict[str, Any]:
+    indicator = bench.indicator
+    scale = _scale(indicator)
+    kind = stats.RATE if indicator.is_rate else stats.PROPORTION
+    target_level = bench.targets.get(target_key) or bench.cluster_level
+    points = [p for p in bench.points if p.value is not None and p.denominator]
+    layers: list[dict[str, Any]] = []
+    if target_level.value is not None and points:
+        max_n = max(p.denominator for p in points) * 1.15
+        grid = np.unique(
+            np.round(np.geomspace(max(1, min(p.denominator for p in points) * 0.6), max_n, 80))
+        )
+        lines = []
+        for level, name in ((0.95, "95 %"), (0.998, "99,8 %")):
+            if tau2 > 0:
+                lo, hi = stats.funnel_limits_overdispersed(
+                    target_level.value, grid, level, tau2, kind
+                )
+            else:
+                lo, hi = stats.funnel_limits(target_level.value, grid, level, kind)
+            for n, low, high in zip(grid, lo, hi, strict=True):
+                lines.append(
+                    {"n": float(n), "limit": name, "side": "lower", "value": float(low) * scale}
+                )
+                lines.append(
+                    {"n": float(n), "limit": name, "side": "upper", "value": float(high) * scale}
+                )
+            for p in points:
+                if level == 0.998:
+                    plo, phi = (
+                        stats.funnel_limits_overdispersed(
+                            target_level.value, p.denominator, level, tau2, kind
+                        )
+                        if tau2 > 0
+                        else stats.funnel_limits(target_level.value, p.denominator, level, kind)
+                    )
+                    p.outside_998 = not (plo[0] <= p.value <= phi[0])
+        layers.append(
+            {
+                "data": {"values": lines},
+                "mark": {"type": "line", "strokeDash": [4, 3], "color": GREY},
+                "encoding": {
+                    "x": {"field": "n", "type": "quantitative"},
+                    "y": {"field": "value", "type": "quantitative"},
+                    "detail": [{"field": "limit"}, {"field": "side"}],
+                    "strokeWidth": {
+                        "field": "limit",
+                        "type": "nominal",
+                        "scale": {"domain": ["95 %", "99,8 %"], "range": [1, 2]},
+                        "legend": {"title": _("Control limits"), "orient": "bottom"},
+                    },
+                },
+            }
+        )
+        layers.append(
+            {
+                "mark": {"type": "rule", "color": DARK},
+                "encoding": {"y": {"datum": target_level.value * scale}},
+            }
+        )
+    data = [
+        {
+            "label": p.label,
+            "n": p.denominator,
+            "value": p.value * scale,
+            "own": p.own,
+            "numerator": p.numerator,
+            "outside": p.outside_998,
+        }
+        for p in points
+    ]
+    layers.append(
+        {
+            "data": {"values": data},
+            "mark": {"type": "circle", "size": 90, "opacity": 0.9, "stroke": "white"},
+            "encoding": {
+                "x": {
+                    "field": "n",
+                    "type": "quantitative",
+                    "title": _("Denominator (number of patients or prescriptions)"),
+                    "scale": {"zero": False, "type": "log"},
+                },
+                "y": {"field": "value", "type": "quantitative", "title": _axis_title(indicator)},
+                "color": {
+                    "field": "own",
+                    "type": "nominal",
+                    "scale": {"domain": [False, True], "range": [BLUE, ORANGE]},
+                    "legend": None,
+                },
+                "size": {"condition": {"test": "datum.own", "value": 220}, "value": 90},
+                "tooltip": [
+                    {"field": "label", "title": _("Clinic")},
+                    {"field": "value", "title": _axis_title(indicator), "format": ",.1f"},
+                    {"field": "numerator", "title": _("Numerator"), "format": ",d"},
+                    {"field": "n", "title": _("Denominator"), "format": ",d"},
+                ],
+            },
+        }
+    )
+    layers.append(
+        {
+            "data": {"values": [d for d in data if d["own"] or d["outside"]]},
+            "mark": {"type": "text", "dx": 9, "align": "left", "fontSize": 11, "color": DARK},
+            "encoding": {
+                "x": {"field": "n", "type": "quantitative"},
+                "y": {"field": "value", "type": "quantitative"},
+                "text": {"field": "label"},
+            },
+        }
+    )
+    spec = _base(
+        _("%(title)s: clinics against the %(target)s value")
+        % {
+            "title": indicator.title,
+            "target": {"cluster": _("cluster"), "region": _("region"), "nation": _("national")}[
+                target_key
+            ],
+        }
+    )
+    spec["layer"] = layers
+    return spec
+
+
+# --- Run chart ------------------------------------------------------------------------------------------
+
+
+def run_chart_spec(
+    trend: Trend, indicator: Indicator, *, others: list[Any] = (), height: int = 300
+) -> dict[str, Any]:
+    """The series with its (frozen) median, interventions and the goal. The median is
+    drawn dashed orange when the runs analysis finds a signal."""
+    scale = _scale(indicator)
+    s = trend.series
+    hidden = set(trend.hidden_months)
+    values = [
+        {
+            "month": m.isoformat(),
+            "value": (v * scale if v is not None and m not in hidden else None),
+            "series": s.label,
+        }
+        for m, v in zip(s.months, s.values, strict=True)
+    ]
+    for other in others:
+        values += [
+            {
+                "month": m.isoformat(),
+                "value": v * scale if v is not None else None,
+                "series": other.label,
+            }
+            for m, v in zip(other.months, other.values, strict=True)
+        ]
+    signal = bool(trend.analysis.signal)
+    median = trend.analysis.median * scale if trend.analysis.n_useful else None
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": values},
+            "mark": {"type": "line", "point": {"size": 30}, "interpolate": "linear"},
+            "encoding": {
+                "x": {
+                    "field": "month",
+                    "type": "temporal",
+                    "title": None,
+                    "axis": {"format": "%b %Y"},
+                },
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": _axis_title(indicator),
+                    "scale": {"zero": False},
+                },
+                "color": {
+                    "field": "series",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"range": [BLUE, GREY, "#b3b8c2", ORANGE]},
+                    "legend": {"orient": "bottom"},
+                },
+                "tooltip": [
+                    {"field": "series", "title": _("Series")},
+                    {"field": "month", "type": "temporal", "format": "%B %Y", "title": _("Month")},
+                    {"field": "value", "format": ",.2f", "title": _axis_title(indicator)},
+                ],
+            },
+        }
+    ]
+    if median is not None:
+        end = s.months[trend.baseline - 1] if trend.baseline else s.months[-1]
+        layers.append(
+            {
+                "data": {
+                    "values": [
+                        {"from": s.months[0].isoformat(), "to": end.isoformat(), "median": median},
+                        {"from": end.isoformat(), "to": s.months[-1].isoformat(), "median": median},
+                    ]
+                },
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {
+                    "x": {"field": "from", "type": "temporal"},
+                    "x2": {"field": "to"},
+                    "y": {"field": "median", "type": "quantitative"},
+                    "color": {"value": ORANGE if signal else DARK},
+                    "strokeDash": {"value": [6, 4] if signal else [1, 0]},
+                },
+            }
+        )
+    if trend.interventions:
+        layers.append(
+            {
+                "data": {
+                    "values": [
+                        {"date": i.date.isoformat(), "text": i.text[:40]}
+                        for i in trend.interventions
+                    ]
+                },
+                "layer": [
+                    {
+                        "mark": {"type": "rule", "color": ORANGE, "strokeWidth": 1.5},
+                        "encoding": {"x": {"field": "date", "type": "temporal"}},
+                    },
+                    {
+                        "mark": {
+                            "type": "text",
+                            "align": "left",
+                            "dx": 4,
+                            "dy": -6,
+                            "fontSize": 10,
+                            "color": ORANGE,
+                            "y": 0,
+                        },
+                        "encoding": {
+                            "x": {"field": "date", "type": "temporal"},
+                            "text": {"field": "text"},
+                        },
+                    },
+                ],
+            }
+        )
+    if trend.goal is not None:
+        layers.append(
+            {
+                "mark": {"type": "rule", "color": "#6b46c1", "strokeDash": [2, 2]},
+                "encoding": {"y": {"datum": trend.goal.target * scale}},
+            }
+        )
+    spec = _base(indicator.title, height)
+    spec["layer"] = layers
+    return spec
+
+
+def p_prime_spec(
+    series, indicator: Indicator, *, baseline: int | None = None, height: int = 260
+) -> dict[str, Any]:
+    """Laney P′ (U′ for rates) chart for a large series (a region or the nation)."""
+    scale = _scale(indicator)
+    kind = stats.RATE if indicator.is_rate else stats.PROPORTION
+    limits = stats.control_limits(
+        series.numerators, series.denominators, kind=kind, baseline=baseline, prime=True
+    )
+    values = []
+    for m, v, lo, hi in zip(series.months, series.values, limits.lower, limits.upper, strict=True):
+        outside = v is not None and not (lo <= v <= hi)
+        values.append(
+            {
+                "month": m.isoformat(),
+                "value": v * scale if v is not None else None,
+                "lcl": float(lo) * scale,
+                "ucl": float(hi) * scale,
+                "outside": outside,
+            }
+        )
+    spec = _base(
+        _("%(title)s, %(series)s: P′ control chart")
+        % {"title": indicator.title, "series": series.label},
+        height,
+    )
+    spec["data"] = {"values": values}
+    spec["layer"] = [
+        {
+            "mark": {"type": "area", "opacity": 0.15, "color": GREY},
+            "encoding": {
+                "x": {"field": "month", "type": "temporal", "title": None},
+                "y": {"field": "lcl", "type": "quantitative"},
+                "y2": {"field": "ucl"},
+            },
+        },
+        {
+            "mark": {"type": "rule", "color": DARK},
+            "encoding": {"y": {"datum": limits.centre * scale}},
+        },
+        {
+            "mark": {"type": "line", "point": True, "color": BLUE},
+            "encoding": {
+                "x": {"field": "month", "type": "temporal"},
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": _axis_title(indicator),
+                    "scale": {"zero": False},
+                },
+                "tooltip": [
+                    {"field": "month", "type": "temporal", "format": "%B %Y"},
+                    {"field": "value", "format": ",.2f"},
+                ],
+            },
+        },
+        {
+            "transform": [{"filter": "datum.outside"}],
+            "mark": {"type": "point", "size": 120, "color": ORANGE, "filled": True},
+            "encoding": {
+                "x": {"field": "month", "type": "temporal"},
+                "y": {"field": "value", "type": "quantitative"},
+            },
+        },
+    ]
+    return spec
+
+
+def sparkline_spec(trend: Trend, indicator: Indicator) -> dict[str, Any]:
+    scale = _scale(indicator)
+    values = [
+        {
+            "month": m.isoformat(),
+            "value": v * scale if v is not None and m not in trend.hidden_months else None,
+        }
+        for m, v in zip(trend.series.months, trend.series.values, strict=True)
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": "container",
+        "height": 70,
+        "padding": 2,
+        "config": {"view": {"stroke": None}, "locale": vega_locale()},
+        "data": {"values": values},
+        "layer": [
+            {
+                "mark": {"type": "line", "color": BLUE, "strokeWidth": 1.5},
+                "encoding": {
+                    "x": {"field": "month", "type": "temporal", "axis": None},
+                    "y": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "axis": None,
+                        "scale": {"zero": False},
+                    },
+                },
+            },
+            {
+                "mark": {
+                    "type": "rule",
+                    "color": ORANGE if trend.analysis.signal else GREY,
+                    "strokeDash": [3, 2],
+                },
+                "encoding": {
+                    "y": {
+                        "datum": trend.analysis.median * scale if trend.analysis.n_useful else None
+                    }
+                },
+            },
+        ],
+    }

@@ -1,0 +1,484 @@
+"""Quality pages: the indicator library, cluster dashboards, benchmark (funnel) and
+run charts, consent and presentation, goals and interventions, imports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from klynge.core.errors import DomainError
+from klynge.core.views import PermissionMixin
+from klynge.quality import charts, selectors, services
+from klynge.quality.forms import BenchmarkForm, GoalForm, InterventionForm, UploadForm
+from klynge.quality.models import Consent, ImportRun, ImportStatus, Indicator, Presentation
+from klynge.quality.periods import add_months, parse_period
+from klynge.registry.models import Doctor
+from klynge.registry.selectors import cluster_memberships_on, today
+from klynge.registry.views import ClusterMixin
+
+# --- Library --------------------------------------------------------------------------------------
+
+
+class IndicatorListView(PermissionMixin, TemplateView):
+    permission = "quality.view_library"
+    template_name = "quality/indicator/list.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "indicators": Indicator.objects.filter(active=True),
+        }
+
+
+class IndicatorDetailView(PermissionMixin, TemplateView):
+    permission = "quality.view_library"
+    template_name = "quality/indicator/detail.html"
+
+    def get_context_data(self, **kwargs):
+        indicator = get_object_or_404(Indicator, code=self.kwargs["code"])
+        return {**super().get_context_data(**kwargs), "indicator": indicator}
+
+
+# --- Cluster data -----------------------------------------------------------------------------------
+
+
+class ClusterDataMixin(ClusterMixin):
+    permission = "quality.view_cluster_data"
+
+    @cached_property
+    def indicator(self) -> Indicator:
+        return get_object_or_404(Indicator, code=self.kwargs["code"], active=True)
+
+    def window(self) -> tuple[dt.date | None, int, str]:
+        form = BenchmarkForm(self.request.GET or None)
+        form.is_valid()
+        data = getattr(form, "cleaned_data", {})
+        last = None
+        if data.get("slut"):
+            try:
+                _kind, last = parse_period(data["slut"])
+            except ValueError:
+                last = None
+        last = last or selectors.latest_month(self.indicator)
+        return last, data.get("vindue") or 3, data.get("maal") or "cluster"
+
+
+class ClusterDashboardView(ClusterMixin, TemplateView):
+    permission = "quality.view_cluster_data"
+    template_name = "quality/cluster/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        last = selectors.latest_month()
+        rows = selectors.cluster_dashboard(cluster=self.cluster, last=last) if last else []
+        return {
+            **super().get_context_data(**kwargs),
+            "last": last,
+            "rows": [
+                {
+                    "row": row,
+                    "spec_id": f"spark-{row.indicator.code}",
+                    "spec": charts.sparkline_spec(row.trend, row.indicator),
+                    "verdict": charts.verdict(row.trend, row.indicator),
+                }
+                for row in rows
+            ],
+            "without_consent": len(
+                selectors.clinics_without_consent(cluster=self.cluster, on=today())
+            ),
+        }
+
+
+class ClusterIndicatorView(ClusterDataMixin, TemplateView):
+    """A theme at a meeting: every clinic's position (funnel), the cluster over time
+    (run chart with verdict), the viewer's own clinic over time, and the region (P′)."""
+
+    template_name = "quality/cluster/indicator.html"
+
+    def get_context_data(self, **kwargs):
+        last, months, target = self.window()
+        context = super().get_context_data(**kwargs)
+        context.update(indicator=self.indicator, months=months, target=target)
+        if last is None:
+            context["empty"] = True
+            return context
+        bench = selectors.benchmark(
+            viewer=self.request.user,
+            cluster=self.cluster,
+            indicator=self.indicator,
+            last=last,
+            months=months,
+        )
+        target_level = bench.targets[target]
+        tau2 = 0.0
+        if target_level.value is not None:
+            tau2 = selectors.national_overdispersion(
+                indicator=self.indicator,
+                first=bench.first,
+                last=bench.last,
+                target=target_level.value,
+            ).tau2
+        first = add_months(last, -47)
+        trend = selectors.cluster_trend(
+            cluster=self.cluster, indicator=self.indicator, first=first, last=last
+        )
+        region = self.cluster.municipality.region
+        region_series = selectors.monthly_series(
+            indicator=self.indicator,
+            label=region.name,
+            first=first,
+            last=last,
+            clinic__municipality__region=region,
+        )
+        nation_series = selectors.monthly_series(
+            indicator=self.indicator, label=_("Denmark"), first=first, last=last
+        )
+        own_clinic = selectors.viewer_clinic_id(self.request.user)
+        own_trend = None
+        if own_clinic and own_clinic in {
+            m.clinic_id for m in cluster_memberships_on(cluster=self.cluster, on=today())
+        }:
+            own_trend = selectors.clinic_trend(
+                clinic_id=own_clinic,
+                cluster=self.cluster,
+                indicator=self.indicator,
+                first=first,
+                last=last,
+            )
+        context.update(
+            bench=bench,
+            last=last,
+            tau2=tau2,
+            funnel_spec=charts.funnel_spec(bench, target_key=target, tau2=tau2),
+            run_spec=charts.run_chart_spec(
+                trend, self.indicator, others=[region_series, nation_series]
+            ),
+            verdict=charts.verdict(trend, self.indicator),
+            trend=trend,
+            own_spec=charts.run_chart_spec(own_trend, self.indicator) if own_trend else None,
+            own_verdict=charts.verdict(own_trend, self.indicator) if own_trend else None,
+            prime_spec=charts.p_prime_spec(region_series, self.indicator, baseline=trend.baseline),
+            can_manage=self.request.user.has_perm("quality.manage_cluster_data", self.cluster),
+            goal_form=GoalForm(),
+            intervention_form=InterventionForm(),
+            periods=[add_months(last, -i) for i in range(0, 24)],
+            query=self.request.GET.urlencode(),
+        )
+        return context
+
+
+class FunnelJsonView(ClusterDataMixin, View):
+    """The funnel plot's Vega-Lite spec (same data rules as the page)."""
+
+    def get(self, request, slug, code):
+        last, months, target = self.window()
+        if last is None:
+            raise Http404
+        bench = selectors.benchmark(
+            viewer=request.user,
+            cluster=self.cluster,
+            indicator=self.indicator,
+            last=last,
+            months=months,
+        )
+        level = bench.targets[target]
+        tau2 = 0.0
+        if level.value is not None:
+            tau2 = selectors.national_overdispersion(
+                indicator=self.indicator, first=bench.first, last=bench.last, target=level.value
+            ).tau2
+        return JsonResponse(charts.funnel_spec(bench, target_key=target, tau2=tau2))
+
+
+class RunChartJsonView(ClusterDataMixin, View):
+    def get(self, request, slug, code):
+        last, _months, _target = self.window()
+        if last is None:
+            raise Http404
+        trend = selectors.cluster_trend(
+            cluster=self.cluster, indicator=self.indicator, first=add_months(last, -47), last=last
+        )
+        spec = charts.run_chart_spec(trend, self.indicator)
+        spec["usermeta"] = {
+            "verdict": charts.verdict(trend, self.indicator),
+            "signal": trend.analysis.signal,
+        }
+        return JsonResponse(spec)
+
+
+class BenchmarkCsvView(ClusterDataMixin, View):
+    """The funnel's data as CSV, with the same suppression and pseudonyms."""
+
+    def get(self, request, slug, code):
+        last, months, _target = self.window()
+        if last is None:
+            raise Http404
+        bench = selectors.benchmark(
+            viewer=request.user,
+            cluster=self.cluster,
+            indicator=self.indicator,
+            last=last,
+            months=months,
+        )
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow([_("clinic"), _("numerator"), _("denominator"), _("value")])
+        for p in bench.points:
+            if p.hidden:
+                writer.writerow(
+                    [p.label, "", "", _("hidden (fewer than %(k)s)") % {"k": bench.threshold}]
+                )
+            else:
+                writer.writerow(
+                    [p.label, p.numerator, p.denominator, _fmt(p.value, self.indicator)]
+                )
+        for level in (bench.cluster_level, bench.region_level, bench.nation_level):
+            writer.writerow(
+                [
+                    level.label,
+                    level.numerator if level.numerator is not None else "",
+                    level.denominator if level.denominator is not None else "",
+                    _fmt(level.value, self.indicator),
+                ]
+            )
+        response = HttpResponse(
+            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.cluster.slug}-{self.indicator.code}-{last:%Y-%m}.csv"'
+        )
+        return response
+
+
+def _fmt(value: float | None, indicator: Indicator) -> str:
+    if value is None:
+        return ""
+    return f"{value * indicator.scale:.2f}".replace(".", ",")
+
+
+class GoalCreateView(ClusterDataMixin, View):
+    permission = "quality.manage_cluster_data"
+
+    def post(self, request, slug, code):
+        form = GoalForm(request.POST)
+        if form.is_valid():
+            try:
+                services.goal_set(
+                    actor=request.user,
+                    cluster=self.cluster,
+                    indicator=self.indicator,
+                    target=float(form.cleaned_data["target"]) / self.indicator.scale,
+                    note=form.cleaned_data["note"],
+                )
+                messages.success(request, _("The target is saved."))
+            except DomainError as error:
+                messages.error(request, error.message)
+        else:
+            messages.error(request, _("Write the target as a number, e.g. 25 or 12,5."))
+        return HttpResponseRedirect(reverse("quality:cluster.indicator", args=[slug, code]))
+
+
+class InterventionCreateView(ClusterDataMixin, View):
+    permission = "quality.manage_cluster_data"
+
+    def post(self, request, slug, code):
+        form = InterventionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.intervention_add(
+                    actor=request.user,
+                    cluster=self.cluster,
+                    indicator=self.indicator,
+                    **form.cleaned_data,
+                )
+                messages.success(request, _("The intervention is marked on the charts."))
+            except DomainError as error:
+                messages.error(request, error.message)
+        else:
+            messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        return HttpResponseRedirect(reverse("quality:cluster.indicator", args=[slug, code]))
+
+
+# --- Consent and presentation ----------------------------------------------------------------------
+
+
+class ConsentView(ClusterMixin, TemplateView):
+    permission = "quality.view_cluster_data"
+    template_name = "quality/cluster/consent.html"
+
+    def get_context_data(self, **kwargs):
+        on = today()
+        memberships = list(cluster_memberships_on(cluster=self.cluster, on=on))
+        consenting = selectors.consenting_clinic_ids(
+            clinic_ids=[m.clinic_id for m in memberships], on=on
+        )
+        own = selectors.viewer_clinic_id(self.request.user)
+        return {
+            **super().get_context_data(**kwargs),
+            "rows": [(m.clinic, m.clinic_id in consenting) for m in memberships],
+            "own_clinic": own if own in {m.clinic_id for m in memberships} else None,
+            "own_consents": own in consenting,
+            "presentation": selectors.presentation_of(self.cluster),
+            "can_manage": self.request.user.has_perm("quality.manage_cluster_data", self.cluster),
+            "all_consent": len(consenting) == len(memberships),
+        }
+
+    def post(self, request, slug):
+        action = request.POST.get("action")
+        on = today()
+        try:
+            if action in {"give", "revoke"}:
+                own = selectors.viewer_clinic_id(request.user)
+                member_ids = {
+                    m.clinic_id for m in cluster_memberships_on(cluster=self.cluster, on=on)
+                }
+                if own not in member_ids:
+                    raise Http404
+                clinic = Doctor.objects.get(user=request.user).clinic
+                if action == "give":
+                    services.consent_give(actor=request.user, clinic=clinic, start=on)
+                    messages.success(request, _("Your clinic's data are now shown in the cluster."))
+                else:
+                    services.consent_revoke(actor=request.user, clinic=clinic, end=on)
+                    messages.success(
+                        request, _("Your clinic's data are no longer shown in the cluster.")
+                    )
+            elif action in Presentation.values:
+                if not request.user.has_perm("quality.manage_cluster_data", self.cluster):
+                    raise Http404
+                services.presentation_set(
+                    actor=request.user, cluster=self.cluster, presentation=action, on=on
+                )
+                messages.success(request, _("The presentation is changed."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("quality:cluster.consent", args=[slug]))
+
+
+# --- The doctor's own clinic --------------------------------------------------------------------------
+
+
+class MyClinicView(PermissionMixin, TemplateView):
+    permission = "quality.view_own_data"
+    template_name = "quality/clinic/mine.html"
+
+    def get_context_data(self, **kwargs):
+        doctor = Doctor.objects.select_related("clinic").get(user=self.request.user)
+        last = selectors.latest_month()
+        rows = []
+        if last:
+            first = add_months(last, -35)
+            for indicator in Indicator.objects.filter(active=True):
+                trend = selectors.clinic_trend(
+                    clinic_id=doctor.clinic_id,
+                    cluster=None,
+                    indicator=indicator,
+                    first=first,
+                    last=last,
+                )
+                rows.append(
+                    {
+                        "indicator": indicator,
+                        "spec_id": f"own-{indicator.code}",
+                        "spec": charts.sparkline_spec(trend, indicator),
+                        "verdict": charts.verdict(trend, indicator),
+                        "latest": trend.series.values[-1],
+                    }
+                )
+        return {
+            **super().get_context_data(**kwargs),
+            "clinic": doctor.clinic,
+            "rows": rows,
+            "last": last,
+        }
+
+
+# --- Imports ------------------------------------------------------------------------------------------------
+
+
+class ImportUploadView(PermissionMixin, TemplateView):
+    permission = "quality.import"
+    template_name = "quality/import/upload.html"
+
+    def get_context_data(self, **kwargs):
+        _scope, _allowed, description = services.import_scope(user=self.request.user)
+        return {
+            **super().get_context_data(**kwargs),
+            "form": kwargs.get("form") or UploadForm(),
+            "scope_description": description,
+            "runs": ImportRun.objects.filter(actor=self.request.user)[:20],
+            "indicators": Indicator.objects.filter(active=True),
+        }
+
+    def post(self, request):
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        upload = form.cleaned_data["file"]
+        try:
+            run = services.import_start(
+                actor=request.user, data=upload.read(), filename=upload.name, source="web"
+            )
+        except DomainError as error:
+            form.add_error("file", error.message)
+            return self.render_to_response(self.get_context_data(form=form))
+        return HttpResponseRedirect(reverse("quality:import.detail", args=[run.pk]))
+
+
+class ImportRunMixin(PermissionMixin):
+    @cached_property
+    def run(self) -> ImportRun:
+        return get_object_or_404(ImportRun, pk=self.kwargs["pk"])
+
+    def get_permission_object(self):
+        return self.run
+
+
+class ImportRunView(ImportRunMixin, TemplateView):
+    permission = "quality.view_import"
+    template_name = "quality/import/detail.html"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["quality/import/_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "run": self.run,
+            "can_undo": self.request.user.has_perm("quality.undo_import", self.run),
+        }
+
+
+class ImportUndoView(ImportRunMixin, View):
+    permission = "quality.undo_import"
+
+    def post(self, request, pk):
+        try:
+            if request.POST.get("action") == "retry":
+                services.import_retry(actor=request.user, run=self.run)
+                messages.success(request, _("The import is queued again."))
+            else:
+                services.import_run_undo(actor=request.user, run=self.run)
+                messages.success(
+                    request,
+                    _(
+                        "The import is undone: its values are removed and the ones it replaced are back."
+                    ),
+                )
+        except DomainError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("quality:import.detail", args=[pk]))
+
+
+__all__ = ["Consent", "ImportStatus", "json"]
