@@ -142,6 +142,8 @@ MATRIX = {
     "quality:cluster.funnel_json": (a_code, rule(READERS_A)),
     "quality:cluster.run_json": (a_code, rule(READERS_A)),
     "quality:cluster.csv": (a_code, rule(READERS_A)),
+    "quality:cluster.run_csv": (a_code, rule(READERS_A)),
+    "quality:cluster.dashboard_csv": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
     "quality:cluster.goal": (a_code, post_only(EDITORS_A)),
     "quality:cluster.intervention": (a_code, post_only(EDITORS_A)),
     "api:schema": (lambda w: {}, EVERYONE),

@@ -391,31 +391,36 @@ class DashboardRow:
     worse_by: float | None  # relative difference from the nation, positive = worse
 
 
-def cluster_dashboard(
-    *, cluster: Cluster, last: dt.date, months: int = 24, on: dt.date | None = None
+def indicator_dashboard(
+    *, clinic_ids: list[int], label: str, last: dt.date, cluster: Cluster | None = None,
+    months: int = 24, own_clinic: bool = False,
 ) -> list[DashboardRow]:
-    """Every active indicator: the last quarter against the nation and the two-year
-    trend; worst first where a direction exists, then the rest."""
-    on = on or today()
+    """Every active indicator for a group of clinics (a cluster's consenting members, or
+    one clinic for its own members): the last quarter against the nation and the
+    two-year trend; worst first where a direction exists, then the rest."""
     first = add_months(last, -(months - 1))
     quarter_first = add_months(last, -2)
-    threshold = settings.KLYNGE_SUPPRESSION_THRESHOLD
-    member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
-    shown = sorted(consenting_clinic_ids(clinic_ids=member_ids, on=on))
+    threshold = 0 if own_clinic else settings.KLYNGE_SUPPRESSION_THRESHOLD
     rows = []
     for indicator in Indicator.objects.filter(active=True):
-        cluster_level = _level(
-            cluster.name, indicator, quarter_first, last, threshold, clinic_id__in=shown
-        )
-        nation = _level(_("Denmark"), indicator, quarter_first, last, threshold)
-        trend = cluster_trend(cluster=cluster, indicator=indicator, first=first, last=last, on=on)
+        group = _level(label, indicator, quarter_first, last, threshold, clinic_id__in=clinic_ids)
+        nation = _level(_("Denmark"), indicator, quarter_first, last, settings.KLYNGE_SUPPRESSION_THRESHOLD)
+        series = monthly_series(indicator=indicator, label=label, first=first, last=last, clinic_id__in=clinic_ids)
+        trend = _trend(series, cluster=cluster, indicator=indicator, suppress_small=not own_clinic)
         worse = None
-        if cluster_level.value is not None and nation.value and indicator.direction != "neither":
+        if group.value is not None and nation.value and indicator.direction != "neither":
             sign = 1 if indicator.direction == "lower" else -1
-            worse = sign * (cluster_level.value - nation.value) / nation.value
-        rows.append(DashboardRow(indicator, cluster_level, nation, trend, worse))
+            worse = sign * (group.value - nation.value) / nation.value
+        rows.append(DashboardRow(indicator, group, nation, trend, worse))
     rows.sort(key=lambda r: (r.worse_by is None, -(r.worse_by or 0), r.indicator.title))
     return rows
+
+
+def cluster_dashboard(*, cluster: Cluster, last: dt.date, months: int = 24, on: dt.date | None = None) -> list[DashboardRow]:
+    on = on or today()
+    member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
+    shown = sorted(consenting_clinic_ids(clinic_ids=member_ids, on=on))
+    return indicator_dashboard(clinic_ids=shown, label=cluster.name, last=last, cluster=cluster, months=months)
 
 
 # --- Permissions: roles on an import -------------------------------------------------------------

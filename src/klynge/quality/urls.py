@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "klynger/<slug:slug>/data/", views.ClusterDashboardView.as_view(), name="cluster.dashboard"
     ),
+    path("klynger/<slug:slug>/data.csv", views.DashboardCsvView.as_view(), name="cluster.dashboard_csv"),
     path("klynger/<slug:slug>/samtykke/", views.ConsentView.as_view(), name="cluster.consent"),
     path(
         "klynger/<slug:slug>/data/<slug:code>/",
@@ -33,6 +34,11 @@ urlpatterns = [
         "klynger/<slug:slug>/data/<slug:code>/data.csv",
         views.BenchmarkCsvView.as_view(),
         name="cluster.csv",
+    ),
+    path(
+        "klynger/<slug:slug>/data/<slug:code>/forloeb.csv",
+        views.RunChartCsvView.as_view(),
+        name="cluster.run_csv",
     ),
     path(
         "klynger/<slug:slug>/data/<slug:code>/maal/",

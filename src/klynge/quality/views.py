@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -215,6 +216,48 @@ class RunChartJsonView(ClusterDataMixin, View):
         return JsonResponse(spec)
 
 
+class RunChartCsvView(ClusterDataMixin, View):
+    """The run chart's monthly series as CSV; months hidden by suppression stay empty."""
+
+    def get(self, request, slug, code):
+        last, _months, _target = self.window()
+        if last is None:
+            raise Http404
+        trend = selectors.cluster_trend(cluster=self.cluster, indicator=self.indicator, first=add_months(last, -47), last=last)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow([_("month"), _("numerator"), _("denominator"), _("value")])
+        for month, n, d in zip(trend.series.months, trend.series.numerators, trend.series.denominators, strict=True):
+            if month in trend.hidden_months:
+                writer.writerow([f"{month:%Y-%m}", "", "", _("hidden (fewer than %(k)s)") % {"k": settings.KLYNGE_SUPPRESSION_THRESHOLD}])
+            else:
+                writer.writerow([f"{month:%Y-%m}", n, d, _fmt(n / d if d else None, self.indicator)])
+        response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.cluster.slug}-{self.indicator.code}-forloeb.csv"'
+        return response
+
+
+class DashboardCsvView(ClusterMixin, View):
+    """The dashboard's figures: every indicator's last quarter, cluster and nation."""
+
+    permission = "quality.view_cluster_data"
+
+    def get(self, request, slug):
+        last = selectors.latest_month()
+        rows = selectors.cluster_dashboard(cluster=self.cluster, last=last) if last else []
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow([_("indicator"), _("cluster numerator"), _("cluster denominator"), _("cluster value"), _("national value")])
+        for row in rows:
+            writer.writerow([row.indicator.code,
+                             row.cluster.numerator if row.cluster.numerator is not None else "",
+                             row.cluster.denominator if row.cluster.denominator is not None else "",
+                             _fmt(row.cluster.value, row.indicator), _fmt(row.nation.value, row.indicator)])
+        response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.cluster.slug}-kvalitetsdata.csv"'
+        return response
+
+
 class BenchmarkCsvView(ClusterDataMixin, View):
     """The funnel's data as CSV, with the same suppression and pseudonyms."""
 
@@ -368,6 +411,8 @@ class ConsentView(ClusterMixin, TemplateView):
 
 
 class MyClinicView(PermissionMixin, TemplateView):
+    """A doctor's own clinic: every indicator, worst first against the nation."""
+
     permission = "quality.view_own_data"
     template_name = "quality/clinic/mine.html"
 
@@ -376,29 +421,17 @@ class MyClinicView(PermissionMixin, TemplateView):
         last = selectors.latest_month()
         rows = []
         if last:
-            first = add_months(last, -35)
-            for indicator in Indicator.objects.filter(active=True):
-                trend = selectors.clinic_trend(
-                    clinic_id=doctor.clinic_id,
-                    cluster=None,
-                    indicator=indicator,
-                    first=first,
-                    last=last,
-                )
-                rows.append(
-                    {
-                        "indicator": indicator,
-                        "spec_id": f"own-{indicator.code}",
-                        "spec": charts.sparkline_spec(trend, indicator),
-                        "verdict": charts.verdict(trend, indicator),
-                        "latest": trend.series.values[-1],
-                    }
-                )
+            rows = selectors.indicator_dashboard(
+                clinic_ids=[doctor.clinic_id], label=_("Your clinic"), last=last, months=36, own_clinic=True
+            )
         return {
             **super().get_context_data(**kwargs),
-            "clinic": doctor.clinic,
-            "rows": rows,
-            "last": last,
+            "clinic": doctor.clinic, "last": last,
+            "rows": [
+                {"row": row, "spec_id": f"own-{row.indicator.code}", "spec": charts.sparkline_spec(row.trend, row.indicator),
+                 "verdict": charts.verdict(row.trend, row.indicator)}
+                for row in rows
+            ],
         }
 
 
