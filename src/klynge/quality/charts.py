@@ -210,13 +210,12 @@ def funnel_spec(
         }
     )
     spec = _base(
-        _("%(title)s: clinics against the %(target)s value")
-        % {
-            "title": indicator.title,
-            "target": {"cluster": _("cluster"), "region": _("region"), "nation": _("national")}[
-                target_key
-            ],
-        }
+        {
+            "cluster": _("%(title)s: the clinics against the cluster's value"),
+            "region": _("%(title)s: the clinics against the region's value"),
+            "nation": _("%(title)s: the clinics against the national value"),
+        }[target_key]
+        % {"title": indicator.title}
     )
     spec["layer"] = layers
     return spec

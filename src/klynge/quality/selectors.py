@@ -392,8 +392,13 @@ class DashboardRow:
 
 
 def indicator_dashboard(
-    *, clinic_ids: list[int], label: str, last: dt.date, cluster: Cluster | None = None,
-    months: int = 24, own_clinic: bool = False,
+    *,
+    clinic_ids: list[int],
+    label: str,
+    last: dt.date,
+    cluster: Cluster | None = None,
+    months: int = 24,
+    own_clinic: bool = False,
 ) -> list[DashboardRow]:
     """Every active indicator for a group of clinics (a cluster's consenting members, or
     one clinic for its own members): the last quarter against the nation and the
@@ -404,8 +409,12 @@ def indicator_dashboard(
     rows = []
     for indicator in Indicator.objects.filter(active=True):
         group = _level(label, indicator, quarter_first, last, threshold, clinic_id__in=clinic_ids)
-        nation = _level(_("Denmark"), indicator, quarter_first, last, settings.KLYNGE_SUPPRESSION_THRESHOLD)
-        series = monthly_series(indicator=indicator, label=label, first=first, last=last, clinic_id__in=clinic_ids)
+        nation = _level(
+            _("Denmark"), indicator, quarter_first, last, settings.KLYNGE_SUPPRESSION_THRESHOLD
+        )
+        series = monthly_series(
+            indicator=indicator, label=label, first=first, last=last, clinic_id__in=clinic_ids
+        )
         trend = _trend(series, cluster=cluster, indicator=indicator, suppress_small=not own_clinic)
         worse = None
         if group.value is not None and nation.value and indicator.direction != "neither":
@@ -416,11 +425,15 @@ def indicator_dashboard(
     return rows
 
 
-def cluster_dashboard(*, cluster: Cluster, last: dt.date, months: int = 24, on: dt.date | None = None) -> list[DashboardRow]:
+def cluster_dashboard(
+    *, cluster: Cluster, last: dt.date, months: int = 24, on: dt.date | None = None
+) -> list[DashboardRow]:
     on = on or today()
     member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
     shown = sorted(consenting_clinic_ids(clinic_ids=member_ids, on=on))
-    return indicator_dashboard(clinic_ids=shown, label=cluster.name, last=last, cluster=cluster, months=months)
+    return indicator_dashboard(
+        clinic_ids=shown, label=cluster.name, last=last, cluster=cluster, months=months
+    )
 
 
 # --- Permissions: roles on an import -------------------------------------------------------------

@@ -13,7 +13,11 @@ urlpatterns = [
     path(
         "klynger/<slug:slug>/data/", views.ClusterDashboardView.as_view(), name="cluster.dashboard"
     ),
-    path("klynger/<slug:slug>/data.csv", views.DashboardCsvView.as_view(), name="cluster.dashboard_csv"),
+    path(
+        "klynger/<slug:slug>/data.csv",
+        views.DashboardCsvView.as_view(),
+        name="cluster.dashboard_csv",
+    ),
     path("klynger/<slug:slug>/samtykke/", views.ConsentView.as_view(), name="cluster.consent"),
     path(
         "klynger/<slug:slug>/data/<slug:code>/",

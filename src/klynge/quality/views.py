@@ -119,15 +119,7 @@ class ClusterIndicatorView(ClusterDataMixin, TemplateView):
             last=last,
             months=months,
         )
-        target_level = bench.targets[target]
-        tau2 = 0.0
-        if target_level.value is not None:
-            tau2 = selectors.national_overdispersion(
-                indicator=self.indicator,
-                first=bench.first,
-                last=bench.last,
-                target=target_level.value,
-            ).tau2
+        tau2 = _national_tau2(bench)
         first = add_months(last, -47)
         trend = selectors.cluster_trend(
             cluster=self.cluster, indicator=self.indicator, first=first, last=last
@@ -177,6 +169,18 @@ class ClusterIndicatorView(ClusterDataMixin, TemplateView):
         return context
 
 
+def _national_tau2(bench) -> float:
+    """Between-clinic variance estimated once over the nation, around the national value."""
+    if bench.nation_level.value is None:
+        return 0.0
+    return selectors.national_overdispersion(
+        indicator=bench.indicator,
+        first=bench.first,
+        last=bench.last,
+        target=bench.nation_level.value,
+    ).tau2
+
+
 class FunnelJsonView(ClusterDataMixin, View):
     """The funnel plot's Vega-Lite spec (same data rules as the page)."""
 
@@ -191,12 +195,7 @@ class FunnelJsonView(ClusterDataMixin, View):
             last=last,
             months=months,
         )
-        level = bench.targets[target]
-        tau2 = 0.0
-        if level.value is not None:
-            tau2 = selectors.national_overdispersion(
-                indicator=self.indicator, first=bench.first, last=bench.last, target=level.value
-            ).tau2
+        tau2 = _national_tau2(bench)
         return JsonResponse(charts.funnel_spec(bench, target_key=target, tau2=tau2))
 
 
@@ -223,17 +222,35 @@ class RunChartCsvView(ClusterDataMixin, View):
         last, _months, _target = self.window()
         if last is None:
             raise Http404
-        trend = selectors.cluster_trend(cluster=self.cluster, indicator=self.indicator, first=add_months(last, -47), last=last)
+        trend = selectors.cluster_trend(
+            cluster=self.cluster, indicator=self.indicator, first=add_months(last, -47), last=last
+        )
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n")
         writer.writerow([_("month"), _("numerator"), _("denominator"), _("value")])
-        for month, n, d in zip(trend.series.months, trend.series.numerators, trend.series.denominators, strict=True):
+        for month, n, d in zip(
+            trend.series.months, trend.series.numerators, trend.series.denominators, strict=True
+        ):
             if month in trend.hidden_months:
-                writer.writerow([f"{month:%Y-%m}", "", "", _("hidden (fewer than %(k)s)") % {"k": settings.KLYNGE_SUPPRESSION_THRESHOLD}])
+                writer.writerow(
+                    [
+                        f"{month:%Y-%m}",
+                        "",
+                        "",
+                        _("hidden (fewer than %(k)s)")
+                        % {"k": settings.KLYNGE_SUPPRESSION_THRESHOLD},
+                    ]
+                )
             else:
-                writer.writerow([f"{month:%Y-%m}", n, d, _fmt(n / d if d else None, self.indicator)])
-        response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.cluster.slug}-{self.indicator.code}-forloeb.csv"'
+                writer.writerow(
+                    [f"{month:%Y-%m}", n, d, _fmt(n / d if d else None, self.indicator)]
+                )
+        response = HttpResponse(
+            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.cluster.slug}-{self.indicator.code}-forloeb.csv"'
+        )
         return response
 
 
@@ -247,14 +264,31 @@ class DashboardCsvView(ClusterMixin, View):
         rows = selectors.cluster_dashboard(cluster=self.cluster, last=last) if last else []
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n")
-        writer.writerow([_("indicator"), _("cluster numerator"), _("cluster denominator"), _("cluster value"), _("national value")])
+        writer.writerow(
+            [
+                _("indicator"),
+                _("cluster numerator"),
+                _("cluster denominator"),
+                _("cluster value"),
+                _("national value"),
+            ]
+        )
         for row in rows:
-            writer.writerow([row.indicator.code,
-                             row.cluster.numerator if row.cluster.numerator is not None else "",
-                             row.cluster.denominator if row.cluster.denominator is not None else "",
-                             _fmt(row.cluster.value, row.indicator), _fmt(row.nation.value, row.indicator)])
-        response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.cluster.slug}-kvalitetsdata.csv"'
+            writer.writerow(
+                [
+                    row.indicator.code,
+                    row.cluster.numerator if row.cluster.numerator is not None else "",
+                    row.cluster.denominator if row.cluster.denominator is not None else "",
+                    _fmt(row.cluster.value, row.indicator),
+                    _fmt(row.nation.value, row.indicator),
+                ]
+            )
+        response = HttpResponse(
+            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.cluster.slug}-kvalitetsdata.csv"'
+        )
         return response
 
 
@@ -422,14 +456,23 @@ class MyClinicView(PermissionMixin, TemplateView):
         rows = []
         if last:
             rows = selectors.indicator_dashboard(
-                clinic_ids=[doctor.clinic_id], label=_("Your clinic"), last=last, months=36, own_clinic=True
+                clinic_ids=[doctor.clinic_id],
+                label=_("Your clinic"),
+                last=last,
+                months=36,
+                own_clinic=True,
             )
         return {
             **super().get_context_data(**kwargs),
-            "clinic": doctor.clinic, "last": last,
+            "clinic": doctor.clinic,
+            "last": last,
             "rows": [
-                {"row": row, "spec_id": f"own-{row.indicator.code}", "spec": charts.sparkline_spec(row.trend, row.indicator),
-                 "verdict": charts.verdict(row.trend, row.indicator)}
+                {
+                    "row": row,
+                    "spec_id": f"own-{row.indicator.code}",
+                    "spec": charts.sparkline_spec(row.trend, row.indicator),
+                    "verdict": charts.verdict(row.trend, row.indicator),
+                }
                 for row in rows
             ],
         }
