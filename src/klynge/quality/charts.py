@@ -155,8 +155,9 @@ def funnel_spec(
         )
         layers.append(
             {
-                "mark": {"type": "rule", "color": DARK},
-                "encoding": {"y": {"datum": target_level.value * scale}},
+                "data": {"values": [{"y": target_level.value * scale}]},
+                "mark": {"type": "rule", "color": DARK, "strokeWidth": 1.5},
+                "encoding": {"y": {"field": "y", "type": "quantitative"}},
             }
         )
     data = [
@@ -338,8 +339,14 @@ def run_chart_spec(
     if trend.goal is not None:
         layers.append(
             {
-                "mark": {"type": "rule", "color": "#6b46c1", "strokeDash": [2, 2]},
-                "encoding": {"y": {"datum": trend.goal.target * scale}},
+                "data": {"values": [{"y": trend.goal.target * scale}]},
+                "mark": {
+                    "type": "rule",
+                    "color": "#6b46c1",
+                    "strokeDash": [2, 2],
+                    "strokeWidth": 2,
+                },
+                "encoding": {"y": {"field": "y", "type": "quantitative"}},
             }
         )
     spec = _base(indicator.title, height)
@@ -384,8 +391,9 @@ def p_prime_spec(
             },
         },
         {
+            "data": {"values": [{"y": limits.centre * scale}]},
             "mark": {"type": "rule", "color": DARK},
-            "encoding": {"y": {"datum": limits.centre * scale}},
+            "encoding": {"y": {"field": "y", "type": "quantitative"}},
         },
         {
             "mark": {"type": "line", "point": True, "color": BLUE},
@@ -450,11 +458,12 @@ def sparkline_spec(trend: Trend, indicator: Indicator) -> dict[str, Any]:
                     "color": ORANGE if trend.analysis.signal else GREY,
                     "strokeDash": [3, 2],
                 },
-                "encoding": {
-                    "y": {
-                        "datum": trend.analysis.median * scale if trend.analysis.n_useful else None
-                    }
+                "data": {
+                    "values": [{"y": trend.analysis.median * scale}]
+                    if trend.analysis.n_useful
+                    else []
                 },
+                "encoding": {"y": {"field": "y", "type": "quantitative"}},
             },
         ],
     }
