@@ -207,7 +207,7 @@ def rolled_back_dataset(django_db_blocker, media_root: Path, *args: str) -> Iter
     )
     with django_db_blocker.unblock(), suite, transaction.atomic():
         out = io.StringIO()
-        call_command("generate_dataset", "--scale", "denmark", *args, stdout=out)
+        call_command("generate_dataset", "--scale", "denmark", "--no-indicators", *args, stdout=out)
         try:
             yield out.getvalue()
         finally:

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("registry-commands"
 
 def generate(*args: str) -> str:
     out = io.StringIO()
-    call_command("generate_dataset", "--scale", "denmark", *args, stdout=out)
+    call_command("generate_dataset", "--scale", "denmark", "--no-indicators", *args, stdout=out)
     return out.getvalue()
 
 

@@ -56,7 +56,9 @@ def export_csv(path) -> bytes:
 
 
 def generate(*args: str) -> None:
-    call_command("generate_dataset", "--scale", "denmark", *args, stdout=io.StringIO())
+    call_command(
+        "generate_dataset", "--scale", "denmark", "--no-indicators", *args, stdout=io.StringIO()
+    )
 
 
 @pytest.fixture(scope="module")

@@ -241,7 +241,7 @@ def test_overview_at_national_scale_uses_a_fixed_number_of_queries(
 ):
     from django.core.management import call_command
 
-    call_command("generate_dataset", "--seed", "1", "--no-users", verbosity=0)
+    call_command("generate_dataset", "--seed", "1", "--no-users", "--no-indicators", verbosity=0)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("registry:cluster.list"))
     assert len(response.context["rows"]) == 114
