@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "klynge.accounts",
     "klynge.registry",
     "klynge.quality",
+    "klynge.finance",
     "klynge.overviews",
     "klynge.api",
 ]

@@ -56,7 +56,11 @@ CPR_HEADERS = {"cpr", "cprnr", "cprnummer", "personnummer", "pnr", "cprno", "per
 # METHODS.md C: DDMMYY, optional hyphen or space, SSSS; not part of a longer number.
 # (polars' regex has no look-behind, so the boundaries are matched explicitly.)
 CPR_PATTERN = r"(?:^|[^0-9])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])([0-9]{2})[-\s]?([0-9])[0-9]{3}(?:[^0-9]|$)"
-_CPR_RE = re.compile(CPR_PATTERN)
+# In Python the boundaries are look-arounds, so one rejected candidate cannot hide the
+# number right after it.
+_CPR_RE = re.compile(
+    r"(?<![0-9])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])([0-9]{2})[-\s]?([0-9])[0-9]{3}(?![0-9])"
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,12 @@ class CheckedFile:
 
 
 class FileUnreadable(ValueError):
-    """The file is not a table we can read; the message is safe to show."""
+    """The file is not a table we can read; the message is safe to show, `line` says
+    where (0 when the file as a whole is the problem)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def _normalise_header(name: str) -> str:
@@ -123,14 +132,18 @@ def _read_csv(data: bytes) -> pl.DataFrame:
     except pl.exceptions.PolarsError:
         # Find the first malformed line ourselves: polars' message may quote the line.
         expected = None
-        text = io.StringIO(data.decode("utf-8"))
-        for number, row in enumerate(csv.reader(text, delimiter=separator), start=1):
-            if expected is None:
-                expected = len(row)
-            elif row and len(row) != expected:
-                raise FileUnreadable(
-                    f"line {number}: expected {expected} fields separated by '{separator}', found {len(row)}"
-                ) from None
+        text = io.StringIO(data.decode("utf-8", errors="replace"), newline="")
+        try:
+            for number, row in enumerate(csv.reader(text, delimiter=separator), start=1):
+                if expected is None:
+                    expected = len(row)
+                elif row and len(row) != expected:
+                    raise FileUnreadable(
+                        f"expected {expected} fields separated by '{separator}', found {len(row)}",
+                        line=number,
+                    ) from None
+        except csv.Error:
+            pass
         raise FileUnreadable("the file could not be read as CSV") from None
 
 
@@ -158,25 +171,33 @@ def _read_xlsx(data: bytes) -> pl.DataFrame:
         raise FileUnreadable("the workbook's first sheet is empty")
     names = [_cell_text(h) or f"column_{i + 1}" for i, h in enumerate(header)]
     columns: list[list[str]] = [[] for _ in names]
-    for row in rows:
+    lines: list[int] = []
+    for number, row in enumerate(rows, start=2):  # keep the sheet's own row numbers
         if row is None or all(v is None for v in row):
             continue
+        lines.append(number)
         for i in range(len(names)):
             columns[i].append(_cell_text(row[i] if i < len(row) else None))
     workbook.close()
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {name: col for name, col in zip(names, columns, strict=True)},
         schema={n: pl.String for n in names},
     )
+    return frame.with_columns(pl.Series("line", lines, dtype=pl.UInt32)).select("line", *names)
 
 
 def read_table(data: bytes, filename: str = "") -> pl.DataFrame:
-    """All cells as strings; the header row gives the column names."""
+    """All cells as strings, with `line` = the row's line in the file (header = 1).
+    Blank rows (also `;;;;`) are dropped after numbering, so lines stay true."""
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
         frame = _read_xlsx(data)
     else:
-        frame = _read_csv(data)
-    return frame.with_row_index("line", offset=2)
+        frame = _read_csv(data).with_row_index("line", offset=2)
+    cells = [c for c in frame.columns if c != "line"]
+    if not cells:
+        return frame
+    blank = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() == "" for c in cells])
+    return frame.filter(~blank)
 
 
 # --- CPR numbers ---------------------------------------------------------------------------------
@@ -209,15 +230,15 @@ def looks_like_cpr(text: str, today: dt.date | None = None) -> bool:
 def find_cpr(frame: pl.DataFrame, today: dt.date | None = None) -> list[RowError]:
     """Where CPR-like values are: column headers and cells. Values are never kept."""
     found: list[RowError] = []
-    for name in frame.columns:
-        if name == "line":
-            continue
-        if _normalise_header(name) in CPR_HEADERS or looks_like_cpr(name, today):
-            found.append(RowError(1, name, "cpr-column"))
+    for position, name in enumerate(c for c in frame.columns if c != "line"):
+        # A header that itself looks like a CPR number is named by its position only.
+        shown = f"#{position + 1}" if looks_like_cpr(name, today) else name
+        if _normalise_header(name) in CPR_HEADERS or shown != name:
+            found.append(RowError(1, shown, "cpr-column"))
         candidates = frame.filter(pl.col(name).str.contains(CPR_PATTERN)).select("line", name)
         for line, value in candidates.iter_rows():
             if looks_like_cpr(value, today):
-                found.append(RowError(int(line), name, "cpr-cell"))
+                found.append(RowError(int(line), shown, "cpr-cell"))
     return sorted(found, key=lambda e: (e.line, e.column))
 
 

@@ -325,16 +325,29 @@ def cluster_trend(
     first: dt.date,
     last: dt.date,
     on: dt.date | None = None,
+    viewer_clinic: int | None = None,
 ) -> Trend:
     """The cluster's monthly values (consenting clinics), with the runs analysis against
-    a baseline frozen before the first intervention, if there is one."""
+    a baseline frozen before the first intervention, if there is one.
+
+    A month is hidden when the clinics other than the viewer's own add up to a small
+    count: the viewer knows their own clinic, so the cluster total minus it must be safe."""
     on = on or today()
     member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
     shown = sorted(consenting_clinic_ids(clinic_ids=member_ids, on=on))
     series = monthly_series(
         indicator=indicator, label=cluster.name, first=first, last=last, clinic_id__in=shown
     )
-    return _trend(series, cluster=cluster, indicator=indicator)
+    others = series
+    if viewer_clinic in shown:
+        others = monthly_series(
+            indicator=indicator,
+            label="",
+            first=first,
+            last=last,
+            clinic_id__in=[c for c in shown if c != viewer_clinic],
+        )
+    return _trend(series, cluster=cluster, indicator=indicator, hidden_basis=others)
 
 
 def clinic_trend(
@@ -348,7 +361,12 @@ def clinic_trend(
 
 
 def _trend(
-    series: Series, *, cluster: Cluster | None, indicator: Indicator, suppress_small: bool = True
+    series: Series,
+    *,
+    cluster: Cluster | None,
+    indicator: Indicator,
+    suppress_small: bool = True,
+    hidden_basis: Series | None = None,
 ) -> Trend:
     interventions = (
         list(Intervention.objects.filter(cluster=cluster, indicator=indicator)) if cluster else []
@@ -356,9 +374,10 @@ def _trend(
     goal = Goal.objects.filter(cluster=cluster, indicator=indicator).first() if cluster else None
     hidden_months: list[dt.date] = []
     if suppress_small:
+        basis = hidden_basis or series
         mask = stats.suppress(
-            series.numerators,
-            series.denominators,
+            basis.numerators,
+            basis.denominators,
             threshold=settings.KLYNGE_SUPPRESSION_THRESHOLD,
             complement=not indicator.is_rate,
             total_published=False,
@@ -399,6 +418,7 @@ def indicator_dashboard(
     cluster: Cluster | None = None,
     months: int = 24,
     own_clinic: bool = False,
+    viewer_clinic: int | None = None,
 ) -> list[DashboardRow]:
     """Every active indicator for a group of clinics (a cluster's consenting members, or
     one clinic for its own members): the last quarter against the nation and the
@@ -409,13 +429,31 @@ def indicator_dashboard(
     rows = []
     for indicator in Indicator.objects.filter(active=True):
         group = _level(label, indicator, quarter_first, last, threshold, clinic_id__in=clinic_ids)
+        others_ids = [c for c in clinic_ids if c != viewer_clinic]
+        if not own_clinic and viewer_clinic in clinic_ids and others_ids:
+            others = _level(
+                label, indicator, quarter_first, last, threshold, clinic_id__in=others_ids
+            )
+            if others.numerator is None:  # the rest of the cluster is small: hide the total
+                group = Level(label, None, None)
         nation = _level(
             _("Denmark"), indicator, quarter_first, last, settings.KLYNGE_SUPPRESSION_THRESHOLD
         )
         series = monthly_series(
             indicator=indicator, label=label, first=first, last=last, clinic_id__in=clinic_ids
         )
-        trend = _trend(series, cluster=cluster, indicator=indicator, suppress_small=not own_clinic)
+        others_series = None
+        if not own_clinic and viewer_clinic in clinic_ids:
+            others_series = monthly_series(
+                indicator=indicator, label="", first=first, last=last, clinic_id__in=others_ids
+            )
+        trend = _trend(
+            series,
+            cluster=cluster,
+            indicator=indicator,
+            suppress_small=not own_clinic,
+            hidden_basis=others_series,
+        )
         worse = None
         if group.value is not None and nation.value and indicator.direction != "neither":
             sign = 1 if indicator.direction == "lower" else -1
@@ -426,13 +464,23 @@ def indicator_dashboard(
 
 
 def cluster_dashboard(
-    *, cluster: Cluster, last: dt.date, months: int = 24, on: dt.date | None = None
+    *,
+    cluster: Cluster,
+    last: dt.date,
+    months: int = 24,
+    on: dt.date | None = None,
+    viewer_clinic: int | None = None,
 ) -> list[DashboardRow]:
     on = on or today()
     member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
     shown = sorted(consenting_clinic_ids(clinic_ids=member_ids, on=on))
     return indicator_dashboard(
-        clinic_ids=shown, label=cluster.name, last=last, cluster=cluster, months=months
+        clinic_ids=shown,
+        label=cluster.name,
+        last=last,
+        cluster=cluster,
+        months=months,
+        viewer_clinic=viewer_clinic,
     )
 
 

@@ -120,7 +120,7 @@ def import_run_execute(
                 run,
                 [
                     imports.RowError(
-                        0, "", _("The file cannot be read: %(reason)s.") % {"reason": exc}
+                        exc.line, "", _("The file cannot be read: %(reason)s.") % {"reason": exc}
                     )
                 ],
                 1,
@@ -314,9 +314,12 @@ def import_run_undo(*, actor: Any, run: ImportRun) -> ImportRun:
         cursor.execute("DELETE FROM quality_indicatorvalue WHERE import_run_id = %s", [run.pk])
         cursor.execute(
             f"INSERT INTO quality_indicatorvalue ({STAGE_COLUMNS}, import_run_id) "
-            f"SELECT {STAGE_COLUMNS}, previous_run_id FROM quality_replacedvalue WHERE import_run_id = %s AND true "
+            f"SELECT {STAGE_COLUMNS}, previous_run_id FROM quality_replacedvalue r WHERE r.import_run_id = %s "
+            # Only values whose own import still stands come back (not ones undone since).
+            "AND (r.previous_run_id IS NULL OR EXISTS (SELECT 1 FROM quality_importrun p "
+            "WHERE p.id = r.previous_run_id AND p.status = %s)) "
             "ON CONFLICT (indicator_id, clinic_id, period_kind, period) DO NOTHING",
-            [run.pk],
+            [run.pk, ImportStatus.SUCCEEDED],
         )
         cursor.execute("DELETE FROM quality_replacedvalue WHERE import_run_id = %s", [run.pk])
     run.status, run.undone, run.undone_by = ImportStatus.UNDONE, timezone.now(), actor

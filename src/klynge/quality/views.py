@@ -80,7 +80,15 @@ class ClusterDashboardView(ClusterMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         last = selectors.latest_month()
-        rows = selectors.cluster_dashboard(cluster=self.cluster, last=last) if last else []
+        rows = (
+            selectors.cluster_dashboard(
+                viewer_clinic=selectors.viewer_clinic_id(self.request.user),
+                cluster=self.cluster,
+                last=last,
+            )
+            if last
+            else []
+        )
         return {
             **super().get_context_data(**kwargs),
             "last": last,
@@ -122,7 +130,11 @@ class ClusterIndicatorView(ClusterDataMixin, TemplateView):
         tau2 = _national_tau2(bench)
         first = add_months(last, -47)
         trend = selectors.cluster_trend(
-            cluster=self.cluster, indicator=self.indicator, first=first, last=last
+            viewer_clinic=selectors.viewer_clinic_id(self.request.user),
+            cluster=self.cluster,
+            indicator=self.indicator,
+            first=first,
+            last=last,
         )
         region = self.cluster.municipality.region
         region_series = selectors.monthly_series(
@@ -205,7 +217,11 @@ class RunChartJsonView(ClusterDataMixin, View):
         if last is None:
             raise Http404
         trend = selectors.cluster_trend(
-            cluster=self.cluster, indicator=self.indicator, first=add_months(last, -47), last=last
+            viewer_clinic=selectors.viewer_clinic_id(self.request.user),
+            cluster=self.cluster,
+            indicator=self.indicator,
+            first=add_months(last, -47),
+            last=last,
         )
         spec = charts.run_chart_spec(trend, self.indicator)
         spec["usermeta"] = {
@@ -223,7 +239,11 @@ class RunChartCsvView(ClusterDataMixin, View):
         if last is None:
             raise Http404
         trend = selectors.cluster_trend(
-            cluster=self.cluster, indicator=self.indicator, first=add_months(last, -47), last=last
+            viewer_clinic=selectors.viewer_clinic_id(self.request.user),
+            cluster=self.cluster,
+            indicator=self.indicator,
+            first=add_months(last, -47),
+            last=last,
         )
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n")
@@ -261,7 +281,15 @@ class DashboardCsvView(ClusterMixin, View):
 
     def get(self, request, slug):
         last = selectors.latest_month()
-        rows = selectors.cluster_dashboard(cluster=self.cluster, last=last) if last else []
+        rows = (
+            selectors.cluster_dashboard(
+                viewer_clinic=selectors.viewer_clinic_id(self.request.user),
+                cluster=self.cluster,
+                last=last,
+            )
+            if last
+            else []
+        )
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n")
         writer.writerow(

@@ -1,0 +1,55 @@
+"""Grant figures per cluster for a year, from the register and the schemes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from klynge.finance import grants
+from klynge.finance.models import GrantScheme
+from klynge.registry.models import Cluster, Membership
+from klynge.registry.selectors import clinic_counts_on
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    cluster: Cluster
+    grant: grants.Grant
+    first_payout: dt.date | None
+
+
+def grant_rows(*, year: int, region: int | None = None) -> list[GrantRow]:
+    """One row per cluster active in `year`. The basis is the listed patients (and
+    doctor capacities) on 1 January of the founding year, of the clinics that were
+    members when the cluster was founded."""
+    schemes = [s.as_rule() for s in GrantScheme.objects.all()]
+    clusters = Cluster.objects.filter(founded__year__lte=year).exclude(
+        dissolved__lt=dt.date(year, 1, 1)
+    )
+    clusters = clusters.select_related("municipality__region").order_by("name", "id")
+    if region:
+        clusters = clusters.filter(municipality__region_id=region)
+    rows = []
+    counts_by_year: dict[int, dict] = {}
+    for cluster in clusters:
+        basis_day = dt.date(cluster.founded.year, 1, 1)
+        if basis_day.year not in counts_by_year:
+            counts_by_year[basis_day.year] = clinic_counts_on(on=basis_day)
+        counts = counts_by_year[basis_day.year]
+        founders = (
+            Membership.objects.active_on(cluster.founded)
+            .filter(cluster=cluster)
+            .values_list("clinic_id", flat=True)
+        )
+        capacities = sum(counts[c].capacities for c in founders if c in counts)
+        patients = sum(counts[c].listed_patients for c in founders if c in counts)
+        scheme = grants.scheme_for(schemes, dt.date(year, 1, 1))
+        grant = grants.grant_for_year(
+            scheme=scheme,
+            year=year,
+            founded=cluster.founded,
+            capacities=capacities,
+            patients_basis=patients,
+        )
+        rows.append(GrantRow(cluster, grant, grants.first_payout(cluster.registration_completed)))
+    return rows
