@@ -220,3 +220,15 @@ KLYNGE_IMPORT_INLINE_MAX_BYTES = int(env("KLYNGE_IMPORT_INLINE_MAX_BYTES", str(2
 KLYNGE_IMPORT_MAX_BYTES = int(env("KLYNGE_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 # Statistical disclosure control: counts from 1 to this minus one are hidden (METHODS B).
 KLYNGE_SUPPRESSION_THRESHOLD = int(env("KLYNGE_SUPPRESSION_THRESHOLD", "5"))
+
+# --- Cache: regional and national aggregates, keyed by the data version ----------------------
+# In-process by default; set KLYNGE_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to share
+# one cache between several app processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "klynge"}
+}
+if os.environ.get("KLYNGE_REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["KLYNGE_REDIS_URL"],
+    }

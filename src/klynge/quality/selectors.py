@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Sum
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from klynge.quality import stats
@@ -31,6 +33,7 @@ from klynge.quality.models import (
     ClusterDataSettings,
     Consent,
     Goal,
+    ImportRun,
     Indicator,
     IndicatorValue,
     Intervention,
@@ -39,6 +42,28 @@ from klynge.quality.models import (
 from klynge.quality.periods import add_months
 from klynge.registry.models import Clinic, Cluster, Doctor
 from klynge.registry.selectors import cluster_memberships_on, today
+
+# --- Caching of aggregates over many clinics ----------------------------------------------------
+
+
+def data_version() -> str:
+    """Changes whenever stored values change: every write goes through an `ImportRun`
+    (file imports, the demo generator) and every undo stamps one."""
+    agg = ImportRun.objects.aggregate(n=Count("id"), finished=Max("finished"), undone=Max("undone"))
+    return f"{agg['n']}:{agg['finished']}:{agg['undone']}"
+
+
+def cached(name: str, key: tuple, compute):
+    """Regional and national aggregates (tens of thousands of rows each) are the same
+    for every viewer until the data change, so they are cached per data version."""
+    digest = hashlib.sha256(repr((name, key, data_version())).encode()).hexdigest()[:32]
+    cache_key = f"quality:{name}:{digest}"
+    value = cache.get(cache_key)
+    if value is None:
+        value = compute()
+        cache.set(cache_key, value, timeout=6 * 3600)
+    return value
+
 
 # --- Who is shown -------------------------------------------------------------------------
 
@@ -226,10 +251,18 @@ def benchmark(
         cluster.name, None if cluster_hidden else cluster_n, None if cluster_hidden else cluster_d
     )
     region = cluster.municipality.region
-    region_level = _level(
-        region.name, indicator, first, last, threshold, clinic__municipality__region=region
+    region_level = cached(
+        "region_level",
+        (indicator.pk, first, last, threshold, region.pk, get_language()),
+        lambda: _level(
+            region.name, indicator, first, last, threshold, clinic__municipality__region=region
+        ),
     )
-    nation_level = _level(_("Denmark"), indicator, first, last, threshold)
+    nation_level = cached(
+        "nation_level",
+        (indicator.pk, first, last, threshold, get_language()),
+        lambda: _level(_("Denmark"), indicator, first, last, threshold),
+    )
     result = Benchmark(
         indicator=indicator,
         cluster=cluster,
@@ -252,6 +285,16 @@ def national_overdispersion(
     *, indicator: Indicator, first: dt.date, last: dt.date, target: float
 ) -> stats.Overdispersion:
     """τ² estimated over every clinic in the nation (a cluster is too small)."""
+    return cached(
+        "overdispersion",
+        (indicator.pk, first, last, round(target, 12)),
+        lambda: _national_overdispersion(indicator, first, last, target),
+    )
+
+
+def _national_overdispersion(
+    indicator: Indicator, first: dt.date, last: dt.date, target: float
+) -> stats.Overdispersion:
     sums = _sums(indicator, first, last)
     nums = np.array([v[0] for v in sums.values()], dtype=float)
     dens = np.array([v[1] for v in sums.values()], dtype=float)
@@ -301,11 +344,36 @@ def monthly_series(
     )
 
 
+def region_series(*, indicator: Indicator, region, first: dt.date, last: dt.date) -> Series:
+    return cached(
+        "region_series",
+        (indicator.pk, region.pk, first, last),
+        lambda: monthly_series(
+            indicator=indicator,
+            label=region.name,
+            first=first,
+            last=last,
+            clinic__municipality__region=region,
+        ),
+    )
+
+
+def nation_series(*, indicator: Indicator, first: dt.date, last: dt.date) -> Series:
+    return cached(
+        "nation_series",
+        (indicator.pk, first, last, get_language()),
+        lambda: monthly_series(indicator=indicator, label=_("Denmark"), first=first, last=last),
+    )
+
+
 def latest_month(indicator: Indicator | None = None) -> dt.date | None:
-    qs = IndicatorValue.objects.filter(period_kind="M")
-    if indicator is not None:
-        qs = qs.filter(indicator=indicator)
-    return qs.order_by("-period").values_list("period", flat=True).first()
+    def query() -> dt.date | None:
+        qs = IndicatorValue.objects.filter(period_kind="M")
+        if indicator is not None:
+            qs = qs.filter(indicator=indicator)
+        return qs.order_by("-period").values_list("period", flat=True).first()
+
+    return cached("latest_month", (indicator.pk if indicator else None,), query)
 
 
 @dataclass

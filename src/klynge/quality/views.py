@@ -137,16 +137,10 @@ class ClusterIndicatorView(ClusterDataMixin, TemplateView):
             last=last,
         )
         region = self.cluster.municipality.region
-        region_series = selectors.monthly_series(
-            indicator=self.indicator,
-            label=region.name,
-            first=first,
-            last=last,
-            clinic__municipality__region=region,
+        region_series = selectors.region_series(
+            indicator=self.indicator, region=region, first=first, last=last
         )
-        nation_series = selectors.monthly_series(
-            indicator=self.indicator, label=_("Denmark"), first=first, last=last
-        )
+        nation_series = selectors.nation_series(indicator=self.indicator, first=first, last=last)
         own_clinic = selectors.viewer_clinic_id(self.request.user)
         own_trend = None
         if own_clinic and own_clinic in {
