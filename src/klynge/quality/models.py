@@ -166,11 +166,14 @@ class IndicatorValue(models.Model):
     the same clinic, indicator and period replaces the value (the old one is kept in
     `ReplacedValue` so the import can be undone).
 
-    Built for bulk loads (1.4 million rows): one unique index, ordered (indicator,
-    clinic, period) so it also serves every chart query, and no database-level foreign
-    keys (ADR 4): imports check every clinic and indicator id before writing, and the
-    ORM's PROTECT still refuses to delete a clinic or indicator that has values.
+    Built for bulk loads (1.4 million rows): the primary key is the natural key,
+    ordered (indicator, clinic, period) so its one index also serves every chart query,
+    and there are no database-level foreign keys (ADR 4): imports check every clinic
+    and indicator id before writing, and the ORM's PROTECT still refuses to delete a
+    clinic or indicator that has values.
     """
+
+    pk = models.CompositePrimaryKey("indicator_id", "clinic_id", "period_kind", "period")
 
     clinic = models.ForeignKey(
         "registry.Clinic",
@@ -201,13 +204,6 @@ class IndicatorValue(models.Model):
         db_index=False,
         db_constraint=False,
     )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["indicator", "clinic", "period_kind", "period"], name="indicator_value_once"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.clinic_id}/{self.indicator_id}/{self.period_kind}{self.period}: {self.numerator}/{self.denominator}"
