@@ -133,6 +133,7 @@ MATRIX = {
     "quality:indicator.list": (lambda w: {}, EVERYONE),
     "quality:indicator.detail": (lambda w: {"code": "opioids"}, EVERYONE),
     "quality:clinic.mine": (lambda w: {}, rule(DOCTORS, others=403)),
+    "quality:clinic.mine_csv": (lambda w: {}, rule(DOCTORS, others=403)),
     "quality:import.upload": (lambda w: {}, rule(LOGGED_IN, others=403)),
     "quality:import.detail": (a_run, rule({"coordinator_a", "board_a", "region_a", "secretariat"})),
     "quality:import.action": (a_run, post_only({"coordinator_a", "secretariat"})),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("indikatorer/", views.IndicatorListView.as_view(), name="indicator.list"),
     path("indikatorer/<slug:code>/", views.IndicatorDetailView.as_view(), name="indicator.detail"),
     path("data/min-klinik/", views.MyClinicView.as_view(), name="clinic.mine"),
+    path("data/min-klinik.csv", views.MyClinicCsvView.as_view(), name="clinic.mine_csv"),
     path("data/import/", views.ImportUploadView.as_view(), name="import.upload"),
     path("data/import/<int:pk>/", views.ImportRunView.as_view(), name="import.detail"),
     path("data/import/<int:pk>/handling/", views.ImportUndoView.as_view(), name="import.action"),

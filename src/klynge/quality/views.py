@@ -500,6 +500,48 @@ class MyClinicView(PermissionMixin, TemplateView):
         }
 
 
+class MyClinicCsvView(PermissionMixin, View):
+    """The doctor's own clinic, every indicator by month (own data: nothing hidden)."""
+
+    permission = "quality.view_own_data"
+
+    def get(self, request):
+        doctor = Doctor.objects.select_related("clinic").get(user=request.user)
+        last = selectors.latest_month()
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow([_("indicator"), _("month"), _("numerator"), _("denominator"), _("value")])
+        if last:
+            first = add_months(last, -35)
+            for indicator in Indicator.objects.filter(active=True):
+                series = selectors.monthly_series(
+                    indicator=indicator,
+                    label="",
+                    first=first,
+                    last=last,
+                    clinic_id=doctor.clinic_id,
+                )
+                for month, n, d in zip(
+                    series.months, series.numerators, series.denominators, strict=True
+                ):
+                    writer.writerow(
+                        [
+                            indicator.code,
+                            f"{month:%Y-%m}",
+                            n,
+                            d,
+                            _fmt(n / d if d else None, indicator),
+                        ]
+                    )
+        response = HttpResponse(
+            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{doctor.clinic.provider_number}-egne-data.csv"'
+        )
+        return response
+
+
 # --- Imports ------------------------------------------------------------------------------------------------
 
 
