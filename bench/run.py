@@ -1382,8 +1382,8 @@ def report_imports(w, imports: ImportBench | None, error: str) -> None:
     w(
         "The raw COPY is a floor, not the same work: the import also starts Django, checks "
         "every cell (CPR scan, formats, lookups, duplicates), converts to typed columns, sorts, "
-        "and writes into `quality_indicatorvalue`, which has a unique index; the raw table has "
-        "none. The undo's slowest statements: "
+        "and writes typed rows into `quality_indicatorvalue`, whose key index is maintained row "
+        "by row; the raw table has no index. The undo's slowest statements: "
         + "; ".join(f"{t:.2f} s `{md_sql(sql, 90)}`" for t, sql in u["slowest"][:3])
         + ".\n"
     )

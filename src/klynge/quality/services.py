@@ -285,13 +285,14 @@ def _insert_new(cursor, frame, run: ImportRun) -> None:
 def _stage(cursor, frame) -> None:
     if connection.vendor == "postgresql":
         cursor.execute(
-            "CREATE TEMP TABLE quality_stage (clinic_id bigint, indicator_id bigint, period_kind char(1), "
+            "CREATE TEMP TABLE quality_stage (clinic_id bigint, indicator_id bigint, period_kind varchar(1), "
             "period date, numerator integer, denominator integer) ON COMMIT DROP"
         )
         with cursor.cursor.copy(
             f"COPY quality_stage ({STAGE_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
         ) as copy:
             copy.write(_csv_buffer(frame).getbuffer())
+        cursor.execute("ANALYZE quality_stage")  # lets the planner join on the whole key
     else:
         cursor.execute("DROP TABLE IF EXISTS temp.quality_stage")
         cursor.execute(

@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats as sps
+
+
+def _sps():
+    """scipy.stats, imported on first use: it costs half a second at start-up, which
+    every command and worker would otherwise pay."""
+    from scipy import stats
+
+    return stats
+
 
 ArrayLike = Sequence[float] | np.ndarray
 
@@ -35,9 +43,9 @@ def _as_array(values: ArrayLike | float) -> np.ndarray:
 def _exact_quantile(p: float, n: np.ndarray, target: float, kind: str) -> np.ndarray:
     """(r_p − α)/n: the interpolated exact quantile of the count, as a ratio."""
     if kind == PROPORTION:
-        dist = sps.binom(n, target)
+        dist = _sps().binom(n, target)
     elif kind == RATE:
-        dist = sps.poisson(n * target)
+        dist = _sps().poisson(n * target)
     else:
         raise ValueError(f"kind must be {PROPORTION!r} or {RATE!r}")
     r = dist.ppf(p)  # smallest r with F(r) >= p
@@ -113,7 +121,7 @@ def funnel_limits_overdispersed(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Additive random-effects limits θ₀ ± z·√(s²(n) + τ̂²) (Spiegelhalter 2005b)."""
     n = _as_array(n)
-    z = sps.norm.ppf(1 - (1 - level) / 2)
+    z = _sps().norm.ppf(1 - (1 - level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         variance = target * (1 - target) / n if kind == PROPORTION else target / n
         half = z * np.sqrt(variance + tau2)
@@ -134,7 +142,7 @@ def longest_run_limit(n_useful: int) -> int:
 
 def crossings_limit(n_useful: int) -> int:
     """Signal when crossings are fewer than qbinom(0.05, n − 1, 0.5)."""
-    return int(sps.binom.ppf(0.05, n_useful - 1, 0.5))
+    return int(_sps().binom.ppf(0.05, n_useful - 1, 0.5))
 
 
 @dataclass(frozen=True)

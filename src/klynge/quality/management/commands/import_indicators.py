@@ -15,6 +15,7 @@ from klynge.quality import services
 
 class Command(BaseCommand):
     help = "Import indicator values (provider number, indicator, period, numerator, denominator)."
+    requires_system_checks: list = []  # a data command; `manage.py check` runs in CI
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
