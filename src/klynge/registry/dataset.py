@@ -168,7 +168,7 @@ def register_extension(name: str, generate: Callable[..., None], clear: Callable
     _EXTENSIONS[name] = (generate, clear)
 
 
-def run_extensions(*, seed: int, skip: set[str] = frozenset()) -> list[str]:
+def run_extensions(*, seed: int, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """Run every registered extension not in `skip`, in registration order."""
     ran = []
     for name, (generate_extension, _clear) in _EXTENSIONS.items():
