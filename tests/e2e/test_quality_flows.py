@@ -42,6 +42,12 @@ def test_quality_pages(live_server, browser, shoot, tmp_path):
         assert not re.search(rf"(?<![0-9.]){clinic.provider_number}(?![0-9])", html)
         assert clinic.name not in html
     shoot(page, "kvalitet-tragt-og-forloeb")
+    page.set_viewport_size({"width": 390, "height": 844})  # a doctor's phone
+    page.reload()
+    page.wait_for_selector("[data-vega-spec=funnel-spec] svg")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    shoot(page, "kvalitet-mobil")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # A cluster that changed something: the run chart freezes the baseline before it.
     page.context.clear_cookies()
