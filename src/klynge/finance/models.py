@@ -69,3 +69,85 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster} {self.year}: {self.amount} ({self.paid_on})"
+
+
+# --- Bookkeeping (FIN-3): double entry after byro's model -------------------------------------
+
+
+class AccountKind(models.TextChoices):
+    ASSET = "asset", _("Asset")
+    LIABILITY = "liability", _("Liability")
+    INCOME = "income", _("Income")
+    EXPENSE = "expense", _("Expense")
+    EQUITY = "equity", _("Equity")
+
+
+class ExpenseCategory(models.TextChoices):
+    COORDINATOR_FEE = "coordinator_fee", _("Coordinator fee")
+    OTHER_FEES = "other_fees", _("Other fees")
+    VENUE = "venue", _("Venue")
+    CATERING = "catering", _("Catering")
+    SPEAKER_FEE = "speaker_fee", _("Speaker fee")
+    CONSULTANCY = "consultancy", _("Consultancy")
+    MATERIALS = "materials", _("Materials")
+
+
+class Account(models.Model):
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.PROTECT, related_name="accounts"
+    )
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=AccountKind.choices)
+    category = models.CharField(max_length=20, choices=ExpenseCategory.choices, blank=True)
+
+    class Meta:
+        ordering = ["cluster", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "code"], name="account_code_once_per_cluster"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Transaction(models.Model):
+    """A balanced booking. Never edited: a correction is a reversal (`reverses`)."""
+
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.PROTECT, related_name="transactions"
+    )
+    date = models.DateField(_("date"))
+    text = models.CharField(_("text"), max_length=200)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    receipt = models.FileField(_("receipt"), upload_to="receipts/", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.text}"
+
+
+class Entry(models.Model):
+    """One line of a transaction: debit positive, credit negative, in kroner."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="entry_amount_not_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.amount}"
