@@ -26,7 +26,7 @@ ROLES = [
     "region_other",
     "secretariat",
 ]
-OWN_NAMESPACES = {"core", "registry", "overviews", "api", "quality"}
+OWN_NAMESPACES = {"core", "registry", "overviews", "api", "quality", "finance"}
 
 EVERYONE = dict.fromkeys(ROLES, 200)
 
@@ -147,6 +147,25 @@ MATRIX = {
     "quality:cluster.dashboard_csv": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
     "quality:cluster.goal": (a_code, post_only(EDITORS_A)),
     "quality:cluster.intervention": (a_code, post_only(EDITORS_A)),
+    "finance:grants": (lambda w: {}, rule({"region_a", "region_other", "secretariat"}, others=403)),
+    "finance:grants.csv": (
+        lambda w: {},
+        rule({"region_a", "region_other", "secretariat"}, others=403),
+    ),
+    "finance:payout.create": (
+        lambda w: {},
+        {
+            **{r: 403 for r in ROLES},
+            "anonymous": 302,
+            "region_a": 405,
+            "region_other": 405,
+            "secretariat": 405,
+        },
+    ),
+    "finance:books": (
+        lambda w: {"slug": w.cluster_a.slug},
+        rule({"coordinator_a", "board_a", "secretariat"}),
+    ),
     "api:schema": (lambda w: {}, EVERYONE),
     "api:imports": (lambda w: {}, {role: 403 if role == "anonymous" else 405 for role in ROLES}),
     "api:import": (

@@ -23,6 +23,15 @@ def world(db):
     return build_world()
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The service messages are checked in English (the Danish page text is a view test)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def test_a_grant_and_an_expense_balance_and_show_in_the_balances(world):
     cluster = world.cluster_a
     ledger.grant_received(actor=None, cluster=cluster, date=DAY, amount=Decimal("327800"))

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("klynge.core.urls")),
     path("", include("klynge.quality.urls")),
+    path("", include("klynge.finance.urls")),
     path("klynger/", include("klynge.registry.urls")),
     path("daekning/", include("klynge.overviews.urls")),
     path("api/v1/", include("klynge.api.urls")),

@@ -11,6 +11,7 @@ reason; `klynge.core.validators` turns those into translated form errors.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
@@ -76,3 +77,28 @@ def clean_postal_code(value: str) -> str:
     if not re.fullmatch(r"[0-9]{4}", digits):
         raise ValueError("postal-code")
     return digits
+
+
+def parse_amount(value: str) -> Decimal:
+    """A Danish or English amount: `1.250,50`, `1250,50`, `1 250,50`, `1250.50`,
+    `327.800` (dot thousands) → Decimal. Raises ValueError when it is not a number."""
+    from decimal import Decimal
+
+    text = (
+        str(value)
+        .strip()
+        .replace("\u00a0", "")
+        .replace(" ", "")
+        .removesuffix("kr.")
+        .removesuffix("kr")
+    )
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"-?[0-9]{1,3}(\.[0-9]{3})+", text):
+        text = text.replace(".", "")
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]{1,2})?", text):
+        raise ValueError("amount")
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError("amount") from exc

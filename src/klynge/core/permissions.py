@@ -59,6 +59,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
         {Role.OWNER, Role.COORDINATOR, Role.BOARD, Role.REGION, Role.SECRETARIAT}
     ),
     "quality.undo_import": frozenset({Role.OWNER, Role.COORDINATOR, Role.SECRETARIAT}),
+    # finance
+    "finance.view_grants": frozenset({Role.REGION, Role.SECRETARIAT}),
+    "finance.record_payout": frozenset(
+        {Role.REGION, Role.SECRETARIAT}
+    ),  # on a cluster of their region
+    "finance.view_books": frozenset({Role.COORDINATOR, Role.BOARD, Role.SECRETARIAT}),
+    "finance.manage_books": frozenset({Role.COORDINATOR, Role.BOARD}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
 
 from klynge.finance import grants
-from klynge.finance.models import GrantScheme
+from klynge.finance.models import GrantScheme, Payout
 from klynge.registry.models import Cluster, Membership
 from klynge.registry.selectors import clinic_counts_on
 
@@ -16,6 +19,18 @@ class GrantRow:
     cluster: Cluster
     grant: grants.Grant
     first_payout: dt.date | None
+    paid: Decimal = Decimal("0")
+
+    @property
+    def due(self) -> Decimal:
+        return max(self.grant.total - self.paid, Decimal("0"))
+
+    def due_on(self, year: int) -> dt.date | None:
+        """The founding year's grant from the first turn of the month after completion;
+        later years' from 1 January (the regions' usual schedule)."""
+        if self.first_payout is None:
+            return None
+        return max(self.first_payout, dt.date(year, 1, 1))
 
 
 def grant_rows(*, year: int, region: int | None = None) -> list[GrantRow]:
@@ -30,6 +45,12 @@ def grant_rows(*, year: int, region: int | None = None) -> list[GrantRow]:
     if region:
         clusters = clusters.filter(municipality__region_id=region)
     rows = []
+    paid = dict(
+        Payout.objects.filter(year=year, cluster__in=clusters)
+        .values("cluster_id")
+        .annotate(total=Sum("amount"))
+        .values_list("cluster_id", "total")
+    )
     counts_by_year: dict[int, dict] = {}
     for cluster in clusters:
         basis_day = dt.date(cluster.founded.year, 1, 1)
@@ -51,5 +72,12 @@ def grant_rows(*, year: int, region: int | None = None) -> list[GrantRow]:
             capacities=capacities,
             patients_basis=patients,
         )
-        rows.append(GrantRow(cluster, grant, grants.first_payout(cluster.registration_completed)))
+        rows.append(
+            GrantRow(
+                cluster,
+                grant,
+                grants.first_payout(cluster.registration_completed),
+                paid.get(cluster.pk, Decimal("0")),
+            )
+        )
     return rows

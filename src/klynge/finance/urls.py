@@ -1,0 +1,11 @@
+from django.urls import path
+
+from klynge.finance import views
+
+app_name = "finance"
+urlpatterns = [
+    path("oekonomi/tilskud/", views.GrantsView.as_view(), name="grants"),
+    path("oekonomi/tilskud.csv", views.GrantsCsvView.as_view(), name="grants.csv"),
+    path("oekonomi/tilskud/udbetaling/", views.PayoutCreateView.as_view(), name="payout.create"),
+    path("klynger/<slug:slug>/regnskab/", views.BooksView.as_view(), name="books"),
+]

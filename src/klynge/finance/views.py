@@ -1,0 +1,217 @@
+"""Economy pages: grants and payouts for regions and the secretariat, a cluster's books
+for its treasurer and coordinator."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Sum
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from klynge.core.errors import DomainError
+from klynge.core.permissions import has_perm
+from klynge.core.views import PermissionMixin
+from klynge.finance import ledger, selectors, services
+from klynge.finance.forms import ExpenseForm, PayoutForm
+from klynge.finance.models import AccountKind, Entry, Transaction
+from klynge.registry.models import Cluster
+from klynge.registry.selectors import today
+from klynge.registry.views import ClusterMixin
+
+
+def _year(request) -> int:
+    raw = request.GET.get("aar", "")
+    return int(raw) if raw.isdigit() and 2017 <= int(raw) <= 2100 else today().year
+
+
+def _region(user) -> int | None:
+    return None if user.is_secretariat else user.region_id
+
+
+class GrantsView(PermissionMixin, TemplateView):
+    """FIN-2: what each cluster of the region (the nation, for the secretariat) is due."""
+
+    permission = "finance.view_grants"
+    template_name = "finance/grants.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        year = _year(self.request)
+        rows = selectors.grant_rows(year=year, region=_region(self.request.user))
+        return {
+            **super().get_context_data(**kwargs),
+            "year": year,
+            "years": list(range(today().year + 1, 2017, -1)),
+            "rows": [(row, row.due_on(year)) for row in rows],
+            "total": sum((r.grant.total for r in rows), start=0),
+            "paid": sum((r.paid for r in rows), start=0),
+            "incomplete": sum(1 for r in rows if r.first_payout is None),
+            "today": today(),
+        }
+
+
+class GrantsCsvView(PermissionMixin, View):
+    permission = "finance.view_grants"
+
+    def get(self, request):
+        year = _year(request)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow(
+            [
+                "cluster",
+                "region",
+                "capacities",
+                "patients_basis",
+                "start_grant",
+                "operating_grant",
+                "supplementary_grant",
+                "total",
+                "first_payout",
+                "due_on",
+                "paid",
+            ]
+        )
+        for row in selectors.grant_rows(year=year, region=_region(request.user)):
+            g = row.grant
+            due_on = row.due_on(year)
+            writer.writerow(
+                [
+                    row.cluster.name,
+                    row.cluster.region.name,
+                    g.capacities,
+                    g.patients_basis,
+                    g.start,
+                    g.operating,
+                    g.supplementary,
+                    g.total,
+                    row.first_payout.isoformat() if row.first_payout else "",
+                    due_on.isoformat() if due_on else "",
+                    row.paid,
+                ]
+            )
+        response = HttpResponse(
+            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="klyngetilskud-{year}.csv"'
+        return response
+
+
+class PayoutCreateView(PermissionMixin, View):
+    """A region marks a payout as made; it is booked as income in the cluster's books."""
+
+    permission = "finance.view_grants"
+
+    def post(self, request):
+        form = PayoutForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+            return HttpResponseRedirect(reverse("finance:grants"))
+        cluster = get_object_or_404(
+            Cluster.objects.select_related("municipality__region"), pk=form.cleaned_data["cluster"]
+        )
+        if not has_perm(request.user, "finance.record_payout", cluster):
+            raise Http404
+        try:
+            services.payout_record(
+                actor=request.user,
+                cluster=cluster,
+                year=form.cleaned_data["year"],
+                amount=form.cleaned_data["amount"],
+                paid_on=form.cleaned_data["paid_on"],
+            )
+            messages.success(
+                request, _("The payout to %(cluster)s is recorded.") % {"cluster": cluster.name}
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(f"{reverse('finance:grants')}?aar={form.cleaned_data['year']}")
+
+
+class BooksView(ClusterMixin, TemplateView):
+    """FIN-3: the cluster's books: balances, the year's income and expenses, every
+    transaction; record an expense (with receipt) or reverse a transaction."""
+
+    permission = "finance.view_books"
+    template_name = "finance/books.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        year = _year(self.request)
+        accounts = ledger.chart_of_accounts(cluster=self.cluster)
+        balances = ledger.account_balances(cluster=self.cluster)
+        year_totals = dict(
+            Entry.objects.filter(account__cluster=self.cluster, transaction__date__year=year)
+            .values("account__code")
+            .annotate(total=Sum("amount"))
+            .values_list("account__code", "total")
+        )
+        income = [
+            (a, -year_totals.get(code, 0))
+            for code, a in sorted(accounts.items())
+            if a.kind == AccountKind.INCOME
+        ]
+        expenses = [
+            (a, year_totals.get(code, 0))
+            for code, a in sorted(accounts.items())
+            if a.kind == AccountKind.EXPENSE
+        ]
+        return {
+            **super().get_context_data(**kwargs),
+            "year": year,
+            "bank": balances.get("1000", 0),
+            "income": income,
+            "expenses": expenses,
+            "income_total": sum((v for _a, v in income), start=0),
+            "expense_total": sum((v for _a, v in expenses), start=0),
+            "transactions": Transaction.objects.filter(cluster=self.cluster)
+            .prefetch_related("entries__account")
+            .select_related("reverses")
+            .order_by("-date", "-id")[:200],
+            "form": kwargs.get("form")
+            or ExpenseForm(initial={"date": today().strftime("%d-%m-%Y")}),
+            "can_manage": has_perm(self.request.user, "finance.manage_books", self.cluster),
+            "problems": ledger.books_check(cluster=self.cluster),
+        }
+
+    def post(self, request, slug):
+        if not has_perm(request.user, "finance.manage_books", self.cluster):
+            raise Http404
+        if "reverse" in request.POST:
+            booked = get_object_or_404(
+                Transaction, pk=request.POST.get("reverse"), cluster=self.cluster
+            )
+            try:
+                ledger.transaction_reverse(
+                    actor=request.user,
+                    booked=booked,
+                    date=today(),
+                    reason=request.POST.get("reason", "").strip() or _("correction"),
+                )
+                messages.success(request, _("The transaction is reversed; both stay in the books."))
+            except DomainError as error:
+                messages.error(request, error.message)
+            return HttpResponseRedirect(reverse("finance:books", args=[slug]))
+        form = ExpenseForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ledger.expense_record(
+                    actor=request.user,
+                    cluster=self.cluster,
+                    date=data["date"],
+                    text=data["text"],
+                    category=data["category"],
+                    amount=data["amount"],
+                    receipt=data["receipt"],
+                )
+                messages.success(request, _("The expense is booked."))
+                return HttpResponseRedirect(reverse("finance:books", args=[slug]))
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+        return self.render_to_response(self.get_context_data(form=form))

@@ -1,0 +1,86 @@
+"""Economy pages as their users drive them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from klynge.finance import ledger
+from klynge.finance.models import Payout, Transaction
+from tests.world import PASSWORD, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def login(client, email):
+    assert client.login(email=email, password=PASSWORD)
+
+
+def test_a_refused_transport_expense_says_why_and_writes_nothing(world, client):
+    login(client, "kasserer@a.test")
+    url = reverse("finance:books", args=[world.cluster_a.slug])
+    response = client.post(
+        url,
+        {
+            "date": "01-03-2024",
+            "text": "Kørsel til møde",
+            "category": "transport",
+            "amount": "350,00",
+        },
+    )
+    assert response.status_code == 200
+    assert "kan ikke betales af klyngetilskuddet" in response.content.decode()
+    assert not Transaction.objects.exists()
+    ok = client.post(
+        url, {"date": "01-03-2024", "text": "Mødelokale", "category": "venue", "amount": "1.250,50"}
+    )
+    assert ok.status_code == 302
+    assert ledger.account_balances(cluster=world.cluster_a)["1000"] == Decimal("-1250.50")
+
+
+def test_a_member_of_another_cluster_gets_404_on_the_books(world, client):
+    login(client, "laege@b.test")
+    assert client.get(reverse("finance:books", args=[world.cluster_a.slug])).status_code == 404
+
+
+def test_reversal_from_the_page_keeps_the_books_balanced(world, client):
+    login(client, "koordinator@a.test")
+    booked = ledger.expense_record(
+        actor=None,
+        cluster=world.cluster_a,
+        date=world.cluster_a.founded,
+        text="Mad",
+        category="catering",
+        amount=Decimal("400"),
+    )
+    client.post(
+        reverse("finance:books", args=[world.cluster_a.slug]),
+        {"reverse": booked.pk, "reason": "fejl"},
+    )
+    assert Transaction.objects.filter(reverses=booked).exists()
+    assert ledger.books_check() == []
+
+
+def test_a_region_records_a_payout_booked_as_income_but_not_for_another_region(world, client):
+    login(client, "region@sjaelland.test")
+    page = client.get(reverse("finance:grants"), {"aar": "2019"})
+    assert [r.cluster.name for r, _due in page.context["rows"]] == ["Køgeklyngen"]
+    data = {
+        "cluster": world.cluster_a.pk,
+        "year": 2019,
+        "amount": "100.000,00",
+        "paid_on": "01-06-2019",
+    }
+    assert client.post(reverse("finance:payout.create"), data).status_code == 302
+    assert Payout.objects.get().amount == Decimal("100000")
+    assert ledger.account_balances(cluster=world.cluster_a)["3000"] == Decimal("-100000")
+    other = {**data, "cluster": world.cluster_b.pk}
+    assert client.post(reverse("finance:payout.create"), other).status_code == 404
+    assert Payout.objects.count() == 1
