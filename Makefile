@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test check bench install browser messages worker clean
+.PHONY: demo test check bench install browser system-deps messages worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,15 @@ install: $(VENV)/.installed
 messages: install
 	cd src/klynge && ../../$(BIN)/django-admin compilemessages --ignore '.venv' -v 0
 
+# Pango and fonts for WeasyPrint's PDFs (annual accounts, fee reports).
+system-deps:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; }
+
 # Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-demo: install messages
+demo: install messages system-deps
 	@mkdir -p data
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py collectstatic --no-input -v 0
@@ -40,7 +44,7 @@ demo: install messages
 worker: install
 	$(BIN)/python manage.py db_worker
 
-test: install messages browser
+test: install messages system-deps browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 check: install

@@ -166,6 +166,15 @@ MATRIX = {
         lambda w: {"slug": w.cluster_a.slug},
         rule({"coordinator_a", "board_a", "secretariat"}),
     ),
+    "finance:annual_accounts": (
+        lambda w: {"slug": w.cluster_a.slug, "year": 2024},
+        rule(READERS_A),
+    ),
+    "finance:fees": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    "finance:fees.report": (
+        lambda w: {"slug": w.cluster_a.slug, "year": 2024, "fmt": "csv"},
+        rule(EDITORS_A),
+    ),
     "api:schema": (lambda w: {}, EVERYONE),
     "api:imports": (lambda w: {}, {role: 403 if role == "anonymous" else 405 for role in ROLES}),
     "api:import": (

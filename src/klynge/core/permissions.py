@@ -66,6 +66,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     ),  # on a cluster of their region
     "finance.view_books": frozenset({Role.COORDINATOR, Role.BOARD, Role.SECRETARIAT}),
     "finance.manage_books": frozenset({Role.COORDINATOR, Role.BOARD}),
+    "finance.view_annual_accounts": CLUSTER_READERS,  # members read the accounts
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }

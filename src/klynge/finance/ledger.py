@@ -81,6 +81,11 @@ def transaction_post(
         )
     if any(account.cluster_id != cluster.pk for account, _amount in lines):
         raise DomainError(_("An account belongs to another cluster."))
+    if cluster.dissolved is not None and date >= cluster.dissolved and reverses is None:
+        raise DomainError(
+            _("The cluster was dissolved on %(d)s; its books are closed.")
+            % {"d": cluster.dissolved}
+        )
     booked = Transaction.objects.create(
         cluster=cluster, date=date, text=text.strip(), created_by=actor, reverses=reverses
     )

@@ -151,3 +151,87 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.amount}"
+
+
+class Budget(models.Model):
+    """The year's budget per account, as adopted by the general assembly."""
+
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.PROTECT, related_name="budgets"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "year"], name="one_budget_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} {self.year}"
+
+
+class BudgetLine(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "account"], name="one_line_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.amount}"
+
+
+class PaymentFrequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    YEARLY = "yearly", _("Yearly")
+
+
+class FeeContract(models.Model):
+    """A fixed-fee contract with the coordinator, secretary or another helper (FIN-4)."""
+
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.PROTECT, related_name="fee_contracts"
+    )
+    recipient = models.CharField(_("recipient"), max_length=200)
+    role = models.CharField(_("role"), max_length=100)
+    tasks = models.JSONField(
+        _("tasks and estimated hours"), default=list
+    )  # [{"task": ..., "hours": ...}]
+    hourly_basis = models.DecimalField(_("hourly basis"), max_digits=8, decimal_places=2)
+    frequency = models.CharField(
+        _("paid"),
+        max_length=10,
+        choices=PaymentFrequency.choices,
+        default=PaymentFrequency.QUARTERLY,
+    )
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ({self.role})"
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((Decimal(str(t["hours"])) for t in self.tasks), start=Decimal("0"))
+
+    @property
+    def yearly_fee(self) -> Decimal:
+        return self.hours * self.hourly_basis
+
+
+class FeePayment(models.Model):
+    contract = models.ForeignKey(FeeContract, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField(_("paid on"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    booking = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.contract.recipient} {self.paid_on}: {self.amount}"

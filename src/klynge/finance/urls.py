@@ -8,4 +8,15 @@ urlpatterns = [
     path("oekonomi/tilskud.csv", views.GrantsCsvView.as_view(), name="grants.csv"),
     path("oekonomi/tilskud/udbetaling/", views.PayoutCreateView.as_view(), name="payout.create"),
     path("klynger/<slug:slug>/regnskab/", views.BooksView.as_view(), name="books"),
+    path(
+        "klynger/<slug:slug>/regnskab/aarsregnskab-<int:year>.pdf",
+        views.AnnualAccountsPdfView.as_view(),
+        name="annual_accounts",
+    ),
+    path("klynger/<slug:slug>/regnskab/honorarer/", views.FeesView.as_view(), name="fees"),
+    path(
+        "klynger/<slug:slug>/regnskab/honorarer-<int:year>.<str:fmt>",
+        views.FeeReportView.as_view(),
+        name="fees.report",
+    ),
 ]

@@ -11,16 +11,19 @@ from django.contrib import messages
 from django.db.models import Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core import identifiers
 from klynge.core.errors import DomainError
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin
+from klynge.finance import accounts as fin_accounts
 from klynge.finance import ledger, selectors, services
 from klynge.finance.forms import ExpenseForm, PayoutForm
-from klynge.finance.models import AccountKind, Entry, Transaction
+from klynge.finance.models import AccountKind, Entry, FeeContract, Transaction
 from klynge.registry.models import Cluster
 from klynge.registry.selectors import today
 from klynge.registry.views import ClusterMixin
@@ -215,3 +218,97 @@ class BooksView(ClusterMixin, TemplateView):
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+class AnnualAccountsPdfView(ClusterMixin, View):
+    """The annual accounts as a PDF for the general assembly and an accountant."""
+
+    permission = "finance.view_annual_accounts"
+
+    def get(self, request, slug, year: int):
+        accounts = fin_accounts.annual_accounts(cluster=self.cluster, year=year)
+        response = HttpResponse(
+            fin_accounts.annual_accounts_pdf(accounts), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = (
+            f'inline; filename="{self.cluster.slug}-aarsregnskab-{year}.pdf"'
+        )
+        return response
+
+
+class FeesView(ClusterMixin, TemplateView):
+    permission = "finance.view_books"
+    template_name = "finance/fees.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "contracts": FeeContract.objects.filter(cluster=self.cluster),
+            "year": _year(self.request),
+            "can_manage": has_perm(self.request.user, "finance.manage_books", self.cluster),
+        }
+
+    def post(self, request, slug):
+        if not has_perm(request.user, "finance.manage_books", self.cluster):
+            raise Http404
+        try:
+            if "pay" in request.POST:
+                contract = get_object_or_404(
+                    FeeContract, pk=request.POST["pay"], cluster=self.cluster
+                )
+                payment = fin_accounts.fee_pay(
+                    actor=request.user, contract=contract, paid_on=today()
+                )
+                messages.success(
+                    request,
+                    _("%(amount)s kr. is booked as paid to %(recipient)s.")
+                    % {"amount": payment.amount, "recipient": contract.recipient},
+                )
+            else:
+                try:
+                    basis = identifiers.parse_amount(request.POST.get("hourly_basis", ""))
+                except ValueError as exc:
+                    raise DomainError(_("Write the hourly basis in kroner, e.g. 950.")) from exc
+                fin_accounts.contract_create(
+                    actor=request.user,
+                    cluster=self.cluster,
+                    recipient=request.POST.get("recipient", ""),
+                    role=request.POST.get("role", ""),
+                    hourly_basis=basis,
+                    start=today(),
+                    frequency=request.POST.get("frequency", "quarterly"),
+                )
+                messages.success(request, _("The contract is created."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("finance:fees", args=[slug]))
+
+
+class FeeReportView(ClusterMixin, View):
+    """FIN-4: fees paid per recipient in a year, as CSV or PDF, for the tax authority."""
+
+    permission = "finance.view_books"
+
+    def get(self, request, slug, year: int, fmt: str):
+        rows = fin_accounts.fee_report(year=year, cluster=self.cluster)
+        if fmt == "pdf":
+            from weasyprint import HTML
+
+            html = render_to_string(
+                "finance/fee_report.html", {"rows": rows, "year": year, "cluster": self.cluster}
+            )
+            response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+        elif fmt == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, delimiter=";", lineterminator="\n")
+            writer.writerow(["recipient", "fees_paid"])
+            writer.writerows(rows)
+            response = HttpResponse(
+                out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            raise Http404
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.cluster.slug}-honorarer-{year}.{fmt}"'
+        )
+        return response

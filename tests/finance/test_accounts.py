@@ -1,0 +1,144 @@
+"""Budget, annual accounts (PDF), fee contracts and report, dissolution."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from klynge.core.errors import DomainError
+from klynge.finance import accounts, ledger
+from tests.world import PASSWORD, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    with translation.override("en"):
+        yield build_world()
+
+
+def test_the_guides_contract_is_75_hours_and_a_fixed_fee(world):
+    contract = accounts.contract_create(
+        actor=None,
+        cluster=world.cluster_a,
+        recipient="Ulla Friis",
+        role="Klyngekoordinator",
+        hourly_basis=Decimal("950"),
+        start=dt.date(2024, 1, 1),
+    )
+    assert contract.hours == 75
+    assert contract.yearly_fee == Decimal("71250")
+    with pytest.raises(DomainError):
+        accounts.contract_create(
+            actor=None,
+            cluster=world.cluster_a,
+            recipient="X",
+            role="Sekretær",
+            hourly_basis=Decimal("1200"),
+            start=dt.date(2024, 1, 1),
+        )
+
+
+def test_fee_instalments_are_booked_and_reported_per_recipient(world):
+    contract = accounts.contract_create(
+        actor=None,
+        cluster=world.cluster_a,
+        recipient="Ulla Friis",
+        role="Klyngekoordinator",
+        hourly_basis=Decimal("950"),
+        start=dt.date(2024, 1, 1),
+    )
+    for month in (3, 6, 9, 12):
+        accounts.fee_pay(actor=None, contract=contract, paid_on=dt.date(2024, month, 28))
+    assert accounts.fee_report(year=2024, cluster=world.cluster_a) == [
+        ("Ulla Friis", Decimal("71250.00"))
+    ]
+    balances = ledger.account_balances(cluster=world.cluster_a)
+    fee_account = next(
+        a
+        for a in ledger.chart_of_accounts(cluster=world.cluster_a).values()
+        if a.category == "coordinator_fee"
+    )
+    assert balances[fee_account.code] == Decimal("71250.00")
+    assert ledger.books_check() == []
+
+
+def test_annual_accounts_against_the_budget_and_as_pdf(world):
+    cluster = world.cluster_a
+    accounts.budget_adopt(
+        actor=None,
+        cluster=cluster,
+        year=2024,
+        amounts={"3000": Decimal("150000"), "4003": Decimal("5000")},
+        adopted_on=dt.date(2024, 3, 15),
+    )
+    ledger.grant_received(
+        actor=None, cluster=cluster, date=dt.date(2024, 1, 2), amount=Decimal("121632")
+    )
+    ledger.expense_record(
+        actor=None,
+        cluster=cluster,
+        date=dt.date(2024, 5, 1),
+        text="Lokale",
+        category="venue",
+        amount=Decimal("4200"),
+    )
+    result = accounts.annual_accounts(cluster=cluster, year=2024)
+    assert result.income_total == Decimal("121632") and result.expense_total == Decimal("4200")
+    assert result.result == Decimal("117432")
+    assert (result.opening_bank, result.closing_bank) == (0, Decimal("117432"))
+    grant_line = next(line for line in result.income if line.account.code == "3000")
+    assert grant_line.budget == Decimal("150000")
+    with translation.override("da"):
+        pdf = accounts.annual_accounts_pdf(result)
+    assert pdf.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
+        assert "Køgeklyngen" in text and "117.432" in text and "Årsregnskab" in text
+
+
+def test_members_read_the_annual_accounts_but_not_the_books(world, client):
+    assert client.login(email="laege@a.test", password=PASSWORD)
+    pdf = client.get(reverse("finance:annual_accounts", args=[world.cluster_a.slug, 2024]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert client.get(reverse("finance:books", args=[world.cluster_a.slug])).status_code == 404
+
+
+def test_dissolution_returns_the_funds_and_closes_the_books(world):
+    cluster = world.cluster_a
+    ledger.grant_received(
+        actor=None, cluster=cluster, date=dt.date(2024, 1, 2), amount=Decimal("50000")
+    )
+    ledger.expense_record(
+        actor=None,
+        cluster=cluster,
+        date=dt.date(2024, 2, 1),
+        text="Mad",
+        category="catering",
+        amount=Decimal("1500"),
+    )
+    returned = accounts.cluster_dissolve(actor=None, cluster=cluster, on=dt.date(2024, 12, 31))
+    assert returned == Decimal("48500")
+    assert ledger.account_balances(cluster=cluster)["1000"] == 0
+    cluster.refresh_from_db()
+    assert cluster.dissolved == dt.date(2024, 12, 31)
+    with pytest.raises(DomainError, match="books are closed"):
+        ledger.expense_record(
+            actor=None,
+            cluster=cluster,
+            date=dt.date(2025, 1, 5),
+            text="For sent",
+            category="venue",
+            amount=Decimal("10"),
+        )
+    assert ledger.books_check() == []
+    assert cluster.transactions.count() == 3  # the history stays readable
