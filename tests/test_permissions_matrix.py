@@ -53,6 +53,24 @@ def a_code(w):
     return {"slug": w.cluster_a.slug, "code": "opioids"}
 
 
+def a_claim(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from klynge.finance.claims import claim_submit
+
+    claim = claim_submit(
+        actor=None,
+        cluster=w.cluster_a,
+        date=w.cluster_a.founded,
+        text="Lokale",
+        category="venue",
+        amount=100,
+        payee="Udlejer",
+        receipt=SimpleUploadedFile("k.pdf", b"%PDF-1.4"),
+    )
+    return {"pk": claim.pk}
+
+
 def a_run(w):
     from klynge.quality.models import ImportRun
 
@@ -175,6 +193,9 @@ MATRIX = {
         lambda w: {"slug": w.cluster_a.slug, "year": 2024, "fmt": "csv"},
         rule(EDITORS_A),
     ),
+    "finance:claims": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    "finance:claims.queue": (lambda w: {}, rule({"secretariat"}, others=403)),
+    "finance:claims.receipt": (a_claim, rule({"secretariat"}, others=403)),
     "api:schema": (lambda w: {}, EVERYONE),
     "api:imports": (lambda w: {}, {role: 403 if role == "anonymous" else 405 for role in ROLES}),
     "api:import": (

@@ -142,3 +142,54 @@ def test_dissolution_returns_the_funds_and_closes_the_books(world):
         )
     assert ledger.books_check() == []
     assert cluster.transactions.count() == 3  # the history stays readable
+
+
+def test_central_administration_claims_are_decided_with_a_reason_and_paid_into_the_books(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from klynge.finance import claims
+
+    receipt = SimpleUploadedFile("bon.pdf", b"%PDF-1.4 bon")
+    with pytest.raises(DomainError, match="Transport"):
+        claims.claim_submit(
+            actor=None,
+            cluster=world.cluster_a,
+            date=dt.date(2024, 2, 1),
+            text="Kørsel",
+            category="transport",
+            amount=Decimal("300"),
+            payee="Læge",
+            receipt=receipt,
+        )
+    claim = claims.claim_submit(
+        actor=None,
+        cluster=world.cluster_a,
+        date=dt.date(2024, 2, 1),
+        text="Forplejning",
+        category="catering",
+        amount=Decimal("950"),
+        payee="Café",
+        receipt=receipt,
+    )
+    with pytest.raises(DomainError, match="Only an approved"):
+        claims.claim_pay(actor=None, claim=claim, paid_on=dt.date(2024, 2, 10))
+    with pytest.raises(DomainError, match="reason"):
+        claims.claim_decide(actor=None, claim=claim, approve=False, reason="")
+    claims.claim_decide(actor=None, claim=claim, approve=True)
+    claims.claim_pay(actor=None, claim=claim, paid_on=dt.date(2024, 2, 10))
+    claim.refresh_from_db()
+    assert claim.status == "paid" and claim.booking is not None
+    assert ledger.account_balances(cluster=world.cluster_a)["1000"] == Decimal("-950")
+    other = claims.claim_submit(
+        actor=None,
+        cluster=world.cluster_a,
+        date=dt.date(2024, 3, 1),
+        text="Gave",
+        category="materials",
+        amount=Decimal("500"),
+        payee="Butik",
+        receipt=receipt,
+    )
+    claims.claim_decide(actor=None, claim=other, approve=False, reason="Gaver dækkes ikke")
+    other.refresh_from_db()
+    assert (other.status, other.reason) == ("rejected", "Gaver dækkes ikke")

@@ -67,6 +67,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "finance.view_books": frozenset({Role.COORDINATOR, Role.BOARD, Role.SECRETARIAT}),
     "finance.manage_books": frozenset({Role.COORDINATOR, Role.BOARD}),
     "finance.view_annual_accounts": CLUSTER_READERS,  # members read the accounts
+    "finance.decide_claims": frozenset({Role.SECRETARIAT}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }

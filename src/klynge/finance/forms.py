@@ -39,3 +39,12 @@ class PayoutForm(forms.Form):
     year = forms.IntegerField(widget=forms.HiddenInput)
     amount = AmountField(label=_("Amount (kr.)"))
     paid_on = DanishDateField(label=_("Paid on"))
+
+
+class ClaimForm(forms.Form):
+    date = DanishDateField(label=_("Date of the expense"))
+    text = forms.CharField(label=_("Text"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=EXPENSE_CHOICES)
+    amount = AmountField(label=_("Amount (kr.)"))
+    payee = forms.CharField(label=_("Pay to (name and account)"), max_length=200)
+    receipt = forms.FileField(label=_("Receipt"))

@@ -235,3 +235,63 @@ class FeePayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.recipient} {self.paid_on}: {self.amount}"
+
+
+class Administration(models.TextChoices):
+    OWN_ACCOUNT = "own_account", _("The cluster's own bank account")
+    CENTRAL = "central", _("Funds held centrally by the secretariat")
+
+
+class ClusterFinance(models.Model):
+    """How a cluster's funds are held: its own account, or centrally (since 2023)."""
+
+    cluster = models.OneToOneField(
+        "registry.Cluster", on_delete=models.CASCADE, related_name="finance"
+    )
+    administration = models.CharField(
+        max_length=20, choices=Administration.choices, default=Administration.OWN_ACCOUNT
+    )
+
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.administration}"
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PAID = "paid", _("Paid")
+
+
+class ExpenseClaim(models.Model):
+    """In central administration a cluster claims its expenses with receipts; the
+    secretariat approves or rejects them with a reason, and pays approved ones."""
+
+    cluster = models.ForeignKey("registry.Cluster", on_delete=models.PROTECT, related_name="claims")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted = models.DateTimeField(auto_now_add=True)
+    date = models.DateField(_("date of the expense"))
+    text = models.CharField(_("text"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=ExpenseCategory.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    payee = models.CharField(_("pay to (name and account)"), max_length=200)
+    receipt = models.FileField(_("receipt"), upload_to="claims/")
+    status = models.CharField(
+        max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    booking = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-submitted", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.text} {self.amount} ({self.status})"

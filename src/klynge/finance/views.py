@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Sum
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,9 +21,9 @@ from klynge.core.errors import DomainError
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin
 from klynge.finance import accounts as fin_accounts
-from klynge.finance import ledger, selectors, services
-from klynge.finance.forms import ExpenseForm, PayoutForm
-from klynge.finance.models import AccountKind, Entry, FeeContract, Transaction
+from klynge.finance import claims, ledger, selectors, services
+from klynge.finance.forms import ClaimForm, ExpenseForm, PayoutForm
+from klynge.finance.models import AccountKind, Entry, ExpenseClaim, FeeContract, Transaction
 from klynge.registry.models import Cluster
 from klynge.registry.selectors import today
 from klynge.registry.views import ClusterMixin
@@ -312,3 +312,80 @@ class FeeReportView(ClusterMixin, View):
             f'attachment; filename="{self.cluster.slug}-honorarer-{year}.{fmt}"'
         )
         return response
+
+
+class ClaimsView(ClusterMixin, TemplateView):
+    """Central administration: the cluster claims its expenses with receipts."""
+
+    permission = "finance.view_books"
+    template_name = "finance/claims.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "claims": ExpenseClaim.objects.filter(cluster=self.cluster),
+            "form": kwargs.get("form") or ClaimForm(initial={"date": today().strftime("%d-%m-%Y")}),
+            "can_manage": has_perm(self.request.user, "finance.manage_books", self.cluster),
+            "administration": claims.administration_of(self.cluster),
+        }
+
+    def post(self, request, slug):
+        if not has_perm(request.user, "finance.manage_books", self.cluster):
+            raise Http404
+        form = ClaimForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                claims.claim_submit(actor=request.user, cluster=self.cluster, **form.cleaned_data)
+                messages.success(request, _("The claim is sent to the secretariat."))
+                return HttpResponseRedirect(reverse("finance:claims", args=[slug]))
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class ClaimQueueView(PermissionMixin, TemplateView):
+    """The secretariat approves or rejects claims with a reason, and pays approved ones."""
+
+    permission = "finance.decide_claims"
+    template_name = "finance/claim_queue.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "open": ExpenseClaim.objects.filter(
+                status__in=["submitted", "approved"]
+            ).select_related("cluster"),
+            "done": ExpenseClaim.objects.filter(status__in=["rejected", "paid"]).select_related(
+                "cluster"
+            )[:50],
+        }
+
+    def post(self, request):
+        claim = get_object_or_404(ExpenseClaim, pk=request.POST.get("claim"))
+        action = request.POST.get("action")
+        try:
+            if action == "pay":
+                claims.claim_pay(actor=request.user, claim=claim, paid_on=today())
+            else:
+                claims.claim_decide(
+                    actor=request.user,
+                    claim=claim,
+                    approve=action == "approve",
+                    reason=request.POST.get("reason", ""),
+                )
+            messages.success(request, _("The claim is updated."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("finance:claims.queue"))
+
+
+class ClaimReceiptView(PermissionMixin, View):
+    permission = "finance.decide_claims"
+
+    def get(self, request, pk: int):
+        claim = get_object_or_404(ExpenseClaim, pk=pk)
+        return FileResponse(
+            claim.receipt.open("rb"),
+            as_attachment=True,
+            filename=claim.receipt.name.rsplit("/", 1)[-1],
+        )
