@@ -157,7 +157,9 @@ def test_a_windows_1252_statement_with_quoted_fields_is_read_line_by_line():
         StatementLine(
             2, dt.date(2019, 10, 24), "Mødelokale Køge; oktober", D("-1250.50"), D("326549.50")
         ),
-        StatementLine(4, dt.date(2019, 10, 25), 'Forplejning "Café Åen"', D("-800"), D("325749.50")),
+        StatementLine(
+            4, dt.date(2019, 10, 25), 'Forplejning "Café Åen"', D("-800"), D("325749.50")
+        ),
         StatementLine(
             5, dt.date(2019, 11, 1), "Region Sjælland klyngetilskud", D("327800"), D("653549.50")
         ),
@@ -172,7 +174,9 @@ def test_the_booking_date_is_taken_when_there_are_several_date_columns(header):
     first, second = ("24.10.2019", "20.10.2019")
     if header.startswith("Rentedato"):
         first, second = second, first
-    data = statement(f"{first};{second};Husleje;-4.000,00;1.000,00", header=header, encoding="utf-8-sig")
+    data = statement(
+        f"{first};{second};Husleje;-4.000,00;1.000,00", header=header, encoding="utf-8-sig"
+    )
     assert data.startswith(b"\xef\xbb\xbf")
     (line,) = parse_statement(data)
     assert line.date == dt.date(2019, 10, 24)
@@ -294,7 +298,7 @@ def test_a_missing_column_is_reported_on_the_header_line(header, missing):
         (b"\x89PNG\r\n\x1a\n\x00\x00", "image"),
         (bytes(range(256)), "not a text"),
         (b"24-10-2019;Husleje;-1.250,50\r\n", "no header row"),  # data without a header
-        ("Vores kontoudtog\r\nintet her".encode(), "no header row"),
+        (b"Vores kontoudtog\r\nintet her", "no header row"),
         (statement(), "no lines below the header"),
     ],
 )
@@ -368,7 +372,9 @@ def keys(matches) -> list[str | None]:
 
 
 def test_the_exact_amount_wins_over_a_closer_date():
-    matches = match_lines([line(2, 10, "500.00")], [item("near", 10, "499.00"), item("far", 20, "500.00")])
+    matches = match_lines(
+        [line(2, 10, "500.00")], [item("near", 10, "499.00"), item("far", 20, "500.00")]
+    )
     assert keys(matches) == ["far"]
     assert matches[0].days == 10
 
@@ -452,7 +458,9 @@ def world(db):
 
     world = build_world()
     # The grant is due from the first turn of the month after a complete registration.
-    Cluster.objects.filter(pk=world.cluster_a.pk).update(registration_completed=dt.date(2019, 3, 15))
+    Cluster.objects.filter(pk=world.cluster_a.pk).update(
+        registration_completed=dt.date(2019, 3, 15)
+    )
     world.cluster_a.refresh_from_db()
     return world
 

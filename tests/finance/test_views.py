@@ -84,3 +84,36 @@ def test_a_region_records_a_payout_booked_as_income_but_not_for_another_region(w
     other = {**data, "cluster": world.cluster_b.pk}
     assert client.post(reverse("finance:payout.create"), other).status_code == 404
     assert Payout.objects.count() == 1
+
+
+def test_budget_adopted_from_the_books_page_and_shown_against_actual(world, client):
+    login(client, "kasserer@a.test")
+    url = reverse("finance:books", args=[world.cluster_a.slug])
+    response = client.post(
+        f"{url}?aar=2024",
+        {
+            "action": "budget",
+            "adopted_on": "15-03-2024",
+            "budget_3000": "150.000,00",
+            "budget_4003": "5.000",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(url, {"aar": "2024"})
+    assert page.context["budget"] == {"3000": Decimal("150000.00"), "4003": Decimal("5000.00")}
+    assert str(page.context["budget_adopted"]) == "2024-03-15"
+
+
+def test_dissolution_from_the_page_needs_confirmation(world, client):
+    login(client, "koordinator@a.test")
+    ledger.grant_received(
+        actor=None, cluster=world.cluster_a, date=world.cluster_a.founded, amount=Decimal("1000")
+    )
+    url = reverse("finance:books", args=[world.cluster_a.slug])
+    client.post(url, {"action": "dissolve", "date": "31-12-2024"})
+    world.cluster_a.refresh_from_db()
+    assert world.cluster_a.dissolved is None
+    client.post(url, {"action": "dissolve", "date": "31-12-2024", "confirm": "yes"})
+    world.cluster_a.refresh_from_db()
+    assert str(world.cluster_a.dissolved) == "2024-12-31"
+    assert ledger.account_balances(cluster=world.cluster_a)["1000"] == 0

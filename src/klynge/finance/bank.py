@@ -184,7 +184,7 @@ def _map_columns(header: Sequence[str]) -> _Columns:
         offer("balance", _rank(name, _BALANCE_COLUMNS, ("saldo",)), index)
         offer("money_in", 0 if name in _IN_COLUMNS else None, index)
         offer("money_out", 0 if name in _OUT_COLUMNS else None, index)
-    for field_name, (_rank_, index) in best.items():
+    for field_name, (_priority, index) in best.items():
         setattr(columns, field_name, index)
     return columns
 
@@ -512,13 +512,16 @@ SUSPENSE = "2000"
 GRANT_INCOME = "3000"
 OTHER_INCOME = "3900"
 NO_TEXT = "Bankpostering"  # fixed, not translated: it is part of the duplicate key
+IMPORT_ACTION = "finance.statement.imported"
 
 
 @dataclass(frozen=True)
 class LineOutcome:
-    """What happened to one statement line. `status`: "booked"; "duplicate" (the same
-    date, text and amount is already booked on the bank account); "already_booked"
-    (it matched grant income already in the books, e.g. a recorded payout); "zero"."""
+    """What happened to one statement line. `status`: "booked" (on `account_code`);
+    "duplicate" (the same date, text and amount is booked on the bank account);
+    "already_booked" (it matched, by amount and date, a booking made another way,
+    e.g. a recorded payout or an expense entered with its receipt); "zero" (nothing to
+    book). `transaction_id` is the booking, new or existing."""
 
     line: StatementLine
     status: str
@@ -580,16 +583,35 @@ def open_grant_items(*, cluster: Cluster, years: Iterable[int]) -> list[OpenItem
     return items
 
 
+def _imported_transaction_ids(cluster: Cluster) -> set[int]:
+    """The transactions earlier imports booked, from their audit entries (a
+    `Transaction` has no field saying where it came from)."""
+    from klynge.core.models import AuditEntry
+
+    ids: set[int] = set()
+    for data in AuditEntry.objects.filter(
+        action=IMPORT_ACTION, scope=f"cluster:{cluster.pk}"
+    ).values_list("data", flat=True):
+        ids.update(int(pk) for pk in (data or {}).get("transactions", []))
+    return ids
+
+
 def statement_import(
     *, actor: Any, cluster: Cluster, data: bytes, bank_account: Account | None = None
 ) -> ImportedStatement:
-    """Parse a statement and book every new line in one database transaction:
-    money in → debit the bank, credit 3000 (when it matches an open grant item) or 3900;
-    money out → credit the bank, debit the expense account of the category guessed from
-    the text, else the suspense account 2000. A line whose date, text and amount are
-    already booked on the bank account is skipped (as many times as it is booked), so a
-    statement imported twice books nothing new; so is incoming money that matches grant
-    income already in the books. On a `StatementError` nothing is written."""
+    """Parse a statement and book every new line in one database transaction.
+
+    Money in debits the bank and credits 3000 when it matches an open grant item (the
+    grant expected from the region, exact amount, within 14 days of its due date), else
+    3900. Money out credits the bank and debits the expense account of the category
+    guessed from the text, else the suspense account 2000.
+
+    Nothing is booked twice: a line whose date, text and amount are already booked on
+    the bank account is skipped (as often as it is booked there), so a statement
+    imported twice books nothing new; a line matching a booking made another way (a
+    recorded payout, an expense entered with its receipt) by amount within 14 days is
+    skipped as already booked. On a `StatementError` nothing is written.
+    """
     from django.db import transaction as db_transaction
 
     from klynge.core.models import audit_log
@@ -598,6 +620,18 @@ def statement_import(
     from klynge.registry.models import Cluster
 
     lines = parse_statement(data)
+    if cluster.dissolved is not None:
+        closed = [ln for ln in lines if ln.date >= cluster.dissolved]
+        if closed:
+            raise StatementError(
+                [
+                    (
+                        ln.line,
+                        f"the cluster was dissolved on {cluster.dissolved}; its books are closed",
+                    )
+                    for ln in closed
+                ]
+            )
     window = dt.timedelta(days=MATCH_WINDOW_DAYS)
     first, last = min(ln.date for ln in lines), max(ln.date for ln in lines)
 
@@ -639,24 +673,20 @@ def statement_import(
             else:
                 fresh.append((position, line))
 
-        # Grant income already in the books (e.g. a payout the region recorded) that no
-        # statement line has claimed, and the grant still expected.
+        # Bookings on the bank account made another way (a payout the region recorded,
+        # an expense entered with its receipt, a paid claim) that no statement line has
+        # claimed yet: a line matching one is already in the books. Bookings of earlier
+        # imports are not candidates: they belong to their own statement lines.
         reversed_ids = set(
-            Transaction.objects.filter(
-                reverses__isnull=False, reverses_id__in=[pk for pk, *_ in existing]
-            ).values_list("reverses_id", flat=True)
+            Transaction.objects.filter(reverses_id__in=[pk for pk, *_ in existing]).values_list(
+                "reverses_id", flat=True
+            )
         )
-        grant_ids = set(
-            Entry.objects.filter(
-                transaction_id__in=[pk for pk, *_ in existing],
-                account=accounts[GRANT_INCOME],
-                amount__lt=0,
-            ).values_list("transaction_id", flat=True)
-        )
+        imported_ids = _imported_transaction_ids(cluster)
         in_books = [
             OpenItem(key=f"booked:{pk}", date=date, amount=amount, text=text)
             for pk, date, text, amount in existing
-            if pk in grant_ids and pk not in consumed and pk not in reversed_ids and amount > 0
+            if pk not in consumed and pk not in reversed_ids and pk not in imported_ids
         ]
         years = {d.year for ln in lines for d in (ln.date - window, ln.date, ln.date + window)}
         expected = open_grant_items(cluster=cluster, years=years)
@@ -670,7 +700,7 @@ def statement_import(
             key = found.item.key if found.item is not None else None
             if key is not None and key.startswith("booked:"):
                 outcomes[position] = LineOutcome(
-                    line, "already_booked", GRANT_INCOME, key, int(key.split(":", 1)[1])
+                    line, "already_booked", item_key=key, transaction_id=int(key.split(":")[1])
                 )
                 continue
             if line.amount > 0:
@@ -704,7 +734,7 @@ def statement_import(
         )
         audit_log(
             actor=actor,
-            action="finance.statement.imported",
+            action=IMPORT_ACTION,
             scope=f"cluster:{cluster.pk}",
             data={
                 "sha256": hashlib.sha256(data).hexdigest(),
@@ -715,6 +745,7 @@ def statement_import(
                 "from": first.isoformat(),
                 "to": last.isoformat(),
                 "bank_account": bank.code,
+                "transactions": [t.pk for t in booked],  # see _imported_transaction_ids
             },
         )
     return result

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -23,7 +24,16 @@ from klynge.core.views import PermissionMixin
 from klynge.finance import accounts as fin_accounts
 from klynge.finance import claims, ledger, selectors, services
 from klynge.finance.forms import ClaimForm, ExpenseForm, PayoutForm
-from klynge.finance.models import AccountKind, Entry, ExpenseClaim, FeeContract, Transaction
+from klynge.finance.models import (
+    AccountKind,
+    Budget,
+    BudgetLine,
+    Entry,
+    ExpenseClaim,
+    FeeContract,
+    Transaction,
+)
+from klynge.registry.forms import DanishDateField
 from klynge.registry.models import Cluster
 from klynge.registry.selectors import today
 from klynge.registry.views import ClusterMixin
@@ -36,6 +46,14 @@ def _year(request) -> int:
 
 def _region(user) -> int | None:
     return None if user.is_secretariat else user.region_id
+
+
+def _amounts(post, prefix: str) -> dict[str, Any]:
+    amounts = {}
+    for key, value in post.items():
+        if key.startswith(prefix) and value.strip():
+            amounts[key.removeprefix(prefix)] = identifiers.parse_amount(value)
+    return amounts
 
 
 class GrantsView(PermissionMixin, TemplateView):
@@ -137,7 +155,52 @@ class PayoutCreateView(PermissionMixin, View):
         return HttpResponseRedirect(f"{reverse('finance:grants')}?aar={form.cleaned_data['year']}")
 
 
-class BooksView(ClusterMixin, TemplateView):
+class _BooksActions:
+    cluster: Cluster
+
+    def _adopt_budget(self, request, slug):
+        year = _year(request)
+        try:
+            adopted_on = DanishDateField().clean(request.POST.get("adopted_on", ""))
+            fin_accounts.budget_adopt(
+                actor=request.user,
+                cluster=self.cluster,
+                year=year,
+                amounts=_amounts(request.POST, "budget_"),
+                adopted_on=adopted_on,
+            )
+            messages.success(request, _("The budget for %(year)s is adopted.") % {"year": year})
+        except ValueError:
+            messages.error(request, _("Write the amounts in kroner, e.g. 1.250,50."))
+        except (DomainError, ValidationError) as error:
+            messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+        return HttpResponseRedirect(f"{reverse('finance:books', args=[slug])}?aar={year}")
+
+    def _dissolve(self, request, slug):
+        if request.POST.get("confirm") != "yes":
+            messages.error(
+                request,
+                _("Tick the box to confirm that the general assembly has dissolved the cluster."),
+            )
+            return HttpResponseRedirect(reverse("finance:books", args=[slug]))
+        try:
+            on = DanishDateField().clean(request.POST.get("date", ""))
+            returned = fin_accounts.cluster_dissolve(
+                actor=request.user, cluster=self.cluster, on=on
+            )
+            messages.success(
+                request,
+                _(
+                    "The cluster is dissolved; %(amount)s kr. is returned to the region and the books are closed."
+                )
+                % {"amount": returned},
+            )
+        except (DomainError, ValidationError) as error:
+            messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+        return HttpResponseRedirect(reverse("finance:books", args=[slug]))
+
+
+class BooksView(_BooksActions, ClusterMixin, TemplateView):
     """FIN-3: the cluster's books: balances, the year's income and expenses, every
     transaction; record an expense (with receipt) or reverse a transaction."""
 
@@ -180,11 +243,24 @@ class BooksView(ClusterMixin, TemplateView):
             or ExpenseForm(initial={"date": today().strftime("%d-%m-%Y")}),
             "can_manage": has_perm(self.request.user, "finance.manage_books", self.cluster),
             "problems": ledger.books_check(cluster=self.cluster),
+            "budget": {
+                line.account.code: line.amount
+                for line in BudgetLine.objects.filter(
+                    budget__cluster=self.cluster, budget__year=year
+                ).select_related("account")
+            },
+            "budget_adopted": Budget.objects.filter(cluster=self.cluster, year=year)
+            .values_list("adopted_on", flat=True)
+            .first(),
         }
 
     def post(self, request, slug):
         if not has_perm(request.user, "finance.manage_books", self.cluster):
             raise Http404
+        if request.POST.get("action") == "budget":
+            return self._adopt_budget(request, slug)
+        if request.POST.get("action") == "dissolve":
+            return self._dissolve(request, slug)
         if "reverse" in request.POST:
             booked = get_object_or_404(
                 Transaction, pk=request.POST.get("reverse"), cluster=self.cluster
