@@ -564,11 +564,18 @@ def test_a_long_text_is_cut_to_the_field_and_still_recognised_on_reimport(world)
 
 
 @pytest.mark.django_db
-def test_grant_income_already_in_the_books_is_not_booked_again(world):
+def test_a_payout_the_region_recorded_is_not_booked_again_from_the_statement(world):
+    from klynge.finance.services import payout_record
+
     cluster = world.cluster_a
-    recorded = ledger.grant_received(
-        actor=None, cluster=cluster, date=dt.date(2024, 1, 1), amount=GRANT_2024
+    payout_record(
+        actor=world.users["region_a"],
+        cluster=cluster,
+        year=2024,
+        amount=GRANT_2024,
+        paid_on=dt.date(2024, 1, 1),
     )
+    recorded = _transactions(cluster).get()
     assert bank.open_grant_items(cluster=cluster, years=[2024]) == []
     result = statement_import(actor=None, cluster=cluster, data=JANUARY)
     assert (result.booked, result.skipped, result.matched) == (6, 1, 0)
@@ -576,6 +583,57 @@ def test_grant_income_already_in_the_books_is_not_booked_again(world):
     assert (first.status, first.transaction_id) == ("already_booked", recorded.pk)
     assert ledger.account_balances(cluster=cluster)["3000"] == -GRANT_2024
     assert ledger.account_balances(cluster=cluster)["1000"] == D("36458.05")
+    assert ledger.books_check() == []
+
+
+@pytest.mark.django_db
+def test_an_expense_entered_with_its_receipt_is_not_booked_again(world):
+    cluster = world.cluster_a
+    entered = ledger.expense_record(
+        actor=None,
+        cluster=cluster,
+        date=dt.date(2024, 1, 4),  # the day the invoice was paid; the bank books it a day later
+        text="Mødelokale januar",
+        category="venue",
+        amount=D("1250.50"),
+    )
+    result = statement_import(actor=None, cluster=cluster, data=JANUARY)
+    second = result.outcomes[1]
+    assert (second.line.line, second.status, second.transaction_id) == (
+        3,
+        "already_booked",
+        entered.pk,
+    )
+    assert result.booked == 6
+    assert ledger.account_balances(cluster=cluster)["4003"] == D("1250.50")
+    assert ledger.account_balances(cluster=cluster)["1000"] == D("36458.05")
+
+
+@pytest.mark.django_db
+def test_a_booking_of_an_earlier_import_is_never_taken_for_a_new_line(world):
+    cluster = world.cluster_a
+    january = statement_import(
+        actor=None, cluster=cluster, data=statement("31-01-2024;Gebyr januar;-25,00;")
+    )
+    assert _imports().get().data["transactions"] == [january.transactions[0].pk]
+    february = statement_import(
+        actor=None, cluster=cluster, data=statement("05-02-2024;Gebyr februar;-25,00;")
+    )
+    assert [o.status for o in february.outcomes] == ["booked"]
+    assert ledger.account_balances(cluster=cluster)["1000"] == D("-50.00")
+
+
+@pytest.mark.django_db
+def test_lines_after_the_dissolution_are_refused_and_nothing_is_written(world):
+    from klynge.registry.models import Cluster
+
+    Cluster.objects.filter(pk=world.cluster_a.pk).update(dissolved=dt.date(2024, 1, 10))
+    world.cluster_a.refresh_from_db()
+    with pytest.raises(StatementError) as refused:
+        statement_import(actor=None, cluster=world.cluster_a, data=JANUARY)
+    assert [line for line, _reason in refused.value.errors] == [5, 6, 7, 8]
+    assert "dissolved on 2024-01-10" in refused.value.errors[0][1]
+    assert not _transactions(world.cluster_a).exists()
 
 
 @pytest.mark.parametrize(

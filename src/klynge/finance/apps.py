@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class FinanceConfig(AppConfig):
     name = "klynge.finance"
     label = "finance"
+
+    def ready(self) -> None:
+        from klynge.finance.demo import clear_books, generate_books
+        from klynge.registry import dataset
+
+        dataset.register_extension("books", generate_books, clear_books)
