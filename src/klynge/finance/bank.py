@@ -361,6 +361,8 @@ def parse_statement(data: bytes) -> list[StatementLine]:
         parsed = _parse_row(line, cells, columns, errors)
         if parsed is not None:
             lines.append(parsed)
+        if errors:
+            break
     if errors:
         raise StatementError(errors)
     if not lines:
