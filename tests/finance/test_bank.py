@@ -167,15 +167,19 @@ def test_a_windows_1252_statement_with_quoted_fields_is_read_line_by_line():
 
 
 @pytest.mark.parametrize(
-    "header",
-    ["Bogført;Rentedato;Tekst;Beløb;Saldo", "Rentedato;Bogført;Tekst;Beløb;Saldo"],
+    ("header", "booking_column"),
+    [
+        ("Bogført;Rentedato;Tekst;Beløb;Saldo", 0),
+        ("Rentedato;Bogført;Tekst;Beløb;Saldo", 1),
+        ("Transaktionsdato;Bogføringsdato;Tekst;Beløb;Saldo", 1),
+        ("Valørdato;Dato;Tekst;Beløb;Saldo", 1),
+    ],
 )
-def test_the_booking_date_is_taken_when_there_are_several_date_columns(header):
-    first, second = ("24.10.2019", "20.10.2019")
-    if header.startswith("Rentedato"):
-        first, second = second, first
+def test_the_booking_date_is_taken_when_there_are_several_date_columns(header, booking_column):
+    dates = ["20.10.2019", "20.10.2019"]
+    dates[booking_column] = "24.10.2019"
     data = statement(
-        f"{first};{second};Husleje;-4.000,00;1.000,00", header=header, encoding="utf-8-sig"
+        f"{dates[0]};{dates[1]};Husleje;-4.000,00;1.000,00", header=header, encoding="utf-8-sig"
     )
     assert data.startswith(b"\xef\xbb\xbf")
     (line,) = parse_statement(data)
@@ -607,6 +611,23 @@ def test_an_expense_entered_with_its_receipt_is_not_booked_again(world):
     assert result.booked == 6
     assert ledger.account_balances(cluster=cluster)["4003"] == D("1250.50")
     assert ledger.account_balances(cluster=cluster)["1000"] == D("36458.05")
+
+
+@pytest.mark.django_db
+def test_a_reversed_expense_is_not_in_the_books_so_the_line_is_booked(world):
+    cluster = world.cluster_a
+    entered = ledger.expense_record(
+        actor=None,
+        cluster=cluster,
+        date=dt.date(2024, 1, 4),
+        text="Mødelokale januar",
+        category="venue",
+        amount=D("1250.50"),
+    )
+    ledger.transaction_reverse(actor=None, booked=entered, date=dt.date(2024, 1, 4), reason="fejl")
+    result = statement_import(actor=None, cluster=cluster, data=JANUARY)
+    assert (result.outcomes[1].status, result.outcomes[1].account_code) == ("booked", "4003")
+    assert ledger.account_balances(cluster=cluster)["4003"] == D("1250.50")
 
 
 @pytest.mark.django_db

@@ -361,8 +361,6 @@ def parse_statement(data: bytes) -> list[StatementLine]:
         parsed = _parse_row(line, cells, columns, errors)
         if parsed is not None:
             lines.append(parsed)
-        if errors:
-            break
     if errors:
         raise StatementError(errors)
     if not lines:
@@ -381,10 +379,11 @@ def _parse_row(
     def required(index: int | None) -> str | None:
         value = cell(index)
         if value is None:
+            name = columns.names[index] if index is not None else "?"
             errors.append(
                 (
                     line,
-                    f"missing column '{columns.names[index]}': the line has {len(cells)} "
+                    f"missing column '{name}': the line has {len(cells)} "
                     f"fields, the header has {len(columns.names)}",
                 )
             )
@@ -615,6 +614,7 @@ def statement_import(
     skipped as already booked. On a `StatementError` nothing is written.
     """
     from django.db import transaction as db_transaction
+    from django.utils.translation import gettext as _
 
     from klynge.core.models import audit_log
     from klynge.finance import ledger
@@ -644,7 +644,7 @@ def statement_import(
         bank = bank_account if bank_account is not None else accounts[BANK]
         if bank.cluster_id != cluster.pk or bank.kind != AccountKind.ASSET:
             raise DomainError(
-                "The bank account must be an asset account of this cluster.",
+                _("The bank account must be an asset account of this cluster."),
                 field="bank_account",
             )
 
