@@ -117,3 +117,22 @@ def test_dissolution_from_the_page_needs_confirmation(world, client):
     world.cluster_a.refresh_from_db()
     assert str(world.cluster_a.dissolved) == "2024-12-31"
     assert ledger.account_balances(cluster=world.cluster_a)["1000"] == 0
+
+
+def test_a_bank_statement_is_imported_from_the_books_page(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, "kasserer@a.test")
+    statement = "Dato;Tekst;Beløb;Saldo\n05-03-2024;Husleje mødelokale;-1.250,00;8.750,00\n".encode(
+        "cp1252"
+    )
+    url = reverse("finance:books", args=[world.cluster_a.slug])
+    client.post(
+        url, {"action": "statement", "statement": SimpleUploadedFile("konto.csv", statement)}
+    )
+    assert Transaction.objects.count() == 1
+    client.post(
+        url, {"action": "statement", "statement": SimpleUploadedFile("konto.csv", statement)}
+    )
+    assert Transaction.objects.count() == 1  # the same statement books nothing new
+    assert ledger.books_check() == []

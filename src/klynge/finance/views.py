@@ -176,6 +176,32 @@ class _BooksActions:
             messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
         return HttpResponseRedirect(f"{reverse('finance:books', args=[slug])}?aar={year}")
 
+    def _statement(self, request, slug):
+        from klynge.finance import bank
+
+        upload = request.FILES.get("statement")
+        if upload is None:
+            messages.error(request, _("Choose the bank statement file (CSV from the net bank)."))
+        else:
+            try:
+                result = bank.statement_import(
+                    actor=request.user, cluster=self.cluster, data=upload.read()
+                )
+                messages.success(
+                    request,
+                    _(
+                        "Bank statement: %(booked)s lines booked, %(skipped)s already booked, %(matched)s matched a grant."
+                    )
+                    % {
+                        "booked": result.booked,
+                        "skipped": result.skipped,
+                        "matched": result.matched,
+                    },
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("finance:books", args=[slug]))
+
     def _dissolve(self, request, slug):
         if request.POST.get("confirm") != "yes":
             messages.error(
@@ -261,6 +287,8 @@ class BooksView(_BooksActions, ClusterMixin, TemplateView):
             return self._adopt_budget(request, slug)
         if request.POST.get("action") == "dissolve":
             return self._dissolve(request, slug)
+        if request.POST.get("action") == "statement":
+            return self._statement(request, slug)
         if "reverse" in request.POST:
             booked = get_object_or_404(
                 Transaction, pk=request.POST.get("reverse"), cluster=self.cluster
