@@ -73,6 +73,8 @@ def test_danish_amounts_are_read_exactly(text, amount):
         ("1,234", "more than two decimals"),
         ("-1.250,50-", "two signs"),
         ("1.000.000.000.000,00", "too large"),
+        ("100000000000000000000000000", "too large"),  # beyond Decimal's 28 digits
+        ("1,00000000000000000000000000001", "more than two decimals"),
     ],
 )
 def test_a_bad_amount_is_refused_with_the_reason(text, reason):

@@ -136,3 +136,19 @@ def test_a_bank_statement_is_imported_from_the_books_page(world, client):
     )
     assert Transaction.objects.count() == 1  # the same statement books nothing new
     assert ledger.books_check() == []
+
+
+def test_the_secretariat_switches_a_cluster_to_central_administration(world, client):
+    from klynge.finance.claims import administration_of
+
+    login(client, "koordinator@a.test")
+    client.post(
+        reverse("finance:claims", args=[world.cluster_a.slug]), {"administration": "central"}
+    )
+    assert administration_of(world.cluster_a) == "own_account"  # a coordinator cannot
+    client.logout()
+    login(client, "sekretariat@kiap.test")
+    client.post(
+        reverse("finance:claims", args=[world.cluster_a.slug]), {"administration": "central"}
+    )
+    assert administration_of(world.cluster_a) == "central"

@@ -273,10 +273,10 @@ def parse_amount(value: str) -> Decimal:
         amount = Decimal(f"{digits}.{match['dec'] or '0'}")
     except InvalidOperation:  # pragma: no cover - the pattern admits digits only
         raise ValueError(f"'{value.strip()[:40]}' is not an amount") from None
+    if amount >= MAX_AMOUNT:  # before quantize(), which fails beyond 28 digits
+        raise ValueError(f"'{value.strip()[:40]}' is too large")
     if amount != amount.quantize(CENT):
         raise ValueError(f"'{value.strip()[:40]}' has more than two decimals")
-    if amount >= MAX_AMOUNT:
-        raise ValueError(f"'{value.strip()[:40]}' is too large")
     if (sign and sign != "+") or trail:
         amount = -amount
     return amount.quantize(CENT) if amount else Decimal("0.00")

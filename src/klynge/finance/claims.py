@@ -30,6 +30,23 @@ def administration_of(cluster: Cluster) -> str:
 
 
 @transaction.atomic
+def administration_set(*, actor: Any, cluster: Cluster, administration: str) -> ClusterFinance:
+    if administration not in Administration.values:
+        raise DomainError(_("Unknown way of holding the funds."))
+    settings, _created = ClusterFinance.objects.update_or_create(
+        cluster=cluster, defaults={"administration": administration}
+    )
+    audit_log(
+        actor=actor,
+        action="finance.administration.changed",
+        target=cluster,
+        scope=f"cluster:{cluster.pk}",
+        data={"administration": administration},
+    )
+    return settings
+
+
+@transaction.atomic
 def claim_submit(
     *,
     actor: Any,

@@ -431,9 +431,18 @@ class ClaimsView(ClusterMixin, TemplateView):
             "form": kwargs.get("form") or ClaimForm(initial={"date": today().strftime("%d-%m-%Y")}),
             "can_manage": has_perm(self.request.user, "finance.manage_books", self.cluster),
             "administration": claims.administration_of(self.cluster),
+            "can_set_administration": has_perm(self.request.user, "finance.decide_claims"),
         }
 
     def post(self, request, slug):
+        if request.POST.get("administration") and has_perm(request.user, "finance.decide_claims"):
+            claims.administration_set(
+                actor=request.user,
+                cluster=self.cluster,
+                administration=request.POST["administration"],
+            )
+            messages.success(request, _("The administration of the cluster's funds is changed."))
+            return HttpResponseRedirect(reverse("finance:claims", args=[slug]))
         if not has_perm(request.user, "finance.manage_books", self.cluster):
             raise Http404
         form = ClaimForm(request.POST, request.FILES)
