@@ -182,6 +182,10 @@ class _BooksActions:
         upload = request.FILES.get("statement")
         if upload is None:
             messages.error(request, _("Choose the bank statement file (CSV from the net bank)."))
+        elif upload.size > 5 * 1024 * 1024:
+            messages.error(
+                request, _("The bank statement is larger than 5 MB; export a shorter period.")
+            )
         else:
             try:
                 result = bank.statement_import(
