@@ -25,6 +25,16 @@ from klynge.finance.bank import (
     statement_import,
 )
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in English; the Danish catalogue is a view concern."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 D = Decimal
 
 

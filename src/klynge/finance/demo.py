@@ -21,9 +21,11 @@ from klynge.finance.models import (
     ExpenseClaim,
     FeeContract,
     FeePayment,
+    GrantScheme,
     Payout,
     Transaction,
 )
+from klynge.finance.schemes import ensure_default_scheme
 from klynge.finance.selectors import grant_rows
 from klynge.registry.dataset import REFERENCE_DATE
 from klynge.registry.models import Cluster
@@ -33,6 +35,7 @@ LAST_YEAR = REFERENCE_DATE.year - 1
 
 @transaction.atomic
 def generate_books(*, seed: int = 1) -> None:
+    ensure_default_scheme(GrantScheme)  # a flushed test database has lost the migration's row
     rng = random.Random(seed + 31337)
     clusters = list(Cluster.objects.order_by("id"))
     accounts = {c.pk: ledger.chart_of_accounts(cluster=c) for c in clusters}
