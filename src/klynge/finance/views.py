@@ -3,8 +3,6 @@ for its treasurer and coordinator."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from klynge.core import identifiers
+from klynge.core.downloads import csv_response
 from klynge.core.errors import DomainError
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin
@@ -82,27 +81,24 @@ class GrantsCsvView(PermissionMixin, View):
 
     def get(self, request):
         year = _year(request)
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\n")
-        writer.writerow(
-            [
-                "cluster",
-                "region",
-                "capacities",
-                "patients_basis",
-                "start_grant",
-                "operating_grant",
-                "supplementary_grant",
-                "total",
-                "first_payout",
-                "due_on",
-                "paid",
-            ]
-        )
+        rows: list = []
+        header = [
+            "cluster",
+            "region",
+            "capacities",
+            "patients_basis",
+            "start_grant",
+            "operating_grant",
+            "supplementary_grant",
+            "total",
+            "first_payout",
+            "due_on",
+            "paid",
+        ]
         for row in selectors.grant_rows(year=year, region=_region(request.user)):
             g = row.grant
             due_on = row.due_on(year)
-            writer.writerow(
+            rows.append(
                 [
                     row.cluster.name,
                     row.cluster.region.name,
@@ -117,11 +113,7 @@ class GrantsCsvView(PermissionMixin, View):
                     row.paid,
                 ]
             )
-        response = HttpResponse(
-            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="klyngetilskud-{year}.csv"'
-        return response
+        return csv_response(header, rows, f"klyngetilskud-{year}.csv")
 
 
 class PayoutCreateView(PermissionMixin, View):
@@ -407,13 +399,7 @@ class FeeReportView(ClusterMixin, View):
             )
             response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
         elif fmt == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out, delimiter=";", lineterminator="\n")
-            writer.writerow(["recipient", "fees_paid"])
-            writer.writerows(rows)
-            response = HttpResponse(
-                out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-            )
+            response = csv_response(["recipient", "fees_paid"], rows, "")
         else:
             raise Http404
         response["Content-Disposition"] = (

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from django.http import HttpResponse
 from django.views.generic import TemplateView, View
 
+from klynge.core.downloads import csv_response
 from klynge.core.views import PermissionMixin
 from klynge.registry import selectors
 from klynge.registry.models import Region
@@ -40,35 +38,25 @@ class UnclusteredExportView(PermissionMixin, View):
     def get(self, request):
         on = selectors.today()
         result = selectors.coverage(on=on, region=_scope(request.user))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(
+        header = [
+            "provider_number",
+            "clinic",
+            "address",
+            "postal_code",
+            "city",
+            "municipality",
+            "region",
+        ]
+        rows = [
             [
-                "provider_number",
-                "clinic",
-                "address",
-                "postal_code",
-                "city",
-                "municipality",
-                "region",
+                c.provider_number,
+                c.name,
+                c.address,
+                c.postal_code,
+                c.city,
+                c.municipality.name,
+                c.municipality.region.name,
             ]
-        )
-        for clinic in result.unclustered:
-            writer.writerow(
-                [
-                    clinic.provider_number,
-                    clinic.name,
-                    clinic.address,
-                    clinic.postal_code,
-                    clinic.city,
-                    clinic.municipality.name,
-                    clinic.municipality.region.name,
-                ]
-            )
-        response = HttpResponse(
-            buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="klinikker-uden-klynge-{on.isoformat()}.csv"'
-        )
-        return response
+            for c in result.unclustered
+        ]
+        return csv_response(header, rows, f"klinikker-uden-klynge-{on.isoformat()}.csv")

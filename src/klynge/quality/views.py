@@ -3,20 +3,19 @@ run charts, consent and presentation, goals and interventions, imports."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.downloads import csv_response
 from klynge.core.errors import DomainError
 from klynge.core.views import PermissionMixin
 from klynge.quality import charts, selectors, services
@@ -72,6 +71,20 @@ class ClusterDataMixin(ClusterMixin):
                 last = None
         last = last or selectors.latest_month(self.indicator)
         return last, data.get("vindue") or 3, data.get("maal") or "cluster"
+
+    def benchmark_or_404(self) -> tuple[selectors.Benchmark, str]:
+        """The request's benchmark (window and comparison from the query string)."""
+        last, months, target = self.window()
+        if last is None:
+            raise Http404
+        bench = selectors.benchmark(
+            viewer=self.request.user,
+            cluster=self.cluster,
+            indicator=self.indicator,
+            last=last,
+            months=months,
+        )
+        return bench, target
 
 
 class ClusterDashboardView(ClusterMixin, TemplateView):
@@ -191,16 +204,7 @@ class FunnelJsonView(ClusterDataMixin, View):
     """The funnel plot's Vega-Lite spec (same data rules as the page)."""
 
     def get(self, request, slug, code):
-        last, months, target = self.window()
-        if last is None:
-            raise Http404
-        bench = selectors.benchmark(
-            viewer=request.user,
-            cluster=self.cluster,
-            indicator=self.indicator,
-            last=last,
-            months=months,
-        )
+        bench, target = self.benchmark_or_404()
         tau2 = _national_tau2(bench)
         return JsonResponse(charts.funnel_spec(bench, target_key=target, tau2=tau2))
 
@@ -239,14 +243,13 @@ class RunChartCsvView(ClusterDataMixin, View):
             first=add_months(last, -47),
             last=last,
         )
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\n")
-        writer.writerow([_("month"), _("numerator"), _("denominator"), _("value")])
+        rows: list = []
+        header = [_("month"), _("numerator"), _("denominator"), _("value")]
         for month, n, d in zip(
             trend.series.months, trend.series.numerators, trend.series.denominators, strict=True
         ):
             if month in trend.hidden_months:
-                writer.writerow(
+                rows.append(
                     [
                         f"{month:%Y-%m}",
                         "",
@@ -256,16 +259,8 @@ class RunChartCsvView(ClusterDataMixin, View):
                     ]
                 )
             else:
-                writer.writerow(
-                    [f"{month:%Y-%m}", n, d, _fmt(n / d if d else None, self.indicator)]
-                )
-        response = HttpResponse(
-            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.cluster.slug}-{self.indicator.code}-forloeb.csv"'
-        )
-        return response
+                rows.append([f"{month:%Y-%m}", n, d, _fmt(n / d if d else None, self.indicator)])
+        return csv_response(header, rows, f"{self.cluster.slug}-{self.indicator.code}-forloeb.csv")
 
 
 class DashboardCsvView(ClusterMixin, View):
@@ -284,19 +279,16 @@ class DashboardCsvView(ClusterMixin, View):
             if last
             else []
         )
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\n")
-        writer.writerow(
-            [
-                _("indicator"),
-                _("cluster numerator"),
-                _("cluster denominator"),
-                _("cluster value"),
-                _("national value"),
-            ]
-        )
+        rows: list = []
+        header = [
+            _("indicator"),
+            _("cluster numerator"),
+            _("cluster denominator"),
+            _("cluster value"),
+            _("national value"),
+        ]
         for row in rows:
-            writer.writerow(
+            rows.append(
                 [
                     row.indicator.code,
                     row.cluster.numerator if row.cluster.numerator is not None else "",
@@ -305,43 +297,26 @@ class DashboardCsvView(ClusterMixin, View):
                     _fmt(row.nation.value, row.indicator),
                 ]
             )
-        response = HttpResponse(
-            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.cluster.slug}-kvalitetsdata.csv"'
-        )
-        return response
+        return csv_response(header, rows, f"{self.cluster.slug}-kvalitetsdata.csv")
 
 
 class BenchmarkCsvView(ClusterDataMixin, View):
     """The funnel's data as CSV, with the same suppression and pseudonyms."""
 
     def get(self, request, slug, code):
-        last, months, _target = self.window()
-        if last is None:
-            raise Http404
-        bench = selectors.benchmark(
-            viewer=request.user,
-            cluster=self.cluster,
-            indicator=self.indicator,
-            last=last,
-            months=months,
-        )
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\n")
-        writer.writerow([_("clinic"), _("numerator"), _("denominator"), _("value")])
+        bench, _target = self.benchmark_or_404()
+        last = bench.last
+        rows: list = []
+        header = [_("clinic"), _("numerator"), _("denominator"), _("value")]
         for p in bench.points:
             if p.hidden:
-                writer.writerow(
+                rows.append(
                     [p.label, "", "", _("hidden (fewer than %(k)s)") % {"k": bench.threshold}]
                 )
             else:
-                writer.writerow(
-                    [p.label, p.numerator, p.denominator, _fmt(p.value, self.indicator)]
-                )
+                rows.append([p.label, p.numerator, p.denominator, _fmt(p.value, self.indicator)])
         for level in (bench.cluster_level, bench.region_level, bench.nation_level):
-            writer.writerow(
+            rows.append(
                 [
                     level.label,
                     level.numerator if level.numerator is not None else "",
@@ -349,13 +324,9 @@ class BenchmarkCsvView(ClusterDataMixin, View):
                     _fmt(level.value, self.indicator),
                 ]
             )
-        response = HttpResponse(
-            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+        return csv_response(
+            header, rows, f"{self.cluster.slug}-{self.indicator.code}-{last:%Y-%m}.csv"
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.cluster.slug}-{self.indicator.code}-{last:%Y-%m}.csv"'
-        )
-        return response
 
 
 def _fmt(value: float | None, indicator: Indicator) -> str:
@@ -508,9 +479,8 @@ class MyClinicCsvView(PermissionMixin, View):
     def get(self, request):
         doctor = Doctor.objects.select_related("clinic").get(user=request.user)
         last = selectors.latest_month()
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\n")
-        writer.writerow([_("indicator"), _("month"), _("numerator"), _("denominator"), _("value")])
+        rows: list = []
+        header = [_("indicator"), _("month"), _("numerator"), _("denominator"), _("value")]
         if last:
             first = add_months(last, -35)
             for indicator in Indicator.objects.filter(active=True):
@@ -524,7 +494,7 @@ class MyClinicCsvView(PermissionMixin, View):
                 for month, n, d in zip(
                     series.months, series.numerators, series.denominators, strict=True
                 ):
-                    writer.writerow(
+                    rows.append(
                         [
                             indicator.code,
                             f"{month:%Y-%m}",
@@ -533,13 +503,7 @@ class MyClinicCsvView(PermissionMixin, View):
                             _fmt(n / d if d else None, indicator),
                         ]
                     )
-        response = HttpResponse(
-            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{doctor.clinic.provider_number}-egne-data.csv"'
-        )
-        return response
+        return csv_response(header, rows, f"{doctor.clinic.provider_number}-egne-data.csv")
 
 
 # --- Imports ------------------------------------------------------------------------------------------------
