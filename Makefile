@@ -19,12 +19,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 # Compiled translations are build output: made from locale/*.po on every run.
-messages: install
+messages: install system-deps
 	cd src/klynge && ../../$(BIN)/django-admin compilemessages --ignore '.venv' -v 0
 
 # Pango and fonts for WeasyPrint's PDFs (annual accounts, fee reports).
 system-deps:
 	@ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; }
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
 
 # Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
 browser:
