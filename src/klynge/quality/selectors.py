@@ -258,11 +258,7 @@ def benchmark(
             region.name, indicator, first, last, threshold, clinic__municipality__region=region
         ),
     )
-    nation_level = cached(
-        "nation_level",
-        (indicator.pk, first, last, threshold, get_language()),
-        lambda: _level(_("Denmark"), indicator, first, last, threshold),
-    )
+    nation_level = national_level(indicator=indicator, first=first, last=last)
     result = Benchmark(
         indicator=indicator,
         cluster=cluster,
@@ -279,6 +275,16 @@ def benchmark(
     )
     result.targets = {"cluster": cluster_level, "region": region_level, "nation": nation_level}
     return result
+
+
+def national_level(*, indicator: Indicator, first: dt.date, last: dt.date) -> Level:
+    """Σn/Σd over every clinic in the nation (cached per data version)."""
+    threshold = settings.KLYNGE_SUPPRESSION_THRESHOLD
+    return cached(
+        "nation_level",
+        (indicator.pk, first, last, threshold, get_language()),
+        lambda: _level(_("Denmark"), indicator, first, last, threshold),
+    )
 
 
 def national_overdispersion(
@@ -504,9 +510,7 @@ def indicator_dashboard(
             )
             if others.numerator is None:  # the rest of the cluster is small: hide the total
                 group = Level(label, None, None)
-        nation = _level(
-            _("Denmark"), indicator, quarter_first, last, settings.KLYNGE_SUPPRESSION_THRESHOLD
-        )
+        nation = national_level(indicator=indicator, first=quarter_first, last=last)
         series = monthly_series(
             indicator=indicator, label=label, first=first, last=last, clinic_id__in=clinic_ids
         )
