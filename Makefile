@@ -51,7 +51,7 @@ test: install messages system-deps browser
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy src/klynge/core src/klynge/registry
+	$(BIN)/mypy src/klynge
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 1
 
 bench: install messages

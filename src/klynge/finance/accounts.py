@@ -207,7 +207,9 @@ PAYMENTS_PER_YEAR = {
 @transaction.atomic
 def fee_pay(*, actor: Any, contract: FeeContract, paid_on: dt.date) -> FeePayment:
     """Pay one instalment of the fixed fee and book it as a fee expense."""
-    amount = (contract.yearly_fee / PAYMENTS_PER_YEAR[contract.frequency]).quantize(Decimal("0.01"))
+    amount = (
+        contract.yearly_fee / PAYMENTS_PER_YEAR[PaymentFrequency(contract.frequency)]
+    ).quantize(Decimal("0.01"))
     category = (
         "coordinator_fee"
         if "koordinator" in contract.role.lower() or "coordinator" in contract.role.lower()

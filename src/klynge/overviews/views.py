@@ -28,7 +28,7 @@ class CoverageView(PermissionMixin, TemplateView):
             **super().get_context_data(**kwargs),
             "on": on,
             "coverage": selectors.coverage(on=on, region=region),
-            "region": Region.objects.filter(pk=region).first(),
+            "region": Region.objects.filter(pk=region).first() if region else None,
         }
 
 

@@ -50,7 +50,7 @@ def _status_code(run: ImportRun) -> int:
         ImportStatus.SUCCEEDED: status.HTTP_201_CREATED,
         ImportStatus.FAILED: status.HTTP_400_BAD_REQUEST,
         ImportStatus.ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
-    }.get(run.status, status.HTTP_202_ACCEPTED)
+    }.get(ImportStatus(run.status), status.HTTP_202_ACCEPTED)
 
 
 class ImportCreateApi(APIView):

@@ -9,6 +9,7 @@ own clinic and for signals, grey for reference levels.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -105,12 +106,11 @@ def funnel_spec(
     kind = stats.RATE if indicator.is_rate else stats.PROPORTION
     target_level = bench.targets.get(target_key) or bench.cluster_level
     points = [p for p in bench.points if p.value is not None and p.denominator]
+    sizes = [float(p.denominator or 0) for p in points]
     layers: list[dict[str, Any]] = []
     if target_level.value is not None and points:
-        max_n = max(p.denominator for p in points) * 1.15
-        grid = np.unique(
-            np.round(np.geomspace(max(1, min(p.denominator for p in points) * 0.6), max_n, 80))
-        )
+        max_n = max(sizes) * 1.15
+        grid = np.unique(np.round(np.geomspace(max(1, min(sizes) * 0.6), max_n, 80)))
         lines = []
         for level, name in ((0.95, "95 %"), (0.998, "99,8 %")):
             if tau2 > 0:
@@ -121,19 +121,31 @@ def funnel_spec(
                 lo, hi = stats.funnel_limits(target_level.value, grid, level, kind)
             for n, low, high in zip(grid, lo, hi, strict=True):
                 lines.append(
-                    {"n": float(n), "limit": name, "side": "lower", "value": float(low) * scale}
+                    {
+                        "n": float(n),
+                        "limit": name,
+                        "side": "lower",
+                        "value": round(float(low) * scale, 4),
+                    }
                 )
                 lines.append(
-                    {"n": float(n), "limit": name, "side": "upper", "value": float(high) * scale}
+                    {
+                        "n": float(n),
+                        "limit": name,
+                        "side": "upper",
+                        "value": round(float(high) * scale, 4),
+                    }
                 )
             for p in points:
                 if level == 0.998:
                     plo, phi = (
                         stats.funnel_limits_overdispersed(
-                            target_level.value, p.denominator, level, tau2, kind
+                            target_level.value, float(p.denominator or 0), level, tau2, kind
                         )
                         if tau2 > 0
-                        else stats.funnel_limits(target_level.value, p.denominator, level, kind)
+                        else stats.funnel_limits(
+                            target_level.value, float(p.denominator or 0), level, kind
+                        )
                     )
                     p.outside_998 = not (plo[0] <= p.value <= phi[0])
         layers.append(
@@ -164,7 +176,7 @@ def funnel_spec(
         {
             "label": p.label,
             "n": p.denominator,
-            "value": p.value * scale,
+            "value": (p.value or 0.0) * scale,
             "own": p.own,
             "numerator": p.numerator,
             "outside": p.outside_998,
@@ -226,7 +238,7 @@ def funnel_spec(
 
 
 def run_chart_spec(
-    trend: Trend, indicator: Indicator, *, others: list[Any] = (), height: int = 300
+    trend: Trend, indicator: Indicator, *, others: Sequence[Any] = (), height: int = 300
 ) -> dict[str, Any]:
     """The series with its (frozen) median, interventions and the goal. The median is
     drawn dashed orange when the runs analysis finds a signal."""

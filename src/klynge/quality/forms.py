@@ -10,7 +10,7 @@ TARGETS = [("cluster", _("the cluster")), ("region", _("the region")), ("nation"
 class BenchmarkForm(forms.Form):
     slut = forms.CharField(required=False)  # YYYY-MM, the last month of the window
     vindue = forms.TypedChoiceField(
-        choices=WINDOWS, coerce=int, required=False, empty_value=3, label=_("Period")
+        choices=WINDOWS, coerce=int, required=False, empty_value=None, label=_("Period")
     )
     maal = forms.ChoiceField(choices=TARGETS, required=False, label=_("Compare with"))
 

@@ -348,8 +348,8 @@ def check_table(
         .join(clinic_frame.lazy(), on="provider_key", how="left", coalesce=True)
         .join(indicator_frame.lazy(), on="indicator_key", how="left", coalesce=True)
     )
-    key = ["clinic_id", "indicator_id", "period_kind", "period"]
-    parsed = parsed.with_columns(pl.col("line").min().over(key).alias("first_line"))
+    value_key = ["clinic_id", "indicator_id", "period_kind", "period"]
+    parsed = parsed.with_columns(pl.col("line").min().over(value_key).alias("first_line"))
     year = pl.col("period").dt.year()
     checks: list[tuple[pl.Expr, str, str, pl.Expr]] = [
         # (condition for an error, column, message code, value shown in the message)
@@ -387,7 +387,7 @@ def check_table(
             col["numerator"],
         ),
         (
-            pl.all_horizontal([pl.col(k).is_not_null() for k in key])
+            pl.all_horizontal([pl.col(k).is_not_null() for k in value_key])
             & (pl.col("first_line") != pl.col("line")),
             "period",
             "duplicate",
@@ -421,7 +421,11 @@ def check_table(
 
     def shown(expr: pl.Expr) -> pl.Expr:
         name = expr.meta.output_name(raise_if_undetermined=False)
-        return raw_cols[_column_of(name, mapping)] if name in mapping.values() else expr
+        return (
+            raw_cols[_column_of(name, mapping)]
+            if name is not None and name in mapping.values()
+            else expr
+        )
 
     error_frames = [
         detail.filter(condition.fill_null(False)).select(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -539,6 +540,8 @@ class ImportUploadView(PermissionMixin, TemplateView):
 
 
 class ImportRunMixin(PermissionMixin):
+    kwargs: dict[str, Any]
+
     @cached_property
     def run(self) -> ImportRun:
         return get_object_or_404(ImportRun, pk=self.kwargs["pk"])

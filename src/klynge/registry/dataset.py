@@ -159,10 +159,12 @@ POPULATION = {
 
 # Other domains add their demo data (e.g. quality's indicator values) through this
 # hook, so the registry does not depend on them: name -> fn(summary, rng_seed, options).
-_EXTENSIONS: dict[str, tuple[Callable[..., None], Callable[[], None]]] = {}
+_EXTENSIONS: dict[str, tuple[Callable[..., object], Callable[[], None]]] = {}
 
 
-def register_extension(name: str, generate: Callable[..., None], clear: Callable[[], None]) -> None:
+def register_extension(
+    name: str, generate: Callable[..., object], clear: Callable[[], None]
+) -> None:
     """`generate(seed=...)` adds demo data after the register; `clear()` removes it
     before `--replace` deletes the register it refers to."""
     _EXTENSIONS[name] = (generate, clear)
