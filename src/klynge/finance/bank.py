@@ -29,18 +29,17 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from klynge.core.errors import DomainError
+from klynge.core.identifiers import parse_amount
 
 if TYPE_CHECKING:
     from klynge.finance.models import Account, Transaction
     from klynge.registry.models import Cluster
 
 MATCH_WINDOW_DAYS = 14
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal(10) ** 12  # Entry.amount has 14 digits, 2 of them decimals
 HEADER_SEARCH_ROWS = 20  # how far down the file a header row is looked for
 
 
@@ -236,50 +235,6 @@ def _find_header(rows: list[tuple[int, list[str]]]) -> tuple[int, _Columns] | No
         if seen >= HEADER_SEARCH_ROWS:
             break
     return None
-
-
-_MINUS = "\\-\u2212\u2013"  # for a character class: hyphen-minus, minus sign, en dash
-_AMOUNT_RE = re.compile(
-    r"^(?P<sign>[+" + _MINUS + r"]?)"
-    r"(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)"
-    r"(?:,(?P<dec>\d+))?"
-    r"(?P<trail>[" + _MINUS + r"]?)$"
-)
-_POINT_DECIMAL_RE = re.compile(
-    r"^(?P<sign>[+" + _MINUS + r"]?)(?P<int>\d+)\.(?P<dec>\d{1,2})(?P<trail>[" + _MINUS + r"]?)$"
-)
-_CURRENCY_RE = re.compile(r"^(?:kr\.?|dkk)\s*|\s*(?:kr\.?|dkk)$", re.IGNORECASE)
-
-
-def parse_amount(value: str) -> Decimal:
-    """A Danish amount as Decimal with two decimals: `-1.250,50`, `327.800,00`, `1250,5`,
-    `1.250,50-` (trailing minus), `−99,95`, `1 250,00`, `kr. 100,00`. A plain decimal
-    point is read when it has one or two decimals (`1250.50`); `1.250` is 1,250 kr.
-    Raises ValueError with the reason."""
-    cleaned = _CURRENCY_RE.sub("", value.strip()).strip()
-    # "- 1.250,50" and "1.250,50 -": a sign set apart by a space.
-    cleaned = re.sub(r"^([+" + _MINUS + r"])\s+", r"\1", cleaned)
-    cleaned = re.sub(r"\s+([" + _MINUS + r"])$", r"\1", cleaned)
-    if not cleaned:
-        raise ValueError("the amount is empty")
-    match = _AMOUNT_RE.match(cleaned) or _POINT_DECIMAL_RE.match(cleaned)
-    if match is None:
-        raise ValueError(f"'{value.strip()[:40]}' is not an amount like -1.250,50")
-    sign, trail = match["sign"], match["trail"]
-    if sign and trail:
-        raise ValueError(f"'{value.strip()[:40]}' has two signs")
-    digits = re.sub(r"[^\d]", "", match["int"])
-    try:
-        amount = Decimal(f"{digits}.{match['dec'] or '0'}")
-    except InvalidOperation:  # pragma: no cover - the pattern admits digits only
-        raise ValueError(f"'{value.strip()[:40]}' is not an amount") from None
-    if amount >= MAX_AMOUNT:  # before quantize(), which fails beyond 28 digits
-        raise ValueError(f"'{value.strip()[:40]}' is too large")
-    if amount != amount.quantize(CENT):
-        raise ValueError(f"'{value.strip()[:40]}' has more than two decimals")
-    if (sign and sign != "+") or trail:
-        amount = -amount
-    return amount.quantize(CENT) if amount else Decimal("0.00")
 
 
 _DMY_RE = re.compile(
