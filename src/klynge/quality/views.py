@@ -87,6 +87,19 @@ class ClusterDataMixin(ClusterMixin):
         )
         return bench, target
 
+    def trend_or_404(self) -> selectors.Trend:
+        """The cluster's last four years up to the request's month, as the viewer may see them."""
+        last, _months, _target = self.window()
+        if last is None:
+            raise Http404
+        return selectors.cluster_trend(
+            viewer_clinic=selectors.viewer_clinic_id(self.request.user),
+            cluster=self.cluster,
+            indicator=self.indicator,
+            first=add_months(last, -47),
+            last=last,
+        )
+
 
 class ClusterDashboardView(ClusterMixin, TemplateView):
     permission = "quality.view_cluster_data"
@@ -212,16 +225,7 @@ class FunnelJsonView(ClusterDataMixin, View):
 
 class RunChartJsonView(ClusterDataMixin, View):
     def get(self, request, slug, code):
-        last, _months, _target = self.window()
-        if last is None:
-            raise Http404
-        trend = selectors.cluster_trend(
-            viewer_clinic=selectors.viewer_clinic_id(self.request.user),
-            cluster=self.cluster,
-            indicator=self.indicator,
-            first=add_months(last, -47),
-            last=last,
-        )
+        trend = self.trend_or_404()
         spec = charts.run_chart_spec(trend, self.indicator)
         spec["usermeta"] = {
             "verdict": charts.verdict(trend, self.indicator),
@@ -234,16 +238,7 @@ class RunChartCsvView(ClusterDataMixin, View):
     """The run chart's monthly series as CSV; months hidden by suppression stay empty."""
 
     def get(self, request, slug, code):
-        last, _months, _target = self.window()
-        if last is None:
-            raise Http404
-        trend = selectors.cluster_trend(
-            viewer_clinic=selectors.viewer_clinic_id(self.request.user),
-            cluster=self.cluster,
-            indicator=self.indicator,
-            first=add_months(last, -47),
-            last=last,
-        )
+        trend = self.trend_or_404()
         rows: list = []
         header = [_("month"), _("numerator"), _("denominator"), _("value")]
         for month, n, d in zip(
