@@ -13,40 +13,30 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from klynge.registry.models import Membership, Participation, RoleAssignment, RoleKind
+from tests import matrix_documents, matrix_governance, matrix_meetings
+from tests.matrix_common import (
+    DOCTORS,
+    EDITORS_A,
+    EVERYONE,
+    LOGGED_IN,
+    READERS_A,
+    ROLES,
+    post_only,
+    rule,
+)
 from tests.world import PASSWORD, World, build_world
 
-ROLES = [
-    "anonymous",
-    "member_a",
-    "coordinator_a",
-    "board_a",
-    "member_b",
-    "doctor_free",
-    "region_a",
-    "region_other",
-    "secretariat",
-]
-OWN_NAMESPACES = {"core", "registry", "overviews", "api", "quality", "finance"}
-
-EVERYONE = dict.fromkeys(ROLES, 200)
-
-
-def rule(allowed: set[str], *, anonymous: int = 302, others: int = 404) -> dict[str, int]:
-    return {
-        role: 200 if role in allowed else anonymous if role == "anonymous" else others
-        for role in ROLES
-    }
-
-
-READERS_A = {"member_a", "coordinator_a", "board_a", "region_a", "secretariat"}
-EDITORS_A = {"coordinator_a", "board_a", "secretariat"}
-DOCTORS = {"member_a", "coordinator_a", "board_a", "member_b", "doctor_free"}
-LOGGED_IN = set(ROLES) - {"anonymous"}
-
-
-def post_only(allowed: set[str]) -> dict[str, int]:
-    """A POST-only view: allowed roles get 405 to a GET, the rest 404 (or log in)."""
-    return {role: 405 if role in allowed else 302 if role == "anonymous" else 404 for role in ROLES}
+OWN_NAMESPACES = {
+    "core",
+    "registry",
+    "overviews",
+    "api",
+    "quality",
+    "finance",
+    "meetings",
+    "governance",
+    "documents",
+}
 
 
 def a_code(w):
@@ -210,6 +200,9 @@ MATRIX = {
         },
     ),
     "api:clusters": (lambda w: {}, EVERYONE),
+    **matrix_meetings.ROWS,
+    **matrix_governance.ROWS,
+    **matrix_documents.ROWS,
 }
 
 

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "klynge.registry",
     "klynge.quality",
     "klynge.finance",
+    "klynge.meetings",
+    "klynge.governance",
+    "klynge.documents",
     "klynge.overviews",
     "klynge.api",
 ]

@@ -68,6 +68,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "finance.manage_books": frozenset({Role.COORDINATOR, Role.BOARD}),
     "finance.view_annual_accounts": CLUSTER_READERS,  # members read the accounts
     "finance.decide_claims": frozenset({Role.SECRETARIAT}),
+    # meetings (a meeting resolves to its cluster's roles; its host is its OWNER)
+    "meetings.view_meetings": CLUSTER_READERS,
+    "meetings.plan_meeting": CLUSTER_EDITORS,
+    "meetings.manage_meeting": CLUSTER_EDITORS | {Role.OWNER},
+    "meetings.approve_minutes": frozenset({Role.COORDINATOR, Role.BOARD}),
+    "meetings.answer": frozenset({Role.MEMBER}),  # date polls and evaluations
+    "meetings.announce": frozenset({Role.COORDINATOR, Role.BOARD}),
+    "meetings.view_activity_report": CLUSTER_EDITORS | {Role.REGION},
+    # governance and documents
+    "governance.view_statutes": CLUSTER_READERS,
+    "governance.manage_statutes": CLUSTER_EDITORS,
+    "documents.view_archive": CLUSTER_READERS,
+    "documents.manage_archive": frozenset({Role.COORDINATOR, Role.BOARD}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }
