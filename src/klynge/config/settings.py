@@ -200,6 +200,9 @@ SPECTACULAR_SETTINGS = {
 # --- Klynge domain settings ------------------------------------------------------------
 KLYNGE_COUNTRY = env("KLYNGE_COUNTRY", "DK")
 KLYNGE_CURRENCY_SUFFIX = env("KLYNGE_CURRENCY_SUFFIX", "kr.")
+KLYNGE_SITE_URL = env("KLYNGE_SITE_URL", "http://127.0.0.1:8000")  # links in e-mail
+KLYNGE_REMINDER_HOURS = int(env("KLYNGE_REMINDER_HOURS", "48"))
+KLYNGE_DEFAULT_NOTICE_DAYS = 14  # for general assemblies when no statutes are registered
 # REG-5: size guidance (warn, never block).
 KLYNGE_MIN_PATIENTS_ADVICE = int(env("KLYNGE_MIN_PATIENTS_ADVICE", "30000"))
 KLYNGE_MIN_DOCTORS_ADVICE = int(env("KLYNGE_MIN_DOCTORS_ADVICE", "16"))

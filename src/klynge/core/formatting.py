@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -47,10 +47,35 @@ def format_per_thousand(rate: float | None, decimals: int = 1) -> str:
 
 
 def format_date(value: dt.date | None) -> str:
-    """`2019-10-24` → `24. oktober 2019` (Danish) / `24 October 2019` (English)."""
+    """`2019-10-24` → `24. oktober 2019` (Danish) / `24 October 2019` (English); a
+    datetime is read in local (Copenhagen) time first."""
     if value is None:
         return "–"
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
     return formats.date_format(value, "DATE_FORMAT")
+
+
+def format_time(value: dt.datetime | dt.time | None) -> str:
+    """Local time of day: `17:00`."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{value:%H:%M}"
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    """`tirsdag 24. oktober 2019 kl. 17:00` / `Tuesday 24 October 2019 at 17:00`."""
+    if value is None:
+        return "–"
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    weekday = formats.date_format(local, "l")
+    return _("%(weekday)s %(date)s at %(time)s") % {
+        "weekday": weekday,
+        "date": format_date(local.date()),
+        "time": format_time(local),
+    }
 
 
 def mid_sentence(label: str) -> str:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from klynge.registry.models import RoleKind
+
 
 class Statutes(models.Model):
     """A version of a cluster's statutes, in force from the date it was adopted until
@@ -24,7 +26,7 @@ class Statutes(models.Model):
         _("notice for general assemblies (days)"), default=14
     )
     quorum_percent = models.PositiveSmallIntegerField(
-        _("quorum at general assemblies (% of members present)"), null=True, blank=True
+        _("quorum at general assemblies (per cent of members present)"), null=True, blank=True
     )
     data_sharing_required = models.BooleanField(
         _("members must share their quality data"), default=True
@@ -63,7 +65,7 @@ class Election(models.Model):
     meeting = models.ForeignKey(
         "meetings.Meeting", on_delete=models.CASCADE, related_name="elections"
     )
-    role = models.CharField(_("role"), max_length=20)  # registry.RoleKind
+    role = models.CharField(_("role"), max_length=20, choices=RoleKind.choices)
     doctor = models.ForeignKey("registry.Doctor", on_delete=models.PROTECT, related_name="+")
     start = models.DateField(_("from"))
     assignment = models.OneToOneField(

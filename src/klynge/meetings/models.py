@@ -144,9 +144,10 @@ class PollAnswer(models.Model):
     answer = models.CharField(max_length=12, choices=Choice.choices)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["slot", "doctor"], name="poll_answer_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["slot", "doctor"], name="poll_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.answer}"
 
 
 class AgendaItem(models.Model):
@@ -204,6 +205,9 @@ class Attendance(models.Model):
             models.UniqueConstraint(fields=["meeting", "doctor"], name="attendance_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.doctor}: {self.status}"
+
 
 class Guest(models.Model):
     class Kind(models.TextChoices):
@@ -219,6 +223,9 @@ class Guest(models.Model):
 
     class Meta:
         ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Decision(models.Model):
@@ -316,9 +323,10 @@ class EvaluationReceipt(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["meeting", "user"], name="evaluation_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="evaluation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: answered"
 
 
 class EvaluationResponse(models.Model):
@@ -341,6 +349,9 @@ class EvaluationResponse(models.Model):
                 name="evaluation_scale_1_5",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: evaluation"
 
 
 class Announcement(models.Model):

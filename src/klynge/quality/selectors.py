@@ -193,9 +193,11 @@ def benchmark(
     months: int = 3,
     on: dt.date | None = None,
     salt: str | None = None,
+    anonymised: bool = False,
 ) -> Benchmark:
     """Every shown clinic of `cluster` for `indicator`, summed over the `months` months
-    ending with `last`, with the cluster, region and national values."""
+    ending with `last`, with the cluster, region and national values. `anonymised`
+    shows pseudonyms whatever the cluster's setting (the meeting pack)."""
     on = on or today()
     first = add_months(last, -(months - 1))
     threshold = settings.KLYNGE_SUPPRESSION_THRESHOLD
@@ -205,7 +207,9 @@ def benchmark(
     own = viewer_clinic_id(viewer)
     own = own if own in member_ids else None
     presentation = presentation_of(cluster)
-    open_mode = presentation == Presentation.OPEN and consenting == set(member_ids)
+    open_mode = (
+        not anonymised and presentation == Presentation.OPEN and consenting == set(member_ids)
+    )
     sums = _sums(indicator, first, last, clinic_id__in=member_ids)
 
     others = [c for c in members if c.pk in consenting and c.pk != own]

@@ -36,3 +36,13 @@ def long_date(value):
 @register.filter
 def mid_sentence(value):
     return formatting.mid_sentence(value)
+
+
+@register.filter
+def long_datetime(value):
+    return formatting.format_datetime(value)
+
+
+@register.filter
+def time_of_day(value):
+    return formatting.format_time(value)

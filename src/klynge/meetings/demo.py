@@ -1,0 +1,311 @@
+"""Demo meetings for the synthetic register: two years of every cluster's meetings
+with agendas, attendance (some doctors below the statutes' 50 % rule), decisions,
+follow-up actions (the latest still open), evaluations and statutes. In the demo
+coordinator's cluster the minutes of past meetings are approved and kept as PDF, the
+members have e-mail addresses, a date poll is open and a general assembly is planned,
+so every step can be tried. Written in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zoneinfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.text import slugify
+
+from klynge.governance.models import Election, Statutes
+from klynge.meetings import services
+from klynge.meetings.agendas import TEMPLATES
+from klynge.meetings.models import (
+    Action,
+    AgendaItem,
+    Announcement,
+    Attendance,
+    Decision,
+    Dispatch,
+    EvaluationReceipt,
+    EvaluationResponse,
+    Guest,
+    Meeting,
+    MeetingKind,
+    MinutesVersion,
+    PollAnswer,
+    PollSlot,
+    Speaker,
+)
+from klynge.quality.models import Indicator
+from klynge.registry.dataset import DEMO_DOMAIN, REFERENCE_DATE
+from klynge.registry.models import Cluster, Doctor, Participation, RoleKind
+
+CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
+THEMES = [
+    "Antibiotika til luftvejsinfektioner",
+    "Opioider og afhængighed",
+    "Diabetes type 2: årskontrol",
+    "KOL: spirometri og opfølgning",
+    "Sovemedicin til ældre",
+    "Hjertesvigt i almen praksis",
+    "Depression: opfølgning efter diagnose",
+    "Forebyggende helbredssamtaler",
+]
+EXCUSES = ["Sygdom", "Ferie", "Vagt i lægevagten", "Kursus", "Barn syg"]
+# (month, day, kind) per year; the annual general assembly is in April.
+CALENDAR = [
+    (2, 24, "cluster"),
+    (4, 22, "general_assembly"),
+    (6, 10, "cluster"),
+    (9, 16, "cluster"),
+    (11, 11, "cluster"),
+]
+
+
+def _at(day: dt.date, hour: int = 17) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=CPH)
+
+
+def generate_meetings(*, seed: int = 1) -> None:
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        _generate(seed)
+
+
+def _generate(seed: int) -> None:
+    rng = random.Random(seed + 4242)
+    indicators = list(Indicator.objects.order_by("code"))
+    clusters = list(Cluster.objects.select_related("municipality").order_by("id"))
+    participations: dict[int, list[Participation]] = {}
+    for p in Participation.objects.select_related("doctor").order_by("id"):
+        participations.setdefault(p.cluster_id, []).append(p)
+    now = timezone.now()
+    Statutes.objects.bulk_create(
+        Statutes(
+            cluster=c,
+            adopted=c.founded,
+            purpose="At udvikle kvaliteten i almen praksis gennem fælles læring og data.",
+            attendance_min_percent=50,
+            notice_days=14,
+        )
+        for c in clusters
+    )
+    meetings: list[Meeting] = []
+    for cluster in clusters:
+        theme_offset = rng.randrange(len(THEMES))
+        n = 0
+        for year in (REFERENCE_DATE.year - 1, REFERENCE_DATE.year):
+            for month, day, kind in CALENDAR:
+                starts = _at(dt.date(year, month, day))
+                if starts.date() < cluster.founded or starts > now - dt.timedelta(days=3):
+                    continue
+                if kind == "general_assembly":
+                    title = f"Ordinær generalforsamling {year}"
+                else:
+                    title = THEMES[(theme_offset + n) % len(THEMES)]
+                    n += 1
+                meetings.append(
+                    Meeting(
+                        cluster=cluster,
+                        title=title,
+                        kind=kind,
+                        starts=starts,
+                        ends=starts + dt.timedelta(hours=2, minutes=30),
+                        place=f"{cluster.municipality.name}, mødelokalet",
+                        catering="Sandwich og kaffe",
+                        invited_at=starts - dt.timedelta(days=30),
+                        poll_closed_at=starts - dt.timedelta(days=40),
+                    )
+                )
+    Meeting.objects.bulk_create(meetings)
+    items: list[AgendaItem] = []
+    follow_ups: dict[int, AgendaItem] = {}
+    for meeting in meetings:
+        template = "annual_assembly" if meeting.kind == "general_assembly" else "ordinary"
+        for position, t in enumerate(TEMPLATES[template][1], start=1):
+            item = AgendaItem(
+                meeting=meeting,
+                position=position,
+                title=str(t.title),
+                duration=t.duration,
+                follow_up=t.follow_up,
+                notes="Drøftet. Se beslutninger og aktioner." if position == 3 else "",
+            )
+            items.append(item)
+            if position == 3:
+                follow_ups[meeting.pk] = item
+    AgendaItem.objects.bulk_create(items)
+    through = Meeting.indicators.through
+    through.objects.bulk_create(
+        through(meeting_id=m.pk, indicator_id=i.pk)
+        for m in meetings
+        if m.kind == "cluster"
+        for i in rng.sample(indicators, 2)
+    )
+    attendance: list[Attendance] = []
+    decisions: list[Decision] = []
+    actions: list[Action] = []
+    responses: list[EvaluationResponse] = []
+    propensity: dict[int, float] = {}
+    latest: dict[int, dt.datetime] = {}
+    for m in meetings:
+        latest[m.cluster_id] = max(latest.get(m.cluster_id, m.starts), m.starts)
+    for meeting in meetings:
+        day = meeting.starts.date()
+        present_doctors = []
+        for p in participations.get(meeting.cluster_id, []):
+            if not (p.start <= day and (p.end is None or day < p.end)):
+                continue
+            share = propensity.setdefault(p.doctor_id, rng.choice([0.35, 0.6, 0.8, 0.9, 0.95]))
+            roll = rng.random()
+            if roll < share:
+                status, reason = "present", ""
+                present_doctors.append(p.doctor)
+            elif roll < share + (1 - share) / 2:
+                status, reason = "excused", rng.choice(EXCUSES)
+            else:
+                status, reason = "absent", ""
+            attendance.append(
+                Attendance(meeting=meeting, doctor_id=p.doctor_id, status=status, reason=reason)
+            )
+        item = follow_ups[meeting.pk]
+        if meeting.kind == "cluster":
+            decisions.append(
+                Decision(
+                    meeting=meeting,
+                    item=item,
+                    text=f"Vi arbejder med «{meeting.title}» frem til næste møde og følger data.",
+                )
+            )
+            is_latest = meeting.starts == latest[meeting.cluster_id]
+            for text in ("Gennemgå egne patienter på listen", "Kort oplæg til næste møde"):
+                owner = rng.choice(present_doctors) if present_doctors else None
+                actions.append(
+                    Action(
+                        meeting=meeting,
+                        item=item,
+                        text=text,
+                        owner=owner,
+                        due=day + dt.timedelta(days=60),
+                        status="open" if is_latest else "done",
+                        closed_on=None if is_latest else day + dt.timedelta(days=50),
+                    )
+                )
+        for _ in range(min(len(present_doctors), rng.randrange(3, 9))):
+            responses.append(
+                EvaluationResponse(
+                    meeting=meeting,
+                    relevance=rng.choice([3, 4, 4, 5, 5]),
+                    learning=rng.choice([3, 3, 4, 4, 5]),
+                    organisation=rng.choice([2, 3, 4, 4, 5]),
+                    comment=rng.choice(["", "", "Godt oplæg.", "Mere tid til data næste gang."]),
+                )
+            )
+    Attendance.objects.bulk_create(attendance, batch_size=5000)
+    Decision.objects.bulk_create(decisions)
+    Action.objects.bulk_create(actions)
+    EvaluationResponse.objects.bulk_create(responses, batch_size=5000)
+    _demo_cluster(rng)
+
+
+def _demo_cluster(rng: random.Random) -> None:
+    """Approved minutes, e-mail addresses, an open poll and a planned general assembly
+    in the demo coordinator's cluster."""
+    coordinator = Doctor.objects.filter(user__email=f"koordinator@{DEMO_DOMAIN}").first()
+    if coordinator is None:
+        return
+    role = coordinator.roles.filter(role=RoleKind.COORDINATOR, end__isnull=True).first()
+    if role is None:
+        return
+    cluster = role.cluster
+    members = [
+        p.doctor
+        for p in Participation.objects.filter(cluster=cluster, end__isnull=True).select_related(
+            "doctor"
+        )
+    ]
+    for doctor in members:
+        if not doctor.email:
+            doctor.email = f"{slugify(doctor.name)}.{doctor.pk}@{DEMO_DOMAIN}"
+            doctor.save(update_fields=["email"])
+    past = list(Meeting.objects.filter(cluster=cluster).order_by("starts"))
+    Speaker.objects.create(
+        meeting=past[-1],
+        name="Overlæge Hanne Krogh",
+        organisation="Regionens lægemiddelkonsulenter",
+        topic=past[-1].title,
+        fee=2500,
+    )
+    for meeting in past[:-1]:  # the latest meeting's minutes are still a draft
+        services.minutes_approve(actor=coordinator.user, meeting=meeting)
+    now = timezone.localdate()
+    poll = services.meeting_create(
+        actor=coordinator.user,
+        cluster=cluster,
+        title="Hjertesvigt i almen praksis",
+        template="ordinary",
+        place=f"{cluster.municipality.name}, mødelokalet",
+        catering="Sandwich og kaffe",
+        indicators=Indicator.objects.order_by("code")[:2],
+    )
+    services.poll_open(
+        actor=coordinator.user,
+        meeting=poll,
+        slots=[
+            (_at(now + dt.timedelta(days=d)), _at(now + dt.timedelta(days=d), 19))
+            for d in (21, 28, 35)
+        ],
+        notify=False,
+    )
+    for doctor in members:
+        if doctor.pk == coordinator.pk or rng.random() < 0.4:
+            continue
+        for slot in poll.slots.all():
+            PollAnswer.objects.create(
+                slot=slot, doctor=doctor, answer=rng.choice(["yes", "yes", "if_need_be", "no"])
+            )
+    services.meeting_create(
+        actor=coordinator.user,
+        cluster=cluster,
+        title=f"Ordinær generalforsamling {now.year + 1}",
+        kind=MeetingKind.GENERAL_ASSEMBLY,
+        template="annual_assembly",
+        starts=_at(now + dt.timedelta(days=45), 18),
+        ends=_at(now + dt.timedelta(days=45), 20),
+        place=f"{cluster.municipality.name}, mødelokalet",
+    )
+    Announcement.objects.create(
+        cluster=cluster,
+        title="Ny lægemiddelkonsulent i regionen",
+        body="Regionen har ansat en ny lægemiddelkonsulent, som gerne kommer på besøg i klyngen.",
+        created_by=coordinator.user,
+    )
+
+
+def clear_meetings() -> None:
+    from klynge.documents.models import Document, DocumentVersion, Folder
+
+    with connection.cursor() as cursor:
+        for model in (
+            Election,
+            Dispatch,
+            Announcement,
+            EvaluationReceipt,
+            EvaluationResponse,
+            MinutesVersion,
+            Action,
+            Decision,
+            Guest,
+            Attendance,
+            PollAnswer,
+            PollSlot,
+            Speaker,
+            Meeting.indicators.through,
+            Meeting.guest_clusters.through,
+            AgendaItem,
+            Meeting,
+            Statutes,
+            DocumentVersion,
+            Document,
+            Folder,
+        ):
+            cursor.execute(f'DELETE FROM "{model._meta.db_table}"')

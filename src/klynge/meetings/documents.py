@@ -1,0 +1,210 @@
+"""The documents a meeting produces: approved minutes, the attendance list, and the
+yearly activity report, as PDF (WeasyPrint) and CSV. Rendered in Danish: they are
+the cluster's records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from klynge.meetings import selectors
+from klynge.meetings.models import Attendance, Decision, Meeting, MinutesVersion
+from klynge.registry.models import Cluster
+
+
+def _pdf(template: str, context: dict[str, Any]) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(template, context)
+    return HTML(string=html).write_pdf()
+
+
+def minutes_context(meeting: Meeting, version: MinutesVersion | None = None) -> dict[str, Any]:
+    items = list(
+        meeting.items.select_related("owner").prefetch_related("decisions", "actions__owner")
+    )
+    present, absent, excused = [], [], []
+    for doctor, mark in selectors.attendance_list(meeting):
+        if mark is None:
+            continue
+        {"present": present, "absent": absent, "excused": excused}[mark.status].append(
+            (doctor, mark)
+        )
+    return {
+        "meeting": meeting,
+        "cluster": meeting.cluster,
+        "version": version,
+        "items": items,
+        "loose_decisions": list(meeting.decisions.filter(item__isnull=True)),
+        "loose_actions": list(meeting.actions.filter(item__isnull=True).select_related("owner")),
+        "carried": selectors.open_actions(meeting=meeting),
+        "present": present,
+        "absent": absent,
+        "excused": excused,
+        "guests": list(meeting.guests.all()),
+        "elections": list(meeting.elections.select_related("doctor")),
+        "generated": timezone.localtime(),
+    }
+
+
+def minutes_pdf(meeting: Meeting, version: MinutesVersion) -> bytes:
+    return _pdf("meetings/pdf/minutes.html", minutes_context(meeting, version))
+
+
+def attendance_rows(meeting: Meeting) -> list[list[str]]:
+    """The attendance list: every member and guest, for the CSV and the PDF."""
+    rows = []
+    for doctor, mark in selectors.attendance_list(meeting):
+        status = mark.get_status_display() if mark else ""
+        rows.append([doctor.name, doctor.clinic.name, str(status), mark.reason if mark else ""])
+    for guest in meeting.guests.all():
+        rows.append([guest.name, guest.organisation, str(guest.get_kind_display()), ""])
+    return rows
+
+
+def attendance_pdf(meeting: Meeting) -> bytes:
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = attendance_rows(meeting)
+    return _pdf(
+        "meetings/pdf/attendance.html",
+        {
+            "meeting": meeting,
+            "cluster": meeting.cluster,
+            "rows": rows,
+            "generated": timezone.localtime(),
+        },
+    )
+
+
+# --- The yearly activity report ---------------------------------------------------------
+
+
+@dataclass
+class ReportMeeting:
+    meeting: Meeting
+    present: int
+    invited: int
+    indicators: list[str]
+    decisions: list[Decision]
+
+    @property
+    def share(self) -> float | None:
+        return self.present / self.invited if self.invited else None
+
+
+@dataclass
+class ActivityReport:
+    cluster: Cluster
+    year: int
+    meetings: list[ReportMeeting] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    indicators: list[str] = field(default_factory=list)
+    interventions: list[Any] = field(default_factory=list)
+    attendance: selectors.AttendanceYear | None = None
+    evaluation: selectors.EvaluationSummary | None = None
+    actions_open: int = 0
+    actions_done: int = 0
+
+    @property
+    def decisions(self) -> int:
+        return sum(len(m.decisions) for m in self.meetings)
+
+    @property
+    def mean_share(self) -> float | None:
+        shares = [m.share for m in self.meetings if m.share is not None]
+        return sum(shares) / len(shares) if shares else None
+
+
+def activity_report(*, cluster: Cluster, year: int) -> ActivityReport:
+    """What the cluster owes the national secretariat for a year: meetings held with
+    attendance, themes and indicators worked on, decisions and follow-up."""
+    from klynge.meetings.models import Action
+    from klynge.quality.models import Intervention
+
+    held = selectors.held_meetings(cluster=cluster, year=year)
+    counts = selectors.counts_by_meeting(held)
+    report = ActivityReport(cluster=cluster, year=year)
+    indicator_names: dict[str, str] = {}
+    for meeting in held:
+        names = [i.name for i in meeting.indicators.all()]
+        for i in meeting.indicators.all():
+            indicator_names[i.code] = i.name
+        c = counts.get(meeting.pk, {})
+        report.meetings.append(
+            ReportMeeting(
+                meeting=meeting,
+                present=c.get(Attendance.Status.PRESENT, 0),
+                invited=sum(c.values()),
+                indicators=names,
+                decisions=list(meeting.decisions.all()),
+            )
+        )
+        report.themes.append(meeting.title)
+    report.interventions = list(
+        Intervention.objects.filter(cluster=cluster, date__year=year).select_related("indicator")
+    )
+    for intervention in report.interventions:
+        indicator_names[intervention.indicator.code] = intervention.indicator.name
+    report.indicators = sorted(indicator_names.values())
+    report.attendance = selectors.attendance_year(cluster=cluster, year=year)
+    report.evaluation = selectors.evaluation_summary(held)
+    actions = Action.objects.filter(meeting__in=held)
+    report.actions_open = actions.filter(status=Action.Status.OPEN).count()
+    report.actions_done = actions.filter(status=Action.Status.DONE).count()
+    return report
+
+
+def activity_report_pdf(report: ActivityReport) -> bytes:
+    return _pdf(
+        "meetings/pdf/activity_report.html",
+        {"r": report, "cluster": report.cluster, "generated": timezone.localtime()},
+    )
+
+
+ACTIVITY_CSV_HEADER = [
+    "cluster",
+    "year",
+    "date",
+    "meeting",
+    "type",
+    "present",
+    "registered",
+    "attendance_share",
+    "indicators",
+    "decisions",
+]
+
+
+def activity_report_rows(report: ActivityReport) -> list[list[Any]]:
+    rows = []
+    for m in report.meetings:
+        starts = m.meeting.starts
+        rows.append(
+            [
+                report.cluster.name,
+                report.year,
+                timezone.localtime(starts).date().isoformat() if starts else "",
+                m.meeting.title,
+                m.meeting.kind,
+                m.present,
+                m.invited,
+                f"{m.share:.3f}" if m.share is not None else "",
+                ", ".join(m.indicators),
+                " | ".join(d.text.replace("\n", " ") for d in m.decisions),
+            ]
+        )
+    return rows
+
+
+def years_with_meetings(cluster: Cluster) -> list[int]:
+    dates = Meeting.objects.filter(cluster=cluster, starts__isnull=False).datetimes(
+        "starts", "year", order="DESC"
+    )
+    years = [d.year for d in dates]
+    this = timezone.localdate().year
+    return sorted(set(years) | {this}, reverse=True)

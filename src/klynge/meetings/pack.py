@@ -1,0 +1,184 @@
+"""The meeting pack (MEET-7): the agenda, the anonymised charts of the indicators chosen
+for the meeting and the open actions, as one PDF (WeasyPrint) and as a full-screen
+presentation in the browser. Both read the same context.
+
+The charts are the quality app's own Vega-Lite specs (`quality.charts`) over its
+selectors, exported to SVG with vl-convert so that the PDF and the presentation need
+no JavaScript and no network. Whatever the cluster's presentation setting, the pack is
+anonymised and has no viewer: every clinic is a pseudonym and small numbers are
+suppressed as for an outsider, because a pack is forwarded, printed and projected.
+Pseudonyms are drawn for the meeting's day, so the PDF and the presentation of one
+meeting agree, and the next meeting draws them anew.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db.models import Min
+from django.utils import timezone, translation
+
+from klynge.meetings import selectors
+from klynge.meetings.documents import _pdf
+from klynge.meetings.models import Action, Meeting
+from klynge.quality import charts
+from klynge.quality import selectors as quality
+from klynge.quality.models import Indicator, IndicatorValue
+from klynge.quality.periods import add_months
+from klynge.registry.selectors import cluster_memberships_on
+
+Layout = Literal["stacked", "side_by_side"]
+
+# The funnel's window (a quarter, as on the cluster's indicator page) and the run
+# chart's reach (four years, as there, but starting with the cluster's first data).
+FUNNEL_MONTHS = 3
+TREND_MONTHS = 48
+
+# Chart sizes in SVG pixels: stacked fits the width of an A4 page, side by side fills
+# a 16:9 screen; both scale with CSS through the SVG's viewBox.
+SIZES: dict[str, tuple[int, int, int]] = {
+    # layout: (width, funnel height, run chart height)
+    "stacked": (600, 270, 230),
+    "side_by_side": (520, 330, 330),
+}
+
+
+@dataclass
+class IndicatorSlide:
+    """One chosen indicator: its charts as one SVG ("" without data), the Anhøj
+    verdict, and the figures shown beside them."""
+
+    indicator: Indicator
+    last: dt.date | None = None
+    bench: quality.Benchmark | None = None
+    trend: quality.Trend | None = None
+    verdict: str = ""
+    svg: str = ""
+
+    @property
+    def hidden(self) -> int:
+        """Clinics left out of the funnel plot because their counts are small."""
+        return sum(1 for p in self.bench.points if p.hidden) if self.bench else 0
+
+
+def _first_month(*, indicator: Indicator, clinic_ids: list[int], last: dt.date) -> dt.date:
+    """The run chart's first month: four years back, or the cluster's first data."""
+    earliest = add_months(last, -(TREND_MONTHS - 1))
+    first = IndicatorValue.objects.filter(
+        indicator=indicator, period_kind="M", clinic_id__in=clinic_ids, period__lte=last
+    ).aggregate(first=Min("period"))["first"]
+    return max(earliest, first) if first else earliest
+
+
+def _national_tau2(bench: quality.Benchmark) -> float:
+    """Between-clinic variance found nationally, as on the cluster's indicator page."""
+    if bench.nation_level.value is None:
+        return 0.0
+    return quality.national_overdispersion(
+        indicator=bench.indicator,
+        first=bench.first,
+        last=bench.last,
+        target=bench.nation_level.value,
+    ).tau2
+
+
+def _combined(specs: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
+    """The funnel plot and the run chart as one concatenated Vega-Lite spec with fixed
+    sizes (the page specs fill their container, which vl-convert does not have)."""
+    width, *heights = SIZES[layout]
+    views = []
+    for spec, height in zip(specs, heights, strict=True):
+        view = {k: v for k, v in copy.deepcopy(spec).items() if k not in ("$schema", "config")}
+        view.update(width=width, height=height)
+        views.append(view)
+    return {
+        "$schema": specs[0]["$schema"],
+        "config": specs[0]["config"],
+        "vconcat" if layout == "stacked" else "hconcat": views,
+        "spacing": 30,
+        "resolve": {"scale": {"color": "independent", "strokeWidth": "independent"}},
+    }
+
+
+def svg(spec: dict[str, Any]) -> str:
+    """A Vega-Lite spec (with inline data) as an SVG string, rendered without network."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(vl_spec=spec, allowed_base_urls=[])
+
+
+def indicator_slides(meeting: Meeting, *, layout: Layout = "stacked") -> list[IndicatorSlide]:
+    """The meeting's chosen indicators, each with the cluster's anonymised funnel plot for
+    the latest quarter and its run chart (against the region and the nation) to then."""
+    cluster = meeting.cluster
+    on = selectors.meeting_date(meeting)
+    member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
+    slides = []
+    for indicator in meeting.indicators.order_by("code"):
+        slide = IndicatorSlide(indicator)
+        slides.append(slide)
+        last = quality.latest_month(indicator)
+        if last is None:
+            continue
+        bench = quality.benchmark(
+            viewer=None,
+            cluster=cluster,
+            indicator=indicator,
+            last=last,
+            months=FUNNEL_MONTHS,
+            on=on,
+            anonymised=True,
+        )
+        first = _first_month(indicator=indicator, clinic_ids=member_ids, last=last)
+        trend = quality.cluster_trend(
+            cluster=cluster, indicator=indicator, first=first, last=last, on=on
+        )
+        region = quality.region_series(
+            indicator=indicator, region=cluster.municipality.region, first=first, last=last
+        )
+        nation = quality.nation_series(indicator=indicator, first=first, last=last)
+        funnel = charts.funnel_spec(bench, target_key="cluster", tau2=_national_tau2(bench))
+        run = charts.run_chart_spec(trend, indicator, others=[region, nation])
+        slide.last, slide.bench, slide.trend = last, bench, trend
+        slide.verdict = charts.verdict(trend, indicator)
+        slide.svg = svg(_combined([funnel, run], layout))
+    return slides
+
+
+def chart_svgs(meeting: Meeting, *, layout: Layout = "stacked") -> list[tuple[Indicator, str]]:
+    """(indicator, SVG) for each chosen indicator; the SVG is "" for one without data."""
+    return [(s.indicator, s.svg) for s in indicator_slides(meeting, layout=layout)]
+
+
+def pack_context(meeting: Meeting, *, layout: Layout = "stacked") -> dict[str, Any]:
+    """What the PDF and the presentation show: the meeting, its agenda, the open actions
+    (carried over from earlier meetings, then this meeting's own) and the chart slides."""
+    items = list(meeting.items.select_related("owner"))
+    carried = selectors.open_actions(meeting=meeting)
+    own = list(
+        meeting.actions.filter(status=Action.Status.OPEN)
+        .select_related("owner", "meeting")
+        .order_by("due", "id")
+    )
+    return {
+        "meeting": meeting,
+        "cluster": meeting.cluster,
+        "day": selectors.meeting_date(meeting),
+        "items": items,
+        "total_minutes": sum(i.duration or 0 for i in items),
+        "actions": carried + own,
+        "slides": indicator_slides(meeting, layout=layout),
+        "threshold": settings.KLYNGE_SUPPRESSION_THRESHOLD,
+        "generated": timezone.localtime(),
+    }
+
+
+def pack_pdf(meeting: Meeting) -> bytes:
+    """The meeting pack as PDF, in Danish like the cluster's other records."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = pack_context(meeting, layout="stacked")
+    return _pdf("meetings/pack/pdf.html", context)

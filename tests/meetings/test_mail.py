@@ -1,0 +1,138 @@
+"""Invitations through the task worker and a real SMTP server on loopback; the .ics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import socket
+import zoneinfo
+
+import icalendar
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.utils import timezone
+
+from klynge.meetings import services
+from klynge.meetings.models import Dispatch
+from tests.world import build_world
+
+CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 5
+    yield inbox
+    controller.stop()
+
+
+def _evening(days: int) -> dt.datetime:
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(17, 0), tzinfo=CPH)
+
+
+def _ics(message) -> icalendar.Calendar:
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            return icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    raise AssertionError("no calendar attachment")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_invitation_goes_through_a_real_smtp_server_with_a_calendar_file(smtp):
+    world = build_world()
+    coordinator = world.users["coordinator_a"]
+    # Only the doctors with a login have an address in the test world.
+    meeting = services.meeting_create(
+        actor=coordinator,
+        cluster=world.cluster_a,
+        title="Antibiotika i vinterhalvåret",
+        template="ordinary",
+        starts=_evening(30),
+        ends=_evening(30) + dt.timedelta(hours=2, minutes=30),
+        place="Køge Lægehus, Algade 1",
+    )
+    sent = services.meeting_invite(actor=coordinator, meeting=meeting)
+    assert len(sent) == 3
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    assert sorted(m["To"] for m in smtp.messages) == sorted(d.recipient for d in sent)
+    message = smtp.messages[0]
+    subject = str(message["Subject"]).strip()
+    assert subject.startswith("Indkaldelse: Antibiotika i vinterhalvåret"), subject
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Køgeklyngen" in body and "kl. 17:00" in body
+    assert "Opfølgning på aktioner fra tidligere møder" in body  # the agenda, in Danish
+    event = _ics(message).walk("VEVENT")[0]
+    start = event.decoded("dtstart")
+    assert start == _evening(30) and start.astimezone(CPH).hour == 17
+    assert str(event["dtstart"].params.get("TZID")) == "Europe/Copenhagen"
+    assert str(event["uid"]) == f"{meeting.uid}@klynge"
+    assert int(event["sequence"]) == 0
+    assert Dispatch.objects.filter(status="sent").count() == 3
+
+    # A change of time is an update of the same event; a cancellation cancels it.
+    services.meeting_update(actor=coordinator, meeting=meeting, starts=_evening(31), ends=None)
+    services.meeting_cancel(actor=coordinator, meeting=meeting)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    calendars = [(_ics(m), m) for m in smtp.messages[3:]]
+    assert len(calendars) == 6
+    uids = {str(c.walk("VEVENT")[0]["uid"]) for c, _m in calendars}
+    assert uids == {f"{meeting.uid}@klynge"}
+    methods = sorted(str(c["method"]) for c, _m in calendars)
+    assert methods == ["CANCEL"] * 3 + ["REQUEST"] * 3
+    sequences = sorted(int(c.walk("VEVENT")[0]["sequence"]) for c, _m in calendars)
+    assert sequences == [1, 1, 1, 2, 2, 2]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_failed_send_is_kept_visible_and_retried(settings):
+    world = build_world()
+    coordinator = world.users["coordinator_a"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = 9  # nothing listens: connection refused
+    settings.EMAIL_TIMEOUT = 2
+    meeting = services.meeting_create(
+        actor=coordinator, cluster=world.cluster_a, title="Møde", starts=_evening(20)
+    )
+    services.meeting_invite(actor=coordinator, meeting=meeting)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    failed = list(Dispatch.objects.filter(meeting=meeting))
+    assert {d.status for d in failed} == {"failed"}
+    assert all(d.attempts == 1 and "Connection" in d.last_error for d in failed)
+    from django_tasks_db.models import DBTaskResult
+
+    # Each failure scheduled its own retry, a minute later.
+    retries = DBTaskResult.objects.filter(status="READY", run_after__isnull=False)
+    assert retries.count() >= 3
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    services.dispatch_retry(actor=coordinator, dispatch=failed[0])
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    failed[0].refresh_from_db()
+    assert failed[0].status == "sent" and failed[0].attempts == 2
