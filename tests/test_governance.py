@@ -279,7 +279,8 @@ def docx_text(data: bytes) -> str:
     import docx
 
     document = docx.Document(io.BytesIO(data))
-    return "\n".join(p.text for p in document.paragraphs)
+    cells = [cell.text for table in document.tables for cell in table._cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def pdf_text(data: bytes) -> str | None:
@@ -324,7 +325,11 @@ def test_word_file_is_editable_text_with_styles(world):
 
     document = docx.Document(io.BytesIO(paperwork.render_docx("statutes", world.cluster_a)))
     styles = {p.style.name for p in document.paragraphs}
-    assert {"Title", "Heading 1", "Normal", "List Bullet", "Klynge Underskrift"} <= styles
+    assert {"Title", "Heading 1", "Normal", "List Bullet", "Klynge Udfyld"} <= styles
+    signatures = document.tables[-1].rows[0].cells
+    assert signatures[0].paragraphs[-1].style.name == "Klynge Underskrift"
+    assert signatures[0].text.strip() == "Dirigent"
+    assert "klyngekoordinator" in signatures[2].text
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings[0] == "§ 1. Navn og hjemsted"
     assert document.core_properties.title == "Vedtægter for Køgeklyngen"
@@ -407,6 +412,18 @@ def test_missing_facts_leave_a_line_to_write_on(world):
     cluster.save(update_fields=["cvr"])
     text = docx_text(paperwork.render_docx("statutes", cluster))
     assert f"CVR-nr. {paperwork.BLANK}" in text
+
+
+def test_names_are_escaped_once_in_both_formats(world):
+    cluster = world.cluster_a
+    cluster.name = "Øst & Vest <Klyngen>"
+    cluster.save(update_fields=["name"])
+    assert "Vedtægter for Øst & Vest <Klyngen>" in docx_text(
+        paperwork.render_docx("statutes", cluster)
+    )
+    extracted = pdf_text(paperwork.render_pdf("statutes", cluster))
+    if extracted is not None:
+        assert "Øst & Vest <Klyngen>" in extracted
 
 
 def test_unknown_kind_is_refused(world):

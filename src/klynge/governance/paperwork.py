@@ -358,7 +358,7 @@ def render_blocks(kind: str, cluster: Cluster, *, on: dt.date | None = None) -> 
     _check(kind)
     with translation.override("da"):
         text = _engine.get_template(f"{kind}.txt").render(
-            Context(cluster_facts(cluster=cluster, on=on))
+            Context(cluster_facts(cluster=cluster, on=on), autoescape=False)
         )
     return parse_blocks(text)
 

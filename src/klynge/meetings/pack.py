@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.conf import settings
@@ -31,33 +31,32 @@ from klynge.quality.models import Indicator, IndicatorValue
 from klynge.quality.periods import add_months
 from klynge.registry.selectors import cluster_memberships_on
 
-Layout = Literal["stacked", "side_by_side"]
+# "page": one SVG per indicator, the charts stacked to the width of an A4 page (the PDF,
+# `chart_svgs`). "screen": one SVG per chart, which the presentation's CSS sets side by
+# side on a wide screen and one above the other on a phone held upright.
+Layout = Literal["page", "screen"]
 
 # The funnel's window (a quarter, as on the cluster's indicator page) and the run
 # chart's reach (four years, as there, but starting with the cluster's first data).
 FUNNEL_MONTHS = 3
 TREND_MONTHS = 48
 
-# Chart sizes in SVG pixels: stacked fits the width of an A4 page, side by side fills
-# a 16:9 screen; both scale with CSS through the SVG's viewBox.
-SIZES: dict[str, tuple[int, int, int]] = {
-    # layout: (width, funnel height, run chart height)
-    "stacked": (600, 270, 230),
-    "side_by_side": (520, 330, 330),
-}
+# Chart sizes in SVG pixels, (width, funnel height, run chart height); they scale with
+# CSS through the SVG's viewBox.
+SIZES: dict[str, tuple[int, int, int]] = {"page": (600, 270, 230), "screen": (540, 340, 340)}
 
 
 @dataclass
 class IndicatorSlide:
-    """One chosen indicator: its charts as one SVG ("" without data), the Anhøj
-    verdict, and the figures shown beside them."""
+    """One chosen indicator: its charts as SVG (none without data), the Anhøj verdict,
+    and the figures shown beside them."""
 
     indicator: Indicator
     last: dt.date | None = None
     bench: quality.Benchmark | None = None
     trend: quality.Trend | None = None
     verdict: str = ""
-    svg: str = ""
+    svgs: list[str] = field(default_factory=list)
 
     @property
     def hidden(self) -> int:
@@ -86,19 +85,19 @@ def _national_tau2(bench: quality.Benchmark) -> float:
     ).tau2
 
 
-def _combined(specs: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
-    """The funnel plot and the run chart as one concatenated Vega-Lite spec with fixed
-    sizes (the page specs fill their container, which vl-convert does not have)."""
-    width, *heights = SIZES[layout]
-    views = []
-    for spec, height in zip(specs, heights, strict=True):
-        view = {k: v for k, v in copy.deepcopy(spec).items() if k not in ("$schema", "config")}
-        view.update(width=width, height=height)
-        views.append(view)
+def _sized(spec: dict[str, Any], width: int, height: int) -> dict[str, Any]:
+    """A page spec with a fixed size: it fills its container in the browser, and
+    vl-convert has none."""
+    return {**copy.deepcopy(spec), "width": width, "height": height}
+
+
+def _stacked(specs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sized specs one above the other in one spec (one SVG) with the first's config."""
+    views = [{k: v for k, v in s.items() if k not in ("$schema", "config")} for s in specs]
     return {
         "$schema": specs[0]["$schema"],
         "config": specs[0]["config"],
-        "vconcat" if layout == "stacked" else "hconcat": views,
+        "vconcat": views,
         "spacing": 30,
         "resolve": {"scale": {"color": "independent", "strokeWidth": "independent"}},
     }
@@ -111,7 +110,7 @@ def svg(spec: dict[str, Any]) -> str:
     return vlc.vegalite_to_svg(vl_spec=spec, allowed_base_urls=[])
 
 
-def indicator_slides(meeting: Meeting, *, layout: Layout = "stacked") -> list[IndicatorSlide]:
+def indicator_slides(meeting: Meeting, *, layout: Layout = "page") -> list[IndicatorSlide]:
     """The meeting's chosen indicators, each with the cluster's anonymised funnel plot for
     the latest quarter and its run chart (against the region and the nation) to then."""
     cluster = meeting.cluster
@@ -145,16 +144,19 @@ def indicator_slides(meeting: Meeting, *, layout: Layout = "stacked") -> list[In
         run = charts.run_chart_spec(trend, indicator, others=[region, nation])
         slide.last, slide.bench, slide.trend = last, bench, trend
         slide.verdict = charts.verdict(trend, indicator)
-        slide.svg = svg(_combined([funnel, run], layout))
+        width, funnel_height, run_height = SIZES[layout]
+        sized = [_sized(funnel, width, funnel_height), _sized(run, width, run_height)]
+        slide.svgs = [svg(_stacked(sized))] if layout == "page" else [svg(s) for s in sized]
     return slides
 
 
-def chart_svgs(meeting: Meeting, *, layout: Layout = "stacked") -> list[tuple[Indicator, str]]:
-    """(indicator, SVG) for each chosen indicator; the SVG is "" for one without data."""
-    return [(s.indicator, s.svg) for s in indicator_slides(meeting, layout=layout)]
+def chart_svgs(meeting: Meeting) -> list[tuple[Indicator, str]]:
+    """(indicator, SVG) for each chosen indicator, as in the PDF: the funnel plot above
+    the run chart; the SVG is "" for an indicator without data."""
+    return [(s.indicator, "".join(s.svgs)) for s in indicator_slides(meeting, layout="page")]
 
 
-def pack_context(meeting: Meeting, *, layout: Layout = "stacked") -> dict[str, Any]:
+def pack_context(meeting: Meeting, *, layout: Layout = "page") -> dict[str, Any]:
     """What the PDF and the presentation show: the meeting, its agenda, the open actions
     (carried over from earlier meetings, then this meeting's own) and the chart slides."""
     items = list(meeting.items.select_related("owner"))
@@ -180,5 +182,5 @@ def pack_context(meeting: Meeting, *, layout: Layout = "stacked") -> dict[str, A
 def pack_pdf(meeting: Meeting) -> bytes:
     """The meeting pack as PDF, in Danish like the cluster's other records."""
     with translation.override(settings.LANGUAGE_CODE):
-        context = pack_context(meeting, layout="stacked")
+        context = pack_context(meeting, layout="page")
     return _pdf("meetings/pack/pdf.html", context)

@@ -33,5 +33,5 @@ class PresentationView(MeetingMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(pack.pack_context(self.meeting, layout="side_by_side"))
+        context.update(pack.pack_context(self.meeting, layout="screen"))
         return context

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -285,7 +285,7 @@ class EvaluationSummary:
     relevance: float | None = None
     learning: float | None = None
     organisation: float | None = None
-    comments: list[str] = field(default_factory=list)
+    comments: list[tuple[str, int]] = field(default_factory=list)  # (text, how many)
 
     @property
     def shown(self) -> bool:
@@ -299,7 +299,8 @@ def evaluation_summary(meetings: QuerySet[Meeting] | list[Meeting]) -> Evaluatio
         return summary
     for name in ("relevance", "learning", "organisation"):
         setattr(summary, name, sum(getattr(r, name) for r in responses) / len(responses))
-    summary.comments = sorted(r.comment for r in responses if r.comment.strip())
+    counted = Counter(r.comment.strip() for r in responses if r.comment.strip())
+    summary.comments = sorted(counted.items(), key=lambda c: (-c[1], c[0]))
     return summary
 
 

@@ -285,7 +285,11 @@ def run_chart_spec(
                     "field": "series",
                     "type": "nominal",
                     "title": None,
-                    "scale": {"range": [BLUE, GREY, "#b3b8c2", ORANGE]},
+                    # The series first (blue), then the comparisons in the order given.
+                    "scale": {
+                        "domain": [s.label, *(o.label for o in others)],
+                        "range": [BLUE, GREY, "#b3b8c2", ORANGE],
+                    },
                     "legend": {"orient": "bottom"},
                 },
                 "tooltip": [

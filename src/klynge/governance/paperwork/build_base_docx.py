@@ -23,6 +23,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -34,8 +35,8 @@ INK = RGBColor(0x22, 0x22, 0x22)
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 MUTED = RGBColor(0x59, 0x59, 0x59)
 TEXT_WIDTH = Cm(16)  # A4 (21 cm) less 2.5 cm margins each side
-SIGN_LINE = Cm(7.2)
-SIGN_SECOND = Cm(8.8)
+SIGN_LINE = Cm(7.2)  # width of a signature column
+SIGN_SECOND = Cm(8.8)  # where the second signature starts
 
 
 def _font(style, *, size: float | None = None, bold: bool | None = None, color=INK) -> None:
@@ -76,14 +77,28 @@ def _no_border(style) -> None:
         ppr.remove(border)
 
 
-def _bottom_border(style) -> None:
+def _border(style, edge: str, color: str) -> None:
     ppr = style.element.get_or_add_pPr()
     border = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in {"w:val": "single", "w:sz": "6", "w:space": "4", "w:color": "1F3A5F"}.items():
-        bottom.set(qn(key), value)
-    border.append(bottom)
+    line = OxmlElement(f"w:{edge}")
+    for key, value in {"w:val": "single", "w:sz": "6", "w:space": "4", "w:color": color}.items():
+        line.set(qn(key), value)
+    border.append(line)
     ppr.append(border)
+
+
+def _bottom_border(style) -> None:
+    _border(style, "bottom", "1F3A5F")
+
+
+def _top_border(style) -> None:
+    _border(style, "top", "333333")
+
+
+def _no_letter_spacing(style) -> None:
+    rpr = style.element.get_or_add_rPr()
+    for spacing in rpr.findall(qn("w:spacing")):
+        rpr.remove(spacing)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -114,6 +129,7 @@ def _styles(document) -> None:
     subtitle = styles["Subtitle"]
     _font(subtitle, size=11, color=MUTED)
     subtitle.font.italic = False
+    _no_letter_spacing(subtitle)
     subtitle.paragraph_format.space_after = Pt(14)
 
     for name, size, before in (("Heading 1", 14, 16), ("Heading 2", 12, 12)):
@@ -137,6 +153,7 @@ def _styles(document) -> None:
     fill = styles.add_style("Klynge Udfyld", WD_STYLE_TYPE.PARAGRAPH)
     fill.base_style = normal
     fill.paragraph_format.space_before = Pt(8)
+    fill.paragraph_format.keep_with_next = True  # "Dato og sted" stays with the signatures
     fill.paragraph_format.tab_stops.add_tab_stop(
         TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.LINES
     )
@@ -148,21 +165,43 @@ def _styles(document) -> None:
 
     sign = styles.add_style("Klynge Underskrift", WD_STYLE_TYPE.PARAGRAPH)
     sign.base_style = normal
-    sign.paragraph_format.space_before = Pt(40)
+    _font(sign, size=9.5, color=MUTED)
+    sign.paragraph_format.space_before = Pt(0)
     sign.paragraph_format.space_after = Pt(0)
-    sign.paragraph_format.keep_with_next = True
-    stops = sign.paragraph_format.tab_stops
-    stops.add_tab_stop(SIGN_LINE, WD_TAB_ALIGNMENT.LEFT, WD_TAB_LEADER.LINES)
-    stops.add_tab_stop(SIGN_SECOND, WD_TAB_ALIGNMENT.LEFT, WD_TAB_LEADER.SPACES)
-    stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.LEFT, WD_TAB_LEADER.LINES)
-
-    sign_name = styles.add_style("Klynge Underskriftsnavn", WD_STYLE_TYPE.PARAGRAPH)
-    sign_name.base_style = normal
-    _font(sign_name, size=9.5, color=MUTED)
-    sign_name.paragraph_format.tab_stops.add_tab_stop(SIGN_SECOND)
+    _top_border(sign)
 
     footer = styles["Footer"]
     _font(footer, size=8.5, color=MUTED)
+    footer.paragraph_format.tab_stops.clear_all()  # Word's centre stop would catch the tab
+    footer.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _signatures(document) -> None:
+    """Two signature columns with a gap; the right one only when the block names one."""
+    widths = (SIGN_LINE, SIGN_SECOND - SIGN_LINE, TEXT_WIDTH - SIGN_SECOND)
+    table = document.add_table(rows=1, cols=3)
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    row = table.rows[0]
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    for column, cell, width in zip(table.columns, row.cells, widths, strict=True):
+        column.width = width  # the grid, which LibreOffice reads
+        cell.width = width  # the cell, which Word reads
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        # Room to sign above the line; it also keeps every cell non-empty, as Word requires.
+        room = cell.paragraphs[0]
+        room.paragraph_format.space_before = Pt(30)
+        room.paragraph_format.space_after = Pt(0)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
+    left, _gap, right = row.cells
+    left.add_paragraph("{{ block.left }}", style="Klynge Underskrift")
+    right.add_paragraph("{%p if block.right %}")
+    right.add_paragraph("{{ block.right }}", style="Klynge Underskrift")
+    right.add_paragraph("{%p endif %}")
+    spacer = document.add_paragraph("", style="Normal")
+    spacer.paragraph_format.space_after = Pt(0)
 
 
 def _para(document, text: str = "", style: str = "Normal"):
@@ -184,7 +223,6 @@ def build(path: Path = HERE / "base.docx") -> Path:
 
     footer = section.footer.paragraphs[0]
     footer.style = document.styles["Footer"]
-    footer.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     footer.add_run("{{ footer }}")
     footer.add_run().add_tab()
     footer.add_run("Side ")
@@ -220,22 +258,12 @@ def build(path: Path = HERE / "base.docx") -> Path:
     _para(document, '{%p elif block.kind == "fill" %}')
     fill = _para(document, style="Klynge Udfyld")
     fill.add_run("{{ block.text }}")
+    fill.add_run(" ")
     fill.add_run().add_tab()
 
+    # Signatures: a borderless table, so a long name wraps in its own column.
     _para(document, '{%p elif block.kind == "sign" %}')
-    line = _para(document, style="Klynge Underskrift")
-    line.add_run().add_tab()
-    line.add_run("{%r if block.right %}")
-    line.add_run().add_tab()
-    line.add_run().add_tab()
-    line.add_run("{%r endif %}")
-    names = _para(document, style="Klynge Underskriftsnavn")
-    names.add_run("{{ block.left }}")
-    names.add_run("{%r if block.right %}")
-    names.add_run().add_tab()
-    names.add_run("{{ block.right }}")
-    names.add_run("{%r endif %}")
-
+    _signatures(document)
     _para(document, '{%p elif block.kind == "space" %}')
     _para(document, "")
     _para(document, "{%p endif %}")
