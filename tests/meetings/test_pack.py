@@ -9,10 +9,12 @@ import subprocess
 import zoneinfo
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import translation
 
 from klynge.meetings import pack, services
+from klynge.quality import selectors as quality
 from klynge.quality.models import ClusterDataSettings, Indicator, Presentation
 from tests.world import PASSWORD, World, build_world
 
@@ -79,6 +81,11 @@ def test_funnel_points_are_pseudonyms_with_no_own_clinic(world, meeting):
     assert not any(p.own for p in slide.bench.points)
     assert slide.bench.presentation == Presentation.ANONYMISED
     assert slide.verdict
+    # The cluster's own pages name the clinics: the pack overrides that.
+    named = quality.benchmark(
+        viewer=None, cluster=world.cluster_a, indicator=slide.indicator, last=slide.last
+    )
+    assert {p.label for p in named.points} == set(_clinic_names(world))
 
 
 def test_meeting_pack_pdf(world, meeting, client):
@@ -123,6 +130,7 @@ def test_presentation(world, meeting, client):
     assert _anonymised() in html
     assert ACTION in html
     assert "meetings/presentation.js" in html
+    assert finders.find("meetings/presentation.js") and finders.find("meetings/presentation.css")
     for item in meeting.items.all():
         assert item.title in html
     for name in _clinic_names(world):

@@ -178,9 +178,15 @@ def test_poll_answers_replace_and_the_best_slot_counts_yes_and_if_need_be_then_y
         notify=False,
     )
     yes, maybe, no = "yes", "if_need_be", "no"
-    services.poll_answer(doctor=doctors[0], meeting=m, answers={s1.pk: yes, s2.pk: maybe, s3.pk: yes})
-    services.poll_answer(doctor=doctors[1], meeting=m, answers={s1.pk: yes, s2.pk: maybe, s3.pk: yes})
-    services.poll_answer(doctor=doctors[2], meeting=m, answers={s1.pk: no, s2.pk: yes, s3.pk: maybe})
+    services.poll_answer(
+        doctor=doctors[0], meeting=m, answers={s1.pk: yes, s2.pk: maybe, s3.pk: yes}
+    )
+    services.poll_answer(
+        doctor=doctors[1], meeting=m, answers={s1.pk: yes, s2.pk: maybe, s3.pk: yes}
+    )
+    services.poll_answer(
+        doctor=doctors[2], meeting=m, answers={s1.pk: no, s2.pk: yes, s3.pk: maybe}
+    )
 
     results = selectors.poll_results(m)
     assert [r.slot_id for r in results] == [s1.pk, s2.pk, s3.pk]
@@ -270,13 +276,13 @@ def test_closing_the_poll_sets_the_date_and_invites_every_doctor_with_an_email(
         services.poll_open(actor=coordinator, meeting=m, slots=[(evening(40), evening(40, 19))])
 
 
-def test_the_poll_refuses_a_date_that_has_passed_and_a_slot_of_another_meeting(
-    w, coordinator
-):
+def test_the_poll_refuses_a_date_that_has_passed_and_a_slot_of_another_meeting(w, coordinator):
     m = meeting(w, days=None)
     past = evening(-2)
     with pytest.raises(DomainError) as error:
-        services.poll_open(actor=coordinator, meeting=m, slots=[(past, past + dt.timedelta(hours=2))])
+        services.poll_open(
+            actor=coordinator, meeting=m, slots=[(past, past + dt.timedelta(hours=2))]
+        )
     assert format_date(past.date()) in error.value.message
     assert not m.slots.exists()
     with pytest.raises(DomainError):
@@ -349,9 +355,7 @@ def test_without_statutes_the_default_notice_of_14_days_applies(w, coordinator, 
     "inside the statutes' notice period is not checked; the update goes out anyway",
     strict=True,
 )
-def test_moving_an_invited_general_assembly_inside_the_notice_period_is_refused(
-    w, coordinator
-):
+def test_moving_an_invited_general_assembly_inside_the_notice_period_is_refused(w, coordinator):
     Statutes.objects.create(cluster=w.cluster_a, adopted=FOUNDED, notice_days=21)
     ga = meeting(w, days=30, kind=MeetingKind.GENERAL_ASSEMBLY, title="Generalforsamling")
     services.meeting_invite(actor=coordinator, meeting=ga)
@@ -738,7 +742,9 @@ def test_a_speaker_fee_is_booked_once_and_the_speaker_then_stays(w, coordinator)
         actor=coordinator, meeting=m, name="Dr. Hansen", organisation="Sygehuset", fee="1500.50"
     )
     assert speaker.fee == Decimal("1500.50")
-    booked = services.speaker_fee_book(actor=coordinator, speaker=speaker, date=timezone.localdate())
+    booked = services.speaker_fee_book(
+        actor=coordinator, speaker=speaker, date=timezone.localdate()
+    )
     tx = booked.fee_transaction
     assert tx.cluster == w.cluster_a and tx.date == timezone.localdate()
     assert "Dr. Hansen" in tx.text

@@ -266,7 +266,9 @@ def test_a_member_answers_the_poll_and_only_an_editor_closes_it(w, doctors, as_u
     page = member.get(url("detail", m))
     assert f'name="slot-{s1.pk}"' in text(page)
 
-    response = member.post(url("poll", m), {"op": "answer", f"slot-{s1.pk}": "yes", f"slot-{s2.pk}": "no"})
+    response = member.post(
+        url("poll", m), {"op": "answer", f"slot-{s1.pk}": "yes", f"slot-{s2.pk}": "no"}
+    )
     assert response.status_code == 302 and response["Location"] == url("detail", m)
     answers = dict(PollAnswer.objects.filter(doctor=doctors[4]).values_list("slot_id", "answer"))
     assert answers == {s1.pk: "yes", s2.pk: "no"}
@@ -485,12 +487,19 @@ def test_minutes_are_written_approved_and_corrected_through_the_page(w, doctors,
     r = client.post(minutes, {"op": "notes", "item": item.pk, "notes": "Godkendt."})
     assert r.status_code == 302
     r = client.post(
-        minutes, {"op": "decision", "item": item.pk, "text": "Færre opioider", "indicator": opioids.pk}
+        minutes,
+        {"op": "decision", "item": item.pk, "text": "Færre opioider", "indicator": opioids.pk},
     )
     assert r.status_code == 302
     r = client.post(
         minutes,
-        {"op": "action", "item": item.pk, "text": "Ring", "owner": doctors[4].pk, "due": "01-02-2031"},
+        {
+            "op": "action",
+            "item": item.pk,
+            "text": "Ring",
+            "owner": doctors[4].pk,
+            "due": "01-02-2031",
+        },
     )
     assert r.status_code == 302
     action = Action.objects.get()
@@ -517,6 +526,26 @@ def test_minutes_are_written_approved_and_corrected_through_the_page(w, doctors,
     assert held.minutes.filter(number=2, status="draft").exists()
     # A draft version is not downloadable.
     assert board.get(url("minutes.pdf", held, 2)).status_code == 404
+
+
+@pytest.mark.xfail(
+    reason="BUG meetings/minutes.html renders decisions and actions only under agenda items; "
+    "the `loose_decisions`/`loose_actions` that documents.minutes_context provides (and "
+    "pdf/minutes.html prints) are missing from the page, so a decision or action recorded "
+    "without an item (MinutesView accepts op=decision/action without `item`) is not shown",
+    strict=True,
+)
+def test_the_minutes_page_shows_decisions_and_actions_outside_the_items(w, held, as_user):
+    client = as_user("coordinator_a")
+    assert (
+        client.post(url("minutes", held), {"op": "decision", "text": "Løs beslutning"}).status_code
+        == 302
+    )
+    assert (
+        client.post(url("minutes", held), {"op": "action", "text": "Løs aktion"}).status_code == 302
+    )
+    page = client.get(url("minutes", held))
+    assert "Løs beslutning" in text(page) and "Løs aktion" in text(page)
 
 
 def test_posting_to_approved_minutes_is_refused_with_the_locked_message(w, held, as_user):
@@ -638,12 +667,14 @@ def last_year(w, doctors):
 
 @pytest.mark.parametrize("role", ["coordinator_a", "region_a"])
 def test_the_activity_report_downloads_as_csv_and_pdf(w, last_year, as_user, role):
-    year, m = last_year
+    year, _m = last_year
     client = as_user(role)
     page = client.get(reverse("meetings:activity_report", args=[w.cluster_a.slug]) + f"?aar={year}")
     assert page.status_code == 200 and "Forårsmødet" in text(page)
 
-    csv = client.get(reverse("meetings:activity_report.download", args=[w.cluster_a.slug, year, "csv"]))
+    csv = client.get(
+        reverse("meetings:activity_report.download", args=[w.cluster_a.slug, year, "csv"])
+    )
     assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
     header, *rows = csv.content.decode("utf-8-sig").splitlines()
     assert header.split(";") == documents.ACTIVITY_CSV_HEADER
@@ -653,7 +684,9 @@ def test_the_activity_report_downloads_as_csv_and_pdf(w, last_year, as_user, rol
     assert fields[6:8] == ["3", "1.000"]
     assert fields[9] == "Vi følger op på data"
 
-    pdf = client.get(reverse("meetings:activity_report.download", args=[w.cluster_a.slug, year, "pdf"]))
+    pdf = client.get(
+        reverse("meetings:activity_report.download", args=[w.cluster_a.slug, year, "pdf"])
+    )
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf["Content-Disposition"] == (
         f'attachment; filename="aktivitetsrapport-{w.cluster_a.slug}-{year}.pdf"'
@@ -696,7 +729,9 @@ def test_the_activity_report_names_the_indicators_worked_on(w, last_year, as_use
     m.indicators.set([opioids])
     services.decision_add(actor=None, meeting=m, text="Færre opioider", indicator=opioids)
     client = as_user("coordinator_a")
-    csv = client.get(reverse("meetings:activity_report.download", args=[w.cluster_a.slug, year, "csv"]))
+    csv = client.get(
+        reverse("meetings:activity_report.download", args=[w.cluster_a.slug, year, "csv"])
+    )
     assert csv.status_code == 200
     assert opioids.title in csv.content.decode("utf-8-sig")
 
@@ -709,10 +744,12 @@ def test_the_activity_report_names_the_indicators_worked_on(w, last_year, as_use
 )
 def test_the_minutes_name_the_indicator_of_a_decision(w, as_user):
     opioids = Indicator.objects.get(code="opioids")
-    m = meeting(w, days=-1)
-    services.decision_add(actor=None, meeting=m, text="Færre opioider", indicator=opioids)
+    m = meeting(w, days=-1, template="ordinary")
+    services.decision_add(
+        actor=None, meeting=m, item=m.items.first(), text="Færre opioider", indicator=opioids
+    )
     page = as_user("member_a").get(url("minutes", m))
-    assert page.status_code == 200
+    assert page.status_code == 200 and "Færre opioider" in text(page)
     assert f'<span class="pill">{opioids.title}</span>' in text(page)
 
 

@@ -69,7 +69,11 @@ class Election(models.Model):
     doctor = models.ForeignKey("registry.Doctor", on_delete=models.PROTECT, related_name="+")
     start = models.DateField(_("from"))
     assignment = models.OneToOneField(
-        "registry.RoleAssignment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "registry.RoleAssignment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

@@ -11,7 +11,9 @@ from klynge.registry.models import Cluster
 def statutes_on(*, cluster: Cluster, on: dt.date) -> Statutes | None:
     """The version of the statutes in force on `on`: the latest adopted on or before it."""
     return (
-        Statutes.objects.filter(cluster=cluster, adopted__lte=on).order_by("-adopted", "-id").first()
+        Statutes.objects.filter(cluster=cluster, adopted__lte=on)
+        .order_by("-adopted", "-id")
+        .first()
     )
 
 

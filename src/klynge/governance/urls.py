@@ -20,5 +20,6 @@ urlpatterns = [
         views.PaperworkDownloadView.as_view(),
         name="paperwork.download",
     ),
-    # --- General assemblies and elections (GOV-2, GOV-3) ---------------------------------
+    # General assemblies are meetings (meetings app); their elections are recorded from the
+    # minutes page through `governance.elections.election_record`.
 ]

@@ -148,12 +148,14 @@ def _generate(seed: int) -> None:
     propensity: dict[int, float] = {}
     latest: dict[int, dt.datetime] = {}
     for m in meetings:
+        assert m.starts is not None
         latest[m.cluster_id] = max(latest.get(m.cluster_id, m.starts), m.starts)
     for meeting in meetings:
-        day = meeting.starts.date()
+        assert meeting.starts is not None
+        on = meeting.starts.date()
         present_doctors = []
         for p in participations.get(meeting.cluster_id, []):
-            if not (p.start <= day and (p.end is None or day < p.end)):
+            if not (p.start <= on and (p.end is None or on < p.end)):
                 continue
             share = propensity.setdefault(p.doctor_id, rng.choice([0.35, 0.6, 0.8, 0.9, 0.95]))
             roll = rng.random()
@@ -185,9 +187,9 @@ def _generate(seed: int) -> None:
                         item=item,
                         text=text,
                         owner=owner,
-                        due=day + dt.timedelta(days=60),
+                        due=on + dt.timedelta(days=60),
                         status="open" if is_latest else "done",
-                        closed_on=None if is_latest else day + dt.timedelta(days=50),
+                        closed_on=None if is_latest else on + dt.timedelta(days=50),
                     )
                 )
         for _ in range(min(len(present_doctors), rng.randrange(3, 9))):

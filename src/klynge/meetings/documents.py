@@ -28,7 +28,9 @@ def minutes_context(meeting: Meeting, version: MinutesVersion | None = None) -> 
     items = list(
         meeting.items.select_related("owner").prefetch_related("decisions", "actions__owner")
     )
-    present, absent, excused = [], [], []
+    present: list[tuple[Any, Attendance]] = []
+    absent: list[tuple[Any, Attendance]] = []
+    excused: list[tuple[Any, Attendance]] = []
     for doctor, mark in selectors.attendance_list(meeting):
         if mark is None:
             continue
@@ -131,9 +133,9 @@ def activity_report(*, cluster: Cluster, year: int) -> ActivityReport:
     report = ActivityReport(cluster=cluster, year=year)
     indicator_names: dict[str, str] = {}
     for meeting in held:
-        names = [i.name for i in meeting.indicators.all()]
+        names = [i.title for i in meeting.indicators.all()]
         for i in meeting.indicators.all():
-            indicator_names[i.code] = i.name
+            indicator_names[i.code] = i.title
         c = counts.get(meeting.pk, {})
         report.meetings.append(
             ReportMeeting(
@@ -149,7 +151,7 @@ def activity_report(*, cluster: Cluster, year: int) -> ActivityReport:
         Intervention.objects.filter(cluster=cluster, date__year=year).select_related("indicator")
     )
     for intervention in report.interventions:
-        indicator_names[intervention.indicator.code] = intervention.indicator.name
+        indicator_names[intervention.indicator.code] = intervention.indicator.title
     report.indicators = sorted(indicator_names.values())
     report.attendance = selectors.attendance_year(cluster=cluster, year=year)
     report.evaluation = selectors.evaluation_summary(held)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,12 @@ from klynge.registry.forms import DanishDateField
 from klynge.registry.models import Cluster, Doctor
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _choices(form: forms.Form, name: str, queryset: QuerySet) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 def _combine(day: dt.date, time: dt.time) -> dt.datetime:
@@ -50,11 +57,13 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, cluster: Cluster, doctors: list[Doctor], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["host"].queryset = Doctor.objects.filter(pk__in=[d.pk for d in doctors])
-        self.fields["guest_clusters"].queryset = (
+        _choices(self, "host", Doctor.objects.filter(pk__in=[d.pk for d in doctors]))
+        _choices(
+            self,
+            "guest_clusters",
             Cluster.objects.filter(municipality__region=cluster.municipality.region_id)
             .exclude(pk=cluster.pk)
-            .filter(dissolved__isnull=True)
+            .filter(dissolved__isnull=True),
         )
 
     def clean(self):
@@ -131,7 +140,7 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args, doctors: list[Doctor], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = Doctor.objects.filter(pk__in=[d.pk for d in doctors])
+        _choices(self, "owner", Doctor.objects.filter(pk__in=[d.pk for d in doctors]))
 
 
 class GuestForm(forms.Form):
@@ -149,7 +158,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, doctors: list[Doctor], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = Doctor.objects.filter(pk__in=[d.pk for d in doctors])
+        _choices(self, "owner", Doctor.objects.filter(pk__in=[d.pk for d in doctors]))
 
 
 class DecisionForm(forms.Form):

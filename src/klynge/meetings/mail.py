@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import icalendar
 from django.conf import settings
@@ -71,7 +72,7 @@ def _from_address() -> str:
 def build_message(dispatch: Dispatch) -> EmailMultiAlternatives:
     """The e-mail for one dispatch, always in Danish (the programme's language)."""
     meeting = dispatch.meeting
-    context = {
+    context: dict[str, Any] = {
         "dispatch": dispatch,
         "meeting": meeting,
         "announcement": dispatch.announcement,

@@ -104,7 +104,9 @@ def _stacked(specs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def svg(spec: dict[str, Any]) -> str:
-    """A Vega-Lite spec (with inline data) as an SVG string, rendered without network."""
+    """A Vega-Lite spec (with inline data) as an SVG string, rendered without network.
+    vl-convert escapes every text (titles, labels, interventions), so the SVG can be
+    inlined in a page as it is."""
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(vl_spec=spec, allowed_base_urls=[])

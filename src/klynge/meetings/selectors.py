@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -13,6 +14,7 @@ from klynge.core.permissions import Role
 from klynge.meetings.models import (
     Action,
     Attendance,
+    EvaluationReceipt,
     EvaluationResponse,
     Meeting,
     MeetingKind,
@@ -302,6 +304,13 @@ def evaluation_summary(meetings: QuerySet[Meeting] | list[Meeting]) -> Evaluatio
     counted = Counter(r.comment.strip() for r in responses if r.comment.strip())
     summary.comments = sorted(counted.items(), key=lambda c: (-c[1], c[0]))
     return summary
+
+
+def has_evaluated(meeting: Meeting, user: Any) -> bool:
+    return bool(
+        user.is_authenticated
+        and EvaluationReceipt.objects.filter(meeting=meeting, user_id=user.pk).exists()
+    )
 
 
 def evaluations_by_meeting(

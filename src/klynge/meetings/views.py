@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +39,6 @@ from klynge.meetings.models import (
     Announcement,
     Attendance,
     Dispatch,
-    EvaluationReceipt,
     Meeting,
     MinutesVersion,
     PollAnswer,
@@ -65,7 +65,7 @@ class MeetingMixin(ClusterMixin):
             cluster=self.cluster,
         )
 
-    def get_permission_object(self) -> Meeting:
+    def get_permission_object(self) -> Meeting:  # type: ignore[override]
         return self.meeting
 
     def can(self, permission: str) -> bool:
@@ -222,8 +222,7 @@ class MeetingDetailView(MeetingMixin, TemplateView):
             deadline=services.notice_deadline(meeting),
             minutes=list(meeting.minutes.all()),
             held=bool(meeting.starts and meeting.starts <= timezone.now()),
-            evaluated=self.request.user.is_authenticated
-            and EvaluationReceipt.objects.filter(meeting=meeting, user=self.request.user).exists(),
+            evaluated=selectors.has_evaluated(meeting, self.request.user),
         )
         return context
 
@@ -246,7 +245,7 @@ class PollView(MeetingMixin, ActionPageMixin, TemplateView):
             if doctor is None:
                 raise Http404
             answers = {
-                int(k.removeprefix("slot-")): v
+                int(k.removeprefix("slot-")): str(v)
                 for k, v in post.items()
                 if k.startswith("slot-") and k.removeprefix("slot-").isdigit()
             }
@@ -430,7 +429,7 @@ class AgendaView(MeetingMixin, ActionPageMixin, TemplateView):
 class AttachmentView(MeetingMixin, View):
     permission = "meetings.view_meetings"
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         from klynge.meetings.models import AgendaAttachment
 
         attachment = get_object_or_404(
@@ -604,7 +603,7 @@ class ActionStatusView(MeetingMixin, View):
 class MinutesPdfView(MeetingMixin, View):
     permission = "meetings.view_meetings"
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         version = get_object_or_404(
             MinutesVersion,
             meeting=self.meeting,
@@ -624,11 +623,10 @@ class EvaluationView(MeetingMixin, TemplateView):
     template_name = "meetings/evaluation.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        user = self.request.user
         return {
             "form": EvaluationForm(),
             "can_answer": self.can("meetings.answer"),
-            "answered": EvaluationReceipt.objects.filter(meeting=self.meeting, user=user).exists(),
+            "answered": selectors.has_evaluated(self.meeting, self.request.user),
             "summary": selectors.evaluation_summary([self.meeting]),
             "minimum": selectors.EVALUATION_MIN_ANSWERS,
             "held": bool(self.meeting.starts and self.meeting.starts <= timezone.now()),
