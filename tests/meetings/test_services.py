@@ -350,11 +350,6 @@ def test_without_statutes_the_default_notice_of_14_days_applies(w, coordinator, 
     assert len(services.meeting_invite(actor=coordinator, meeting=ordinary)) == 3
 
 
-@pytest.mark.xfail(
-    reason="BUG services.meeting_update: moving an invited general assembly to a date "
-    "inside the statutes' notice period is not checked; the update goes out anyway",
-    strict=True,
-)
 def test_moving_an_invited_general_assembly_inside_the_notice_period_is_refused(w, coordinator):
     Statutes.objects.create(cluster=w.cluster_a, adopted=FOUNDED, notice_days=21)
     ga = meeting(w, days=30, kind=MeetingKind.GENERAL_ASSEMBLY, title="Generalforsamling")
@@ -575,12 +570,6 @@ def test_approval_files_a_locked_pdf_and_refuses_every_edit(w, coordinator, doct
     assert action.status == Action.Status.DONE
 
 
-@pytest.mark.xfail(
-    reason="BUG services.attachment_add: no lock check, a file can be attached to an agenda "
-    "item after the minutes are approved (every other agenda edit is refused; the agenda "
-    "page hides the upload form when locked, but AgendaView op=attach accepts it)",
-    strict=True,
-)
 def test_no_attachment_is_added_after_approval(w, coordinator, held):
     services.minutes_approve(actor=coordinator, meeting=held)
     with pytest.raises(DomainError):

@@ -252,10 +252,7 @@ def _demo_cluster(rng: random.Random) -> None:
     services.poll_open(
         actor=coordinator.user,
         meeting=poll,
-        slots=[
-            (_at(now + dt.timedelta(days=d)), _at(now + dt.timedelta(days=d), 19))
-            for d in (21, 28, 35)
-        ],
+        slots=[(_at(day), _at(day, 19)) for day in _weekdays_ahead(now, weeks=3)],
         notify=False,
     )
     for doctor in members:
@@ -271,8 +268,8 @@ def _demo_cluster(rng: random.Random) -> None:
         title=f"Ordinær generalforsamling {now.year + 1}",
         kind=MeetingKind.GENERAL_ASSEMBLY,
         template="annual_assembly",
-        starts=_at(now + dt.timedelta(days=45), 18),
-        ends=_at(now + dt.timedelta(days=45), 20),
+        starts=_at(_weekdays_ahead(now, weeks=6)[0], 18),
+        ends=_at(_weekdays_ahead(now, weeks=6)[0], 20),
         place=f"{cluster.municipality.name}, mødelokalet",
     )
     Announcement.objects.create(
@@ -281,6 +278,12 @@ def _demo_cluster(rng: random.Random) -> None:
         body="Regionen har ansat en ny lægemiddelkonsulent, som gerne kommer på besøg i klyngen.",
         created_by=coordinator.user,
     )
+
+
+def _weekdays_ahead(today: dt.date, *, weeks: int) -> list[dt.date]:
+    """A Tuesday, the Wednesday a week after and the Thursday a week after that."""
+    tuesday = today + dt.timedelta(days=7 * weeks + (1 - today.weekday()) % 7)
+    return [tuesday, tuesday + dt.timedelta(days=8), tuesday + dt.timedelta(days=16)]
 
 
 def clear_meetings() -> None:

@@ -38,7 +38,7 @@ class MeetingForm(forms.Form):
     start_time = forms.TimeField(label=_("From"), required=False, widget=TIME_WIDGET)
     end_time = forms.TimeField(label=_("To"), required=False, widget=TIME_WIDGET)
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
-    video_url = forms.URLField(label=_("Video link"), required=False)
+    video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
     catering = forms.CharField(label=_("Catering"), max_length=300, required=False)
     host_model = forms.ChoiceField(label=_("Planned by"), choices=HostModel.choices)
     host = forms.ModelChoiceField(label=_("Host"), queryset=Doctor.objects.none(), required=False)

@@ -105,7 +105,7 @@ def send(dispatch_id: int) -> str:
     """Send one dispatch; called by the worker. Returns the dispatch's new status."""
     with transaction.atomic():
         dispatch = (
-            Dispatch.objects.select_for_update()
+            Dispatch.objects.select_for_update(of=("self",))
             .select_related("meeting__cluster", "announcement", "cluster")
             .get(pk=dispatch_id)
         )

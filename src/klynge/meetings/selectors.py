@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from klynge.core.permissions import Role
@@ -97,7 +97,7 @@ def open_actions(*, meeting: Meeting) -> list[Action]:
     return list(
         Action.objects.filter(meeting__in=earlier, status=Action.Status.OPEN)
         .select_related("owner", "meeting")
-        .order_by("due", "id")
+        .order_by(F("due").asc(nulls_last=True), "id")
     )
 
 

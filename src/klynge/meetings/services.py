@@ -135,6 +135,8 @@ def meeting_update(
                 _("An invited meeting keeps a date; cancel it instead."), field="starts"
             )
         meeting.sequence += 1
+        if changed & {"starts", "kind"}:
+            _check_notice(meeting)
     meeting.save()
     if guest_clusters is not None:
         meeting.guest_clusters.set([c for c in guest_clusters if c.pk != meeting.cluster_id])
@@ -316,16 +318,9 @@ def notice_deadline(meeting: Meeting) -> dt.date | None:
     return day - dt.timedelta(days=days)
 
 
-@transaction.atomic
-def meeting_invite(*, actor: Any, meeting: Meeting) -> list[Dispatch]:
-    """Invite everyone (MEET-1): Danish e-mail with the agenda and an `.ics`, and a
-    reminder before the meeting. A general assembly must respect the notice period."""
-    if meeting.is_cancelled:
-        raise DomainError(_("The meeting is cancelled."))
-    if meeting.starts is None:
-        raise DomainError(_("Set the date first, or close the date poll."))
-    if meeting.starts <= timezone.now():
-        raise DomainError(_("The meeting has begun; invitations can no longer be sent."))
+def _check_notice(meeting: Meeting) -> None:
+    """A general assembly's invitation (or a move of its date) must respect the
+    statutes' notice period."""
     deadline = notice_deadline(meeting)
     if deadline is not None and timezone.localdate() > deadline:
         raise DomainError(
@@ -341,6 +336,19 @@ def meeting_invite(*, actor: Any, meeting: Meeting) -> list[Dispatch]:
                 ),
             }
         )
+
+
+@transaction.atomic
+def meeting_invite(*, actor: Any, meeting: Meeting) -> list[Dispatch]:
+    """Invite everyone (MEET-1): Danish e-mail with the agenda and an `.ics`, and a
+    reminder before the meeting. A general assembly must respect the notice period."""
+    if meeting.is_cancelled:
+        raise DomainError(_("The meeting is cancelled."))
+    if meeting.starts is None:
+        raise DomainError(_("Set the date first, or close the date poll."))
+    if meeting.starts <= timezone.now():
+        raise DomainError(_("The meeting has begun; invitations can no longer be sent."))
+    _check_notice(meeting)
     kind = Dispatch.Kind.UPDATE if meeting.invited_at else Dispatch.Kind.INVITATION
     if meeting.invited_at:
         meeting.sequence += 1
@@ -535,6 +543,7 @@ ATTACHMENT_SIGNATURES = {
 @transaction.atomic
 def attachment_add(*, actor: Any, item: AgendaItem, upload: UploadedFile) -> AgendaAttachment:
     """Attach a file to an agenda item, checked by content and size."""
+    _editable(item.meeting)
     name = (upload.name or "").rsplit("/", 1)[-1]
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in ATTACHMENT_SIGNATURES:

@@ -9,11 +9,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -47,6 +49,13 @@ from klynge.registry.forms import DanishDateField
 from klynge.registry.models import Doctor, RoleKind
 from klynge.registry.selectors import today
 from klynge.registry.views import ClusterMixin
+
+
+def _get(queryset: Any, pk: Any) -> Any:
+    """The object with primary key `pk` (as posted) in `queryset`, or 404."""
+    if not str(pk or "").isdigit():
+        raise Http404
+    return get_object_or_404(queryset, pk=int(pk))
 
 
 def _year(request: HttpRequest) -> int:
@@ -137,7 +146,7 @@ class MeetingListView(ClusterMixin, TemplateView):
         open_actions = (
             Action.objects.filter(meeting__cluster=self.cluster, status=Action.Status.OPEN)
             .select_related("owner", "meeting")
-            .order_by("due", "id")
+            .order_by(F("due").asc(nulls_last=True), "id")
         )
         return {
             **super().get_context_data(**kwargs),
@@ -227,15 +236,12 @@ class MeetingDetailView(MeetingMixin, TemplateView):
         return context
 
 
-class PollView(MeetingMixin, ActionPageMixin, TemplateView):
+class PollView(ActionPageMixin, MeetingDetailView):
     """Date poll: editors offer dates and close on one; members answer."""
 
     permission = "meetings.view_meetings"
     template_name = "meetings/detail.html"
     http_method_names = ["post"]
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return MeetingDetailView.get_context_data(self, **kwargs)  # type: ignore[arg-type]
 
     def handle(self, op: str) -> HttpResponse | None:
         meeting, post = self.meeting, self.request.POST
@@ -266,7 +272,7 @@ class PollView(MeetingMixin, ActionPageMixin, TemplateView):
                 _("The date is offered; the members are asked by e-mail."), self.meeting_url()
             )
         if op == "close":
-            slot = get_object_or_404(meeting.slots, pk=post.get("slot"))
+            slot = _get(meeting.slots, post.get("slot"))
             services.poll_close(actor=self.request.user, meeting=meeting, slot=slot)
             return self.done(
                 _("The date is set and the invitations are on their way."), self.meeting_url()
@@ -274,13 +280,10 @@ class PollView(MeetingMixin, ActionPageMixin, TemplateView):
         raise Http404
 
 
-class InviteView(MeetingMixin, ActionPageMixin, TemplateView):
+class InviteView(ActionPageMixin, MeetingDetailView):
     permission = "meetings.manage_meeting"
     template_name = "meetings/detail.html"
     http_method_names = ["post"]
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return MeetingDetailView.get_context_data(self, **kwargs)  # type: ignore[arg-type]
 
     def handle(self, op: str) -> HttpResponse | None:
         if op == "invite":
@@ -356,7 +359,7 @@ class MeetingEditView(MeetingMixin, ActionPageMixin, TemplateView):
                 return None
             services.speaker_add(actor=user, meeting=self.meeting, **speaker_form.cleaned_data)
             return self.done(_("The speaker is added."), self.meeting_url("edit"))
-        speaker = get_object_or_404(self.meeting.speakers, pk=post.get("speaker"))
+        speaker = _get(self.meeting.speakers, post.get("speaker"))
         if op == "speaker_remove":
             services.speaker_remove(actor=user, speaker=speaker)
             return self.done(_("The speaker is removed."), self.meeting_url("edit"))
@@ -410,7 +413,7 @@ class AgendaView(MeetingMixin, ActionPageMixin, TemplateView):
                 **form.cleaned_data,
             )
             return self.done(_("The item is added."), back)
-        item = get_object_or_404(meeting.items, pk=post.get("item"))
+        item = _get(meeting.items, post.get("item"))
         if op in ("up", "down"):
             services.item_move(actor=user, item=item, up=op == "up")
             return HttpResponseRedirect(back)
@@ -475,7 +478,7 @@ class AttendanceView(MeetingMixin, ActionPageMixin, TemplateView):
             services.guest_add(actor=user, meeting=meeting, **form.cleaned_data)
             return self.done(_("The guest is added."), back)
         if op == "guest_remove":
-            guest = get_object_or_404(meeting.guests, pk=post.get("guest"))
+            guest = _get(meeting.guests, post.get("guest"))
             services.guest_remove(actor=user, guest=guest)
             return self.done(_("The guest is removed."), back)
         raise Http404
@@ -541,7 +544,7 @@ class MinutesView(MeetingMixin, ActionPageMixin, TemplateView):
             services.minutes_correct(actor=user, meeting=meeting, reason=post.get("reason", ""))
             return self.done(_("A correction is open as a new draft version."), back)
         self.require("meetings.manage_meeting")
-        item = get_object_or_404(meeting.items, pk=post["item"]) if post.get("item") else None
+        item = _get(meeting.items, post["item"]) if post.get("item") else None
         if op == "notes" and item is not None:
             services.item_notes_save(actor=user, item=item, notes=post.get("notes", ""))
             return self.done(_("The minutes are saved."), f"{back}#item-{item.pk}")
@@ -560,20 +563,22 @@ class MinutesView(MeetingMixin, ActionPageMixin, TemplateView):
             services.action_add(actor=user, meeting=meeting, item=item, **action_form.cleaned_data)
             return self.done(_("The action is recorded."), back)
         if op == "decision_delete":
-            decision = get_object_or_404(meeting.decisions, pk=post.get("decision"))
+            decision = _get(meeting.decisions, post.get("decision"))
             services.decision_delete(actor=user, decision=decision)
             return self.done(_("The decision is removed."), back)
         if op == "action_delete":
-            action = get_object_or_404(meeting.actions, pk=post.get("action"))
+            action = _get(meeting.actions, post.get("action"))
             services.action_delete(actor=user, action=action)
             return self.done(_("The action is removed."), back)
         if op == "election":
             from klynge.governance.elections import election_record
 
-            doctor = get_object_or_404(Doctor, pk=post.get("doctor"))
-            start = DanishDateField(required=False).clean(
-                post.get("start", "")
-            ) or selectors.meeting_date(meeting)
+            doctor = _get(Doctor.objects.all(), post.get("doctor"))
+            try:
+                start = DanishDateField(required=False).clean(post.get("start", ""))
+            except forms.ValidationError as error:
+                raise DomainError(" ".join(error.messages), field="start") from error
+            start = start or selectors.meeting_date(meeting)
             election_record(
                 actor=user, meeting=meeting, role=post.get("role", ""), doctor=doctor, start=start
             )
@@ -595,7 +600,9 @@ class ActionStatusView(MeetingMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
         next_url = request.POST.get("next", "")
-        if not next_url.startswith("/"):
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             next_url = self.meeting_url()
         return HttpResponseRedirect(next_url)
 
@@ -693,6 +700,8 @@ class ActivityReportDownloadView(ClusterMixin, View):
     permission = "meetings.view_activity_report"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not 2000 <= kwargs["year"] <= 2100:
+            raise Http404
         report = documents.activity_report(cluster=self.cluster, year=kwargs["year"])
         name = f"aktivitetsrapport-{self.cluster.slug}-{kwargs['year']}"
         if kwargs["fmt"] == "csv":
