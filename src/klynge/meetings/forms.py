@@ -102,6 +102,9 @@ class NewMeetingForm(MeetingForm):
         required=False,
         initial="ordinary",
     )
+    invite = forms.BooleanField(
+        label=_("Invite the members now (if the date is set)"), required=False, initial=True
+    )
 
 
 class SpeakerForm(forms.Form):

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -183,19 +184,28 @@ class MeetingCreateView(ClusterMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = self.form(request.POST)
         if form.is_valid():
+            invite = form.cleaned_data["invite"] and form.cleaned_data["starts"] is not None
             try:
-                meeting = services.meeting_create(
-                    actor=request.user,
-                    cluster=self.cluster,
-                    template=form.cleaned_data["template"],
-                    guest_clusters=form.cleaned_data["guest_clusters"],
-                    indicators=form.cleaned_data["indicators"],
-                    **form.planning_fields(),
-                )
+                with transaction.atomic():  # planned and invited, or neither
+                    meeting = services.meeting_create(
+                        actor=request.user,
+                        cluster=self.cluster,
+                        template=form.cleaned_data["template"],
+                        guest_clusters=form.cleaned_data["guest_clusters"],
+                        indicators=form.cleaned_data["indicators"],
+                        **form.planning_fields(),
+                    )
+                    if invite:
+                        services.meeting_invite(actor=request.user, meeting=meeting)
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(request, _("The meeting is planned."))
+                messages.success(
+                    request,
+                    _("The meeting is planned and the invitations are on their way.")
+                    if invite
+                    else _("The meeting is planned."),
+                )
                 return HttpResponseRedirect(
                     reverse("meetings:detail", args=[self.cluster.slug, meeting.pk])
                 )
