@@ -181,7 +181,7 @@ def test_demo_documents_are_pdfs_in_storage(denmark, media):
         for document in (cluster.statutes, cluster.founding_minutes):
             path = media / document.name
             assert path.read_bytes().startswith(b"%PDF-1.4"), document.name
-    assert len(list(media.rglob("*.pdf"))) == 2 * len(clusters) == 228
+    assert len(list((media / "clusters").rglob("*.pdf"))) == 2 * len(clusters) == 228
 
 
 # --- History and roles ---------------------------------------------------------------------------

@@ -86,6 +86,7 @@ def _generate(seed: int) -> None:
             purpose="At udvikle kvaliteten i almen praksis gennem fælles læring og data.",
             attendance_min_percent=50,
             notice_days=14,
+            file=c.statutes.name,  # the statutes document registered with the cluster
         )
         for c in clusters
     )

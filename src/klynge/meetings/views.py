@@ -474,8 +474,9 @@ class AttendanceView(MeetingMixin, ActionPageMixin, TemplateView):
         back = self.meeting_url("attendance")
         if op == "marks":
             marks = {}
+            rest = Attendance.Status.PRESENT if post.get("rest") == "present" else ""
             for doctor, _mark in selectors.attendance_list(meeting):
-                status = post.get(f"status-{doctor.pk}", "")
+                status = post.get(f"status-{doctor.pk}", "") or rest
                 if status:
                     marks[doctor.pk] = (status, post.get(f"reason-{doctor.pk}", "").strip())
             services.attendance_record(actor=user, meeting=meeting, marks=marks)
