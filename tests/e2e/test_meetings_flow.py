@@ -63,7 +63,7 @@ def test_coordinator_plans_polls_and_invites(live_server, browser, page, shoot):
     assert timezone.localtime(slot.starts).time() == dt.time(17, 0)
     assert timezone.localtime(slot.ends).time() == dt.time(19, 30)
     assert timezone.localtime(slot.starts).date() == day
-    row = page.locator("#poll tbody tr")
+    row = page.locator("#poll li.poll-slot")
     assert row.count() == 1
     assert f"{day.day}." in row.inner_text() and "17:00–19:30" in row.inner_text()
     assert page.get_by_text("0 medlemmer har svaret.").is_visible()
@@ -81,7 +81,10 @@ def test_coordinator_plans_polls_and_invites(live_server, browser, page, shoot):
     member.goto(f"{live_server.url}/klynger/{slug}/moeder/{meeting.pk}/")
     assert member.get_by_role("heading", name="Datoafstemning").is_visible()
     assert member.get_by_role("button", name="Vælg denne dato").count() == 0  # not theirs to close
-    member.get_by_role("radio", name="Ja", exact=True).check()
+    yes = member.get_by_role("radio", name="Ja", exact=True)
+    box = yes.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390, box  # reachable on the phone
+    yes.check()
     member.get_by_role("button", name="Gem mit svar").click()
     member.wait_for_load_state("networkidle")
     assert member.get_by_text("Tak, dit svar er gemt.").is_visible()
@@ -95,7 +98,7 @@ def test_coordinator_plans_polls_and_invites(live_server, browser, page, shoot):
 
     # 4. The coordinator sees the yes and settles on the date.
     page.reload()
-    cells = page.locator("#poll tbody tr td.num").all_inner_texts()
+    cells = page.locator("#poll li.poll-slot .count").all_inner_texts()
     assert cells == ["1", "0", "0"], cells  # yes, if need be, no
     assert page.get_by_text("bedst indtil videre").is_visible()
     assert page.get_by_text("1 medlem har svaret.").is_visible()

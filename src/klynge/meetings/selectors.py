@@ -176,6 +176,7 @@ def held_meetings(*, cluster: Cluster, year: int) -> list[Meeting]:
         .exclude(kind=MeetingKind.BOARD)
         .distinct()
         .order_by("starts")
+        .prefetch_related("indicators", "decisions")
     )
 
 
@@ -295,7 +296,10 @@ class EvaluationSummary:
 
 
 def evaluation_summary(meetings: QuerySet[Meeting] | list[Meeting]) -> EvaluationSummary:
-    responses = list(EvaluationResponse.objects.filter(meeting__in=meetings))
+    return _summarise(list(EvaluationResponse.objects.filter(meeting__in=meetings)))
+
+
+def _summarise(responses: list[EvaluationResponse]) -> EvaluationSummary:
     summary = EvaluationSummary(answers=len(responses))
     if not summary.shown:
         return summary
@@ -317,7 +321,10 @@ def evaluations_by_meeting(
     *, cluster: Cluster, year: int
 ) -> list[tuple[Meeting, EvaluationSummary]]:
     meetings = held_meetings(cluster=cluster, year=year)
-    return [(m, evaluation_summary([m])) for m in meetings]
+    by_meeting: dict[int, list[EvaluationResponse]] = defaultdict(list)
+    for response in EvaluationResponse.objects.filter(meeting__in=meetings):
+        by_meeting[response.meeting_id].append(response)
+    return [(m, _summarise(by_meeting[m.pk])) for m in meetings]
 
 
 def counts_by_meeting(meetings: list[Meeting]) -> dict[int, dict[str, int]]:

@@ -224,6 +224,13 @@ class MeetingDetailView(MeetingMixin, TemplateView):
         doctor = self.my_doctor()
         context = super().get_context_data(**kwargs)
         dispatches = list(meeting.dispatches.all()) if context["can_manage"] else []
+        # The invitation's count: the latest round of invitations or updates (not polls).
+        invitations = [
+            d
+            for d in dispatches
+            if d.kind in (Dispatch.Kind.INVITATION, Dispatch.Kind.UPDATE)
+            and d.sequence == meeting.sequence
+        ]
         context.update(
             items=list(meeting.items.select_related("owner").prefetch_related("attachments")),
             carried=selectors.open_actions(meeting=meeting),
@@ -235,9 +242,9 @@ class MeetingDetailView(MeetingMixin, TemplateView):
             can_answer=self.can("meetings.answer") and doctor is not None,
             slot_form=SlotForm(),
             dispatches=dispatches,
-            sent=sum(d.status == Dispatch.Status.SENT for d in dispatches),
+            sent=sum(d.status == Dispatch.Status.SENT for d in invitations),
             failed=[d for d in dispatches if d.status == Dispatch.Status.FAILED],
-            queued=sum(d.status == Dispatch.Status.QUEUED for d in dispatches),
+            queued=sum(d.status == Dispatch.Status.QUEUED for d in invitations),
             deadline=services.notice_deadline(meeting),
             minutes=list(meeting.minutes.all()),
             held=bool(meeting.starts and meeting.starts <= timezone.now()),
