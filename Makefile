@@ -56,6 +56,7 @@ check: install
 
 bench: install messages
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/meetings.py
 
 clean:
 	rm -rf $(VENV) data

@@ -891,14 +891,9 @@ def report(r: dict[str, Any], meta: dict[str, Any]) -> str:
         f"- **Year views.** `attendance_year` runs {sel[('large', 'attendance_year')].queries} "
         f"queries whatever the size ({ms(sel[('large', 'attendance_year')].median)} ms for "
         f"{large_n} doctors). `activity_report` runs {report_q} queries for {meetings_n} "
-        "meetings: 3 per held meeting, because `meeting.indicators.all()` is read twice "
-        "(`meetings/documents.py:136-137`) and `meeting.decisions.all()` once "
-        "(`documents.py:146`) per meeting without `prefetch_related`. The yearly attendance "
-        "page adds one `EvaluationResponse` query per meeting (`evaluations_by_meeting`, "
-        "`meetings/selectors.py:316-320`) and reads `held_meetings` three times (inside "
-        "`attendance_year`, `evaluations_by_meeting` and the view's `year_evaluation`, "
-        "`AttendanceYearView.get_context_data` in `meetings/views.py`). These grow with the "
-        "meetings of a year (about 5), not with the members, so they cost little."
+        "meetings. The year's meetings are read once with their indicators and decisions "
+        "prefetched, and the evaluations in one grouped query, so neither grows with the "
+        "members; the repeated-query list above shows what is still read more than twice."
     )
     add(
         f"- **Pages.** The slowest p95 is {ms(slowest.p95)} ms ({slowest.label}, "

@@ -317,10 +317,8 @@ def has_evaluated(meeting: Meeting, user: Any) -> bool:
     )
 
 
-def evaluations_by_meeting(
-    *, cluster: Cluster, year: int
-) -> list[tuple[Meeting, EvaluationSummary]]:
-    meetings = held_meetings(cluster=cluster, year=year)
+def evaluations_by_meeting(meetings: list[Meeting]) -> list[tuple[Meeting, EvaluationSummary]]:
+    """Each meeting's evaluation summary, from one query."""
     by_meeting: dict[int, list[EvaluationResponse]] = defaultdict(list)
     for response in EvaluationResponse.objects.filter(meeting__in=meetings):
         by_meeting[response.meeting_id].append(response)

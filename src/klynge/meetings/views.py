@@ -687,16 +687,15 @@ class AttendanceYearView(ClusterMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         year = _year(self.request)
+        attendance = selectors.attendance_year(cluster=self.cluster, year=year)
         return {
             **super().get_context_data(**kwargs),
             "year": year,
             "years": documents.years_with_meetings(self.cluster),
-            "a": selectors.attendance_year(cluster=self.cluster, year=year),
-            "evaluations": selectors.evaluations_by_meeting(cluster=self.cluster, year=year),
+            "a": attendance,
+            "evaluations": selectors.evaluations_by_meeting(attendance.meetings),
             "minimum": selectors.EVALUATION_MIN_ANSWERS,
-            "year_evaluation": selectors.evaluation_summary(
-                selectors.held_meetings(cluster=self.cluster, year=year)
-            ),
+            "year_evaluation": selectors.evaluation_summary(attendance.meetings),
         }
 
 
