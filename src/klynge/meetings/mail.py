@@ -136,3 +136,19 @@ def enqueue(dispatch: Dispatch, *, delay: dt.timedelta | None = None) -> None:
     if delay:
         task = task.using(run_after=timezone.now() + delay)
     transaction.on_commit(lambda: task.enqueue(dispatch.pk))
+
+
+def enqueue_all(dispatches: list[Dispatch]) -> None:
+    """Hand many dispatches to the worker on commit, as one transaction of task rows
+    (one flush to disk instead of one per recipient)."""
+    from klynge.meetings.tasks import send_dispatch
+
+    ids = [d.pk for d in dispatches]
+
+    def _enqueue() -> None:
+        with transaction.atomic():
+            for dispatch_id in ids:
+                send_dispatch.enqueue(dispatch_id)
+
+    if ids:
+        transaction.on_commit(_enqueue)

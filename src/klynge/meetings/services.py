@@ -401,8 +401,8 @@ def _dispatch_to_invited(meeting: Meeting, kind: str) -> list[Dispatch]:
                     sequence=meeting.sequence,
                 )
             )
-    for dispatch in Dispatch.objects.bulk_create(dispatches):
-        mail.enqueue(dispatch)
+    dispatches = Dispatch.objects.bulk_create(dispatches)
+    mail.enqueue_all(dispatches)
     return dispatches
 
 
@@ -874,8 +874,7 @@ def announcement_send(*, actor: Any, cluster: Cluster, title: str, body: str) ->
                     name=participation.doctor.name,
                 )
             )
-    for dispatch in Dispatch.objects.bulk_create(dispatches):
-        mail.enqueue(dispatch)
+    mail.enqueue_all(Dispatch.objects.bulk_create(dispatches))
     audit_log(
         actor=actor,
         action="meetings.announcement.sent",
