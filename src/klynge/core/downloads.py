@@ -22,3 +22,17 @@ def csv_response(
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def file_response(
+    content: bytes,
+    filename: str,
+    content_type: str = "application/pdf",
+    *,
+    inline: bool = False,
+) -> HttpResponse:
+    """A generated file (PDF, Word) as a download, or shown in the browser (`inline`)."""
+    response = HttpResponse(content, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from klynge.core import identifiers
-from klynge.core.downloads import csv_response
+from klynge.core.downloads import csv_response, file_response
 from klynge.core.errors import DomainError
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin
@@ -327,13 +327,11 @@ class AnnualAccountsPdfView(ClusterMixin, View):
 
     def get(self, request, slug, year: int):
         accounts = fin_accounts.annual_accounts(cluster=self.cluster, year=year)
-        response = HttpResponse(
-            fin_accounts.annual_accounts_pdf(accounts), content_type="application/pdf"
+        return file_response(
+            fin_accounts.annual_accounts_pdf(accounts),
+            f"{self.cluster.slug}-aarsregnskab-{year}.pdf",
+            inline=True,
         )
-        response["Content-Disposition"] = (
-            f'inline; filename="{self.cluster.slug}-aarsregnskab-{year}.pdf"'
-        )
-        return response
 
 
 class FeesView(ClusterMixin, TemplateView):

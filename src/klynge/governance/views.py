@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.downloads import file_response
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date, format_percent
 from klynge.governance import paperwork, selectors, services
@@ -150,16 +151,10 @@ class PaperworkDownloadView(ClusterMixin, View):
     def get(self, request, slug: str, kind: str, fmt: str):
         if kind not in paperwork.KINDS:
             raise Http404
-        if fmt == "docx":
-            response = HttpResponse(
-                paperwork.render_docx(kind, self.cluster), content_type=paperwork.DOCX_TYPE
-            )
-        elif fmt == "pdf":
-            response = HttpResponse(
-                paperwork.render_pdf(kind, self.cluster), content_type="application/pdf"
-            )
-        else:
-            raise Http404
         filename = f"{self.cluster.slug}-{paperwork.FILENAMES[kind]}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        if fmt == "docx":
+            docx = paperwork.render_docx(kind, self.cluster)
+            return file_response(docx, filename, paperwork.DOCX_TYPE)
+        if fmt == "pdf":
+            return file_response(paperwork.render_pdf(kind, self.cluster), filename)
+        raise Http404

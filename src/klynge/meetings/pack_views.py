@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView, View
 
+from klynge.core.downloads import file_response
 from klynge.meetings import pack, selectors
 from klynge.meetings.views import MeetingMixin
 
@@ -18,10 +19,8 @@ class MeetingPackView(MeetingMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         day = selectors.meeting_date(self.meeting)
-        response = HttpResponse(pack.pack_pdf(self.meeting), content_type="application/pdf")
         name = f"moedepakke-{self.cluster.slug}-{day.isoformat()}.pdf"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return file_response(pack.pack_pdf(self.meeting), name)
 
 
 class PresentationView(MeetingMixin, TemplateView):

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from klynge.core.downloads import csv_response
+from klynge.core.downloads import csv_response, file_response
 from klynge.core.errors import DomainError
 from klynge.core.permissions import has_perm
 from klynge.meetings import documents, selectors, services
@@ -516,11 +516,7 @@ class AttendanceExportView(MeetingMixin, View):
                 rows = documents.attendance_rows(meeting)
             return csv_response(["name", "clinic", "status", "reason"], rows, f"{name}.csv")
         if kwargs["fmt"] == "pdf":
-            response = HttpResponse(
-                documents.attendance_pdf(meeting), content_type="application/pdf"
-            )
-            response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-            return response
+            return file_response(documents.attendance_pdf(meeting), f"{name}.pdf")
         raise Http404
 
 
@@ -726,11 +722,7 @@ class ActivityReportDownloadView(ClusterMixin, View):
                 documents.ACTIVITY_CSV_HEADER, documents.activity_report_rows(report), f"{name}.csv"
             )
         if kwargs["fmt"] == "pdf":
-            response = HttpResponse(
-                documents.activity_report_pdf(report), content_type="application/pdf"
-            )
-            response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-            return response
+            return file_response(documents.activity_report_pdf(report), f"{name}.pdf")
         raise Http404
 
 
