@@ -10,13 +10,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from klynge.core import uploads
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date
 from klynge.core.models import audit_log
 from klynge.governance.models import Statutes
 from klynge.registry.models import Cluster
 from klynge.registry.selectors import today
-from klynge.registry.services import ALLOWED_DOCUMENT_TYPES
 
 
 def _percent(value: int | None, field: str) -> None:
@@ -26,27 +26,12 @@ def _percent(value: int | None, field: str) -> None:
 
 def _check_file(upload: UploadedFile) -> str:
     """The file's suffix after checking its type by content and its size."""
-    name = upload.name or ""
-    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    if suffix not in ALLOWED_DOCUMENT_TYPES:
-        raise DomainError(
-            _("Upload the document as PDF, Word (.docx) or OpenDocument (.odt)."), field="file"
-        )
-    max_bytes = settings.KLYNGE_DOCUMENT_MAX_BYTES
-    if upload.size is not None and upload.size > max_bytes:
-        raise DomainError(
-            _("The file is %(size)s MB; the limit is %(max)s MB.")
-            % {"size": round(upload.size / 1e6, 1), "max": round(max_bytes / 1e6)},
-            field="file",
-        )
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(ALLOWED_DOCUMENT_TYPES[suffix]):
-        raise DomainError(
-            _("The file's content does not match its type %(suffix)s.") % {"suffix": suffix},
-            field="file",
-        )
-    return suffix
+    return uploads.checked_suffix(
+        upload,
+        allowed=uploads.DOCUMENTS,
+        refusal=_("Upload the document as PDF, Word (.docx) or OpenDocument (.odt)."),
+        max_bytes=settings.KLYNGE_DOCUMENT_MAX_BYTES,
+    )
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from klynge.core import uploads
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date, mid_sentence
 from klynge.core.models import audit_log
@@ -158,11 +159,6 @@ DOCUMENT_FIELDS = {
     "statutes": "registry.cluster.statutes_uploaded",
     "founding_minutes": "registry.cluster.founding_minutes_uploaded",
 }
-ALLOWED_DOCUMENT_TYPES = {
-    ".pdf": b"%PDF",
-    ".docx": b"PK\x03\x04",
-    ".odt": b"PK\x03\x04",
-}
 
 
 @transaction.atomic
@@ -173,24 +169,12 @@ def cluster_document_upload(
     if kind not in DOCUMENT_FIELDS:
         raise ValueError(kind)
     name = upload.name or ""
-    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    if suffix not in ALLOWED_DOCUMENT_TYPES:
-        raise DomainError(
-            _("Upload the document as PDF, Word (.docx) or OpenDocument (.odt)."), field="file"
-        )
-    if upload.size and upload.size > max_bytes:
-        raise DomainError(
-            _("The file is %(size)s MB; the limit is %(max)s MB.")
-            % {"size": round(upload.size / 1e6, 1), "max": round(max_bytes / 1e6)},
-            field="file",
-        )
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(ALLOWED_DOCUMENT_TYPES[suffix]):
-        raise DomainError(
-            _("The file's content does not match its type %(suffix)s.") % {"suffix": suffix},
-            field="file",
-        )
+    suffix = uploads.checked_suffix(
+        upload,
+        allowed=uploads.DOCUMENTS,
+        refusal=_("Upload the document as PDF, Word (.docx) or OpenDocument (.odt)."),
+        max_bytes=max_bytes,
+    )
     getattr(cluster, kind).save(f"{cluster.slug}-{kind}{suffix}", upload, save=False)
     cluster.save(update_fields=[kind])
     audit_log(
