@@ -27,14 +27,12 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,14 +40,21 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
+from common import (
+    check_db_url,
+    drop_database,
+    free_port,
+    ms,
+    percentile,
+    recreate_database,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
 PYTHON = str(Path(sys.executable))
 MANAGE = str(REPO / "manage.py")
 DEFAULT_DB_URL = "postgres://postgres@127.0.0.1:5432/klynge_bench_meetings"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+VARIABLE = "BENCH_MEETINGS_DATABASE_URL"
 SECTION = "## Meetings (issue 4)"
 
 COMMAND_TIMEOUT = 600.0
@@ -67,56 +72,7 @@ def log(message: str) -> None:
     print(f"[bench-meetings {time.strftime('%H:%M:%S', time.gmtime())}Z] {message}", flush=True)
 
 
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * pct // 100))  # ceil
-    return ordered[int(rank) - 1]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # --- Database ---------------------------------------------------------------------------
-
-
-def check_db_url(url: str) -> tuple[str, str]:
-    """Return (database name, maintenance URL); refuse anything not local or not a bench db."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_MEETINGS_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
-    if (parts.hostname or "") not in LOCAL_HOSTS:
-        raise SystemExit(f"The benchmark only talks to 127.0.0.1; refusing host {parts.hostname!r}")
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"Refusing to drop database {name!r}: its name must contain 'bench'")
-    return name, urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-
-
-def recreate_database(url: str) -> str:
-    name, maintenance = check_db_url(url)
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = conn.execute("SHOW server_version").fetchone()
-    return str(version[0]) if version else "unknown"
-
-
-def drop_database(url: str) -> None:
-    name, maintenance = check_db_url(url)
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def vacuum_analyze(url: str) -> None:
@@ -924,7 +880,7 @@ def write_section(text: str) -> None:
 def main() -> int:
     started = time.perf_counter()
     db_url = os.environ.get("BENCH_MEETINGS_DATABASE_URL", DEFAULT_DB_URL)
-    name, _ = check_db_url(db_url)
+    name, _ = check_db_url(db_url, VARIABLE)
     keep = os.environ.get("BENCH_KEEP") == "1"
     load_before = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     tmp = Path(tempfile.mkdtemp(prefix="klynge-bench-meetings-"))
@@ -945,7 +901,7 @@ def main() -> int:
     )
     try:
         log(f"recreating {name}")
-        pg = recreate_database(db_url)
+        pg = recreate_database(db_url, VARIABLE)
         run_manage(["migrate", "--no-input", "-v", "0"], env)
         log("generate_dataset --scale denmark --seed 1")
         _, generate = run_manage(["generate_dataset", "--scale", "denmark", "--seed", "1"], env)
@@ -965,7 +921,7 @@ def main() -> int:
     finally:
         if not keep:
             with contextlib.suppress(Exception):
-                drop_database(db_url)
+                drop_database(db_url, VARIABLE)
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             log(f"kept database {name} and {tmp}")

@@ -28,7 +28,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from common import free_port, ms, percentile, recreate_database
 from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,7 +49,6 @@ VENV_BIN = Path(sys.executable).parent
 PYTHON = str(Path(sys.executable))
 MANAGE = str(REPO / "manage.py")
 DEFAULT_DB_URL = "postgres://postgres@127.0.0.1:5432/klynge_bench"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 GENERATE_RUNS = 3  # denmark: 1 on the empty database + 2 with --replace
 CONCURRENCY = 4
@@ -181,52 +180,11 @@ def parse_generated(output: str) -> dict[str, str]:
     return match.groupdict()
 
 
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * pct // 100))  # ceil
-    return ordered[int(rank) - 1]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
-
-
 def mib(kib: int | None) -> str:
     return "n/a" if kib is None else f"{kib / 1024:.0f}"
 
 
 # --- Database -------------------------------------------------------------------------------
-
-
-def check_db_url(url: str) -> tuple[str, str]:
-    """Return (database name, maintenance URL); refuse anything not local or not a bench db."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
-    if (parts.hostname or "") not in LOCAL_HOSTS:
-        raise SystemExit(f"The benchmark only talks to 127.0.0.1; refusing host {parts.hostname!r}")
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"Refusing to drop database {name!r}: its name must contain 'bench'")
-    return name, urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-
-
-def recreate_database(url: str) -> str:
-    name, maintenance = check_db_url(url)
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = conn.execute("SHOW server_version").fetchone()
-    return str(version[0]) if version else "unknown"
 
 
 def vacuum_analyze(url: str) -> float:
