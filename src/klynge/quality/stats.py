@@ -132,6 +132,87 @@ def funnel_limits_overdispersed(
     return lower, np.where(n > 0, upper, np.nan)
 
 
+BELOW, INSIDE, ABOVE = -1, 0, 1
+
+
+def _snap_to_counts(x: np.ndarray) -> np.ndarray:
+    """Whole numbers that float arithmetic has nudged (19.999999999) back onto the count."""
+    nearest = np.rint(x)
+    close = np.abs(x - nearest) <= 1e-9 * np.maximum(1.0, np.abs(x))
+    return np.where(close, nearest, x)
+
+
+def funnel_outside(
+    numerators: ArrayLike,
+    denominators: ArrayLike,
+    target: float,
+    level: float,
+    kind: str = PROPORTION,
+    tau2: float = 0.0,
+) -> np.ndarray:
+    """Classify each clinic against the `level` funnel: −1 below, 0 inside, +1 above.
+
+    Contract, with tail = (1 − level)/2 and X the count expected from an in-control
+    clinic, Binomial(n, target) (Poisson(n·target) for `kind="rate"`):
+
+    * +1 (above) only when P(X ≥ r) < tail, i.e. `sf(r − 1)`;
+    * −1 (below) only when P(X ≤ r) < tail, i.e. `cdf(r)`;
+    * 0 otherwise. A tail exactly equal to (1 − level)/2 is not below it (within 1e-9
+      relative, so floating-point rounding cannot tip a tie either way).
+
+    So an in-control clinic is flagged above with probability at most `tail`, and below
+    with probability at most `tail`, for every n and target: the classification uses
+    the exact tail probabilities of the observed count, not the interpolated limits of
+    `funnel_limits` (those are for drawing). A count that is common (20/20 at a target of
+    95 %, which about a third of in-control clinics score) is never an outlier, on either
+    side alike.
+
+    With `tau2` > 0 (additive random effects, Spiegelhalter 2005b) the classification is
+    the normal approximation that `funnel_limits_overdispersed` draws: outside when
+    z = (r/n − target)/√(s²(n) + τ̂²) is strictly beyond ±z₁₋tail, which is the same as the
+    ratio lying strictly beyond the drawn (clipped) limit. A point on a limit is inside.
+
+    Numerators are counts (a non-integer r is taken literally: P(X ≥ r) = P(X ≥ ⌈r⌉));
+    proportion denominators must be whole counts. n ≤ 0 or a missing value (NaN) gives 0:
+    such a clinic cannot be classified.
+    """
+    if not 0 < level < 1:
+        raise ValueError("level must be between 0 and 1, e.g. 0.95 or 0.998")
+    if kind not in (PROPORTION, RATE):
+        raise ValueError(f"kind must be {PROPORTION!r} or {RATE!r}")
+    if not tau2 >= 0:
+        raise ValueError("tau2 must be 0 or positive")
+    r, n = _as_array(numerators), _as_array(denominators)
+    if r.shape != n.shape:
+        raise ValueError("numerators and denominators differ in length")
+    usable = np.isfinite(r) & np.isfinite(n) & (n > 0)
+    out = np.zeros(r.shape, dtype=int)
+    if not usable.any():
+        return out
+    r, n = _snap_to_counts(r[usable]), n[usable]
+    tail = (1 - level) / 2
+    if tau2 > 0:
+        lower, upper = funnel_limits_overdispersed(target, n, level, tau2, kind)
+        y = r / n
+        above, below = y > upper, y < lower
+    else:
+        if kind == PROPORTION:
+            n = _snap_to_counts(n)
+            if np.any(n != np.rint(n)):
+                raise ValueError("proportion denominators must be whole counts")
+            dist = _sps().binom(n, target)
+        else:
+            dist = _sps().poisson(n * target)
+        p_at_least = dist.sf(np.ceil(r) - 1)  # P(X >= r)
+        p_at_most = dist.cdf(np.floor(r))  # P(X <= r)
+        # A tie with the tail (0.1³ = 0.001 at 99.8 %) is not beyond it, whichever way
+        # the last bit of floating point falls.
+        beyond = tail * (1 - 1e-9)
+        above, below = p_at_least < beyond, p_at_most < beyond
+    out[usable] = np.where(above, ABOVE, np.where(below, BELOW, INSIDE))
+    return out
+
+
 # --- Run charts (Anhøj rules) -------------------------------------------------------------------
 
 
@@ -229,7 +310,9 @@ def control_limits(
 
     The centre line is Σy/Σn over the baseline subgroups. For P′, zᵢ = (pᵢ − p̄)/σᵢ and
     σ_z = mean moving range of z / 1.128, after screening moving ranges above
-    3.267 × their mean (Nelson); limits are p̄ ± 3·σᵢ·σ_z. Laney's charts reduce to
+    3.267 × their mean (Nelson); limits are p̄ ± 3·σᵢ·σ_z. Moving ranges are taken
+    between consecutive subgroups only: a missing month (n = 0 or NaN) breaks the chain
+    rather than being bridged by a range across the gap. Laney's charts reduce to
     P/U charts when there is no overdispersion, so they suit large regional series.
     """
     y, n = _as_array(numerators), _as_array(denominators)
@@ -242,8 +325,10 @@ def control_limits(
         sigma_z = 1.0
         if prime:
             z = (y / n - centre) / sigma
-            zb = z[b][np.isfinite(z[b])]
-            moving = np.abs(np.diff(zb))
+            # Ranges between consecutive months; a missing month (n = 0, NaN) leaves
+            # its two ranges non-finite, and they are dropped: no range bridges a gap.
+            moving = np.abs(np.diff(z[b]))
+            moving = moving[np.isfinite(moving)]
             if moving.size:
                 moving = moving[moving <= 3.267 * moving.mean()]
                 sigma_z = float(moving.mean() / 1.128) if moving.size else 1.0
