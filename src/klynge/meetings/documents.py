@@ -25,6 +25,8 @@ def _pdf(template: str, context: dict[str, Any]) -> bytes:
 
 
 def minutes_context(meeting: Meeting, version: MinutesVersion | None = None) -> dict[str, Any]:
+    """The minutes, as every member reads them (the page and the approved PDF, which
+    is filed in the cluster's archive): who was present, excused or absent, never why."""
     items = list(
         meeting.items.select_related("owner").prefetch_related("decisions", "actions__owner")
     )
@@ -58,26 +60,34 @@ def minutes_pdf(meeting: Meeting, version: MinutesVersion) -> bytes:
     return _pdf("meetings/pdf/minutes.html", minutes_context(meeting, version))
 
 
-def attendance_rows(meeting: Meeting) -> list[list[str]]:
-    """The attendance list: every member and guest, for the CSV and the PDF."""
+ATTENDANCE_CSV_HEADER = ["name", "clinic", "status"]
+
+
+def attendance_rows(meeting: Meeting, *, reasons: bool = False) -> list[list[str]]:
+    """The attendance list: every member and guest, for the CSV and the PDF. With
+    `reasons` (only for those `selectors.sees_absence_reasons` lets read them) a fourth
+    column says why a doctor sent their excuses; without, the column is not there."""
     rows = []
     for doctor, mark in selectors.attendance_list(meeting):
         status = mark.get_status_display() if mark else ""
-        rows.append([doctor.name, doctor.clinic.name, str(status), mark.reason if mark else ""])
+        row = [doctor.name, doctor.clinic.name, str(status)]
+        rows.append([*row, mark.reason if mark else ""] if reasons else row)
     for guest in meeting.guests.all():
-        rows.append([guest.name, guest.organisation, str(guest.get_kind_display()), ""])
+        row = [guest.name, guest.organisation, str(guest.get_kind_display())]
+        rows.append([*row, ""] if reasons else row)
     return rows
 
 
-def attendance_pdf(meeting: Meeting) -> bytes:
+def attendance_pdf(meeting: Meeting, *, reasons: bool = False) -> bytes:
     with translation.override(settings.LANGUAGE_CODE):
-        rows = attendance_rows(meeting)
+        rows = attendance_rows(meeting, reasons=reasons)
     return _pdf(
         "meetings/pdf/attendance.html",
         {
             "meeting": meeting,
             "cluster": meeting.cluster,
             "rows": rows,
+            "reasons": reasons,
             "generated": timezone.localtime(),
         },
     )

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -24,8 +25,14 @@ from klynge.meetings.models import (
 from klynge.registry.models import Cluster, Doctor, Participation
 from klynge.registry.selectors import today, user_cluster_roles
 
-# Evaluations are shown only from this many answers, so no one's answer stands alone.
+# Evaluations are shown only from this many answers, so no one's answer stands alone
+# (DST's rule: at least three units behind any figure). `KLYNGE_MIN_RESPONDENTS` may
+# raise it; `evaluation_min_answers()` is the value in force.
 EVALUATION_MIN_ANSWERS = 3
+
+
+def evaluation_min_answers() -> int:
+    return int(getattr(settings, "KLYNGE_MIN_RESPONDENTS", EVALUATION_MIN_ANSWERS))
 
 
 def user_meeting_roles(user, meeting: Meeting) -> set[Role]:
@@ -86,7 +93,13 @@ def doctor_email(doctor: Doctor) -> str:
 
 def open_actions(*, meeting: Meeting) -> list[Action]:
     """Open follow-up actions from the cluster's earlier meetings: they appear on this
-    meeting's agenda by themselves until someone marks them done (MEET-2)."""
+    meeting's agenda by themselves until someone marks them done (MEET-2).
+
+    A joint meeting is seen by the members of its guest clusters, in its invitation,
+    on its pages, in its pack and minutes; the host cluster's own follow-up (who is to
+    do what, often about a colleague) is not theirs to read. It takes up only the
+    actions of earlier joint meetings of the same host with the same guest clusters:
+    what those clusters agreed together."""
     earlier = Meeting.objects.filter(cluster=meeting.cluster, cancelled_at__isnull=True).exclude(
         pk=meeting.pk
     )
@@ -94,6 +107,12 @@ def open_actions(*, meeting: Meeting) -> list[Action]:
         earlier = earlier.filter(starts__lt=meeting.starts)
     else:
         earlier = earlier.filter(created__lt=meeting.created)
+    if meeting.kind == MeetingKind.JOINT:
+        guests = set(meeting.guest_clusters.values_list("pk", flat=True))
+        candidates = earlier.filter(kind=MeetingKind.JOINT).prefetch_related("guest_clusters")
+        earlier = earlier.filter(
+            pk__in=[m.pk for m in candidates if {c.pk for c in m.guest_clusters.all()} == guests]
+        )
     return list(
         Action.objects.filter(meeting__in=earlier, status=Action.Status.OPEN)
         .select_related("owner", "meeting")
@@ -210,7 +229,7 @@ class AttendanceYear:
 def attendance_year(*, cluster: Cluster, year: int) -> AttendanceYear:
     """Every doctor and clinic of the year against the statutes' attendance rule
     (GOV-5, MEET-3). A doctor is expected at the meetings held while taking part;
-    excused absence counts as absence, its reason is shown."""
+    excused absence counts as absence. No reasons: the grid is for every member."""
     from klynge.governance.selectors import statutes_on
 
     meetings = held_meetings(cluster=cluster, year=year)
@@ -258,6 +277,19 @@ def attendance_year(*, cluster: Cluster, year: int) -> AttendanceYear:
     )
 
 
+def sees_absence_reasons(user: Any, meeting: Meeting) -> bool:
+    """Whether `user` may read why a doctor was absent ("Sygdom"): the host cluster's
+    coordinator and board, and the secretariat, who register and follow up attendance.
+    Not its members, not the member hosting the meeting in turn, not regional staff,
+    not the members of a joint meeting's guest clusters.
+
+    (Asks `meetings.plan_meeting` on the host cluster, which is exactly those roles,
+    until the permission table has a `meetings.view_absence_reasons` row.)"""
+    from klynge.core.permissions import has_perm
+
+    return has_perm(user, "meetings.plan_meeting", meeting.cluster)
+
+
 def attendance_list(meeting: Meeting) -> list[tuple[Doctor, Attendance | None]]:
     """The invited doctors with what was registered for each."""
     registered = {a.doctor_id: a for a in meeting.attendance.all()}
@@ -284,7 +316,18 @@ def quorum(meeting: Meeting) -> tuple[int, int, int | None, bool | None]:
 
 @dataclass
 class EvaluationSummary:
-    answers: int
+    """Evaluations of one meeting or of several (a year). A meeting's answers count only
+    when it has at least `minimum` of its own: its scores and comments are shown then,
+    and a summary of several meetings adds up only those meetings. Pooling small
+    meetings would show answers that stand alone, and a year that took them in could
+    be differenced against the meetings shown (or against the year before the answer
+    came) to give the lone answer back."""
+
+    answers: int  # every answer given, shown or not
+    counted: int = 0  # the answers behind the figures: from meetings with enough
+    meetings: int = 0  # meetings summarised
+    withheld: int = 0  # of those, meetings with answers but too few to show
+    minimum: int = EVALUATION_MIN_ANSWERS
     relevance: float | None = None
     learning: float | None = None
     organisation: float | None = None
@@ -292,21 +335,45 @@ class EvaluationSummary:
 
     @property
     def shown(self) -> bool:
-        return self.answers >= EVALUATION_MIN_ANSWERS
+        return self.counted >= max(self.minimum, 1)
+
+    @property
+    def several(self) -> bool:
+        return self.meetings > 1
 
 
 def evaluation_summary(meetings: QuerySet[Meeting] | list[Meeting]) -> EvaluationSummary:
-    return _summarise(list(EvaluationResponse.objects.filter(meeting__in=meetings)))
+    """One summary of `meetings` (one meeting, or a year's), from the meetings that
+    have enough answers each."""
+    meetings = list(meetings)
+    by_meeting = _responses_by_meeting(meetings)
+    return _summarise([by_meeting[m.pk] for m in meetings])
 
 
-def _summarise(responses: list[EvaluationResponse]) -> EvaluationSummary:
-    summary = EvaluationSummary(answers=len(responses))
+def _responses_by_meeting(meetings: list[Meeting]) -> dict[int, list[EvaluationResponse]]:
+    by_meeting: dict[int, list[EvaluationResponse]] = defaultdict(list)
+    for response in EvaluationResponse.objects.filter(meeting__in=meetings):
+        by_meeting[response.meeting_id].append(response)
+    return by_meeting
+
+
+def _summarise(per_meeting: list[list[EvaluationResponse]]) -> EvaluationSummary:
+    """The summary of meetings given as their lists of answers. A meeting below the
+    minimum adds its number of answers (so the page can say how many have answered)
+    and nothing else."""
+    minimum = evaluation_min_answers()
+    summary = EvaluationSummary(
+        answers=sum(len(r) for r in per_meeting), meetings=len(per_meeting), minimum=minimum
+    )
+    counted = [r for responses in per_meeting if len(responses) >= minimum for r in responses]
+    summary.withheld = sum(1 for responses in per_meeting if 0 < len(responses) < minimum)
+    summary.counted = len(counted)
     if not summary.shown:
         return summary
     for name in ("relevance", "learning", "organisation"):
-        setattr(summary, name, sum(getattr(r, name) for r in responses) / len(responses))
-    counted = Counter(r.comment.strip() for r in responses if r.comment.strip())
-    summary.comments = sorted(counted.items(), key=lambda c: (-c[1], c[0]))
+        setattr(summary, name, sum(getattr(r, name) for r in counted) / len(counted))
+    tally = Counter(r.comment.strip() for r in counted if r.comment.strip())
+    summary.comments = sorted(tally.items(), key=lambda c: (-c[1], c[0]))
     return summary
 
 
@@ -319,10 +386,8 @@ def has_evaluated(meeting: Meeting, user: Any) -> bool:
 
 def evaluations_by_meeting(meetings: list[Meeting]) -> list[tuple[Meeting, EvaluationSummary]]:
     """Each meeting's evaluation summary, from one query."""
-    by_meeting: dict[int, list[EvaluationResponse]] = defaultdict(list)
-    for response in EvaluationResponse.objects.filter(meeting__in=meetings):
-        by_meeting[response.meeting_id].append(response)
-    return [(m, _summarise(by_meeting[m.pk])) for m in meetings]
+    by_meeting = _responses_by_meeting(meetings)
+    return [(m, _summarise([by_meeting[m.pk]])) for m in meetings]
 
 
 def counts_by_meeting(meetings: list[Meeting]) -> dict[int, dict[str, int]]:

@@ -470,11 +470,18 @@ class AttendanceView(MeetingMixin, ActionPageMixin, TemplateView):
             "statuses": Attendance.Status.choices,
             "guest_form": GuestForm(),
             "guests": list(self.meeting.guests.all()),
+            "show_reasons": self.show_reasons,
             **super().get_context_data(**kwargs),
         }
         if self.meeting.is_general_assembly:
             context["quorum"] = selectors.quorum(self.meeting)
         return context
+
+    @cached_property
+    def show_reasons(self) -> bool:
+        """The member hosting in turn registers attendance too, but does not read back
+        why colleagues were absent: for them a reason is write-only."""
+        return selectors.sees_absence_reasons(self.request.user, self.meeting)
 
     def handle(self, op: str) -> HttpResponse | None:
         post, user, meeting = self.request.POST, self.request.user, self.meeting
@@ -482,10 +489,13 @@ class AttendanceView(MeetingMixin, ActionPageMixin, TemplateView):
         if op == "marks":
             marks = {}
             rest = Attendance.Status.PRESENT if post.get("rest") == "present" else ""
-            for doctor, _mark in selectors.attendance_list(meeting):
+            for doctor, mark in selectors.attendance_list(meeting):
                 status = post.get(f"status-{doctor.pk}", "") or rest
                 if status:
-                    marks[doctor.pk] = (status, post.get(f"reason-{doctor.pk}", "").strip())
+                    reason = post.get(f"reason-{doctor.pk}", "").strip()
+                    if not reason and not self.show_reasons and mark is not None:
+                        reason = mark.reason  # not shown to this user, so kept as it was
+                    marks[doctor.pk] = (status, reason)
             services.attendance_record(actor=user, meeting=meeting, marks=marks)
             return self.done(_("The attendance is saved."), back)
         if op == "guest":
@@ -509,14 +519,17 @@ class AttendanceExportView(MeetingMixin, View):
         meeting = self.meeting
         day = selectors.meeting_date(meeting)
         name = f"fremmoede-{self.cluster.slug}-{day}"
+        # Every reader gets the list; only the coordinator, board and secretariat why.
+        reasons = selectors.sees_absence_reasons(request.user, meeting)
         if kwargs["fmt"] == "csv":
             from django.utils import translation
 
             with translation.override("da"):
-                rows = documents.attendance_rows(meeting)
-            return csv_response(["name", "clinic", "status", "reason"], rows, f"{name}.csv")
+                rows = documents.attendance_rows(meeting, reasons=reasons)
+            header = documents.ATTENDANCE_CSV_HEADER + (["reason"] if reasons else [])
+            return csv_response(header, rows, f"{name}.csv")
         if kwargs["fmt"] == "pdf":
-            return file_response(documents.attendance_pdf(meeting), f"{name}.pdf")
+            return file_response(documents.attendance_pdf(meeting, reasons=reasons), f"{name}.pdf")
         raise Http404
 
 
@@ -649,7 +662,6 @@ class EvaluationView(MeetingMixin, TemplateView):
             "can_answer": self.can("meetings.answer"),
             "answered": selectors.has_evaluated(self.meeting, self.request.user),
             "summary": selectors.evaluation_summary([self.meeting]),
-            "minimum": selectors.EVALUATION_MIN_ANSWERS,
             "held": bool(self.meeting.starts and self.meeting.starts <= timezone.now()),
             **super().get_context_data(**kwargs),
         }
@@ -690,7 +702,6 @@ class AttendanceYearView(ClusterMixin, TemplateView):
             "years": documents.years_with_meetings(self.cluster),
             "a": attendance,
             "evaluations": selectors.evaluations_by_meeting(attendance.meetings),
-            "minimum": selectors.EVALUATION_MIN_ANSWERS,
             "year_evaluation": selectors.evaluation_summary(attendance.meetings),
         }
 
