@@ -147,6 +147,15 @@ MATRIX = {
     "quality:import.action": (a_run, post_only({"coordinator_a", "secretariat"})),
     "quality:cluster.dashboard": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
     "quality:cluster.consent": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
+    "quality:consent.give": (
+        lambda w: {"slug": w.cluster_a.slug},
+        post_only({"member_a", "coordinator_a", "board_a"}),
+    ),
+    "quality:consent.revoke": (
+        lambda w: {"slug": w.cluster_a.slug},
+        post_only({"member_a", "coordinator_a", "board_a"}),
+    ),
+    "quality:presentation.set": (lambda w: {"slug": w.cluster_a.slug}, post_only(EDITORS_A)),
     "quality:cluster.indicator": (a_code, rule(READERS_A)),
     "quality:cluster.funnel_json": (a_code, rule(READERS_A)),
     "quality:cluster.run_json": (a_code, rule(READERS_A)),

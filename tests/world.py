@@ -144,8 +144,14 @@ def _quality_data(clinics: list[Clinic], importer: User, cluster: Cluster) -> No
         for i, clinic in enumerate(clinics)
         for month in range(1, 13)
     )
+    from klynge.registry.models import Membership
+
+    cluster_of = dict(
+        Membership.objects.filter(clinic__in=clinics).values_list("clinic_id", "cluster_id")
+    )
     Consent.objects.bulk_create(
-        Consent(clinic=clinic, start=dt.date(2020, 1, 1)) for clinic in clinics
+        Consent(clinic=clinic, cluster_id=cluster_of[clinic.pk], start=dt.date(2020, 1, 1))
+        for clinic in clinics
     )
     ImportRun.objects.create(
         actor=importer, scope=f"cluster:{cluster.pk}", filename="data.csv", status="succeeded"

@@ -88,7 +88,7 @@ def test_the_meeting_role_resolver(w, doctors):
     ordinary = meeting(w, evening(10))
     roles = selectors.user_meeting_roles
     assert roles(users["member_a"], ordinary) == {Role.MEMBER}
-    assert roles(users["coordinator_a"], ordinary) == {Role.MEMBER, Role.COORDINATOR}
+    assert roles(users["coordinator_a"], ordinary) == {Role.MEMBER, Role.COORDINATOR, Role.DATA}
     assert roles(users["board_a"], ordinary) == {Role.MEMBER, Role.BOARD}
     assert roles(users["region_a"], ordinary) == {Role.REGION}
     assert roles(users["member_b"], ordinary) == set()

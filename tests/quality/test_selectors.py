@@ -23,6 +23,7 @@ from klynge.quality.models import (
     IndicatorValue,
     Presentation,
 )
+from klynge.quality.release import protect
 
 pytestmark = pytest.mark.django_db
 
@@ -54,20 +55,29 @@ def put(clinic, indicator, n: int, d: int, period=JUNE) -> None:
     )
 
 
-# The world's opioid counts summed over October-December 2024:
-# clinic i has numerator Σ(10 + i + month) = 63 + 3i and denominator 3·(200 + 10i).
-WORLD_SUMS = {0: (63, 600), 1: (66, 630), 2: (69, 660)}
+# The world's opioid counts, October-December 2024: clinic i has numerator 10 + i + month
+# and denominator 200 + 10i each month. Exact sums (the entitled see these) and sums of
+# protected cells (everyone else).
+WORLD_SUMS = {i: (63 + 3 * i, 600 + 30 * i) for i in range(5)}
+
+
+def psum(i: int) -> tuple[int, int]:
+    return (
+        sum(protect(10 + i + m) for m in (10, 11, 12)),
+        3 * protect(200 + 10 * i),
+    )
 
 
 @pytest.mark.parametrize(
     ("language", "own_label", "other"),
     [("da", "Din klinik", "Klinik"), ("en", "Your clinic", "Clinic")],
 )
-def test_a_member_sees_their_own_clinic_and_pseudonyms_for_the_rest(
+def test_a_member_sees_their_own_clinic_exactly_and_pseudonyms_with_protected_counts(
     world, opioids, language, own_label, other
 ):
     with translation.override(language):
         result = bench(world, "member_a", opioids)
+    assert not result.identified
     own, *others = result.points
     assert own.own and own.label == own_label
     assert (own.numerator, own.denominator) == WORLD_SUMS[2]  # member_a works at clinic 3
@@ -75,35 +85,58 @@ def test_a_member_sees_their_own_clinic_and_pseudonyms_for_the_rest(
     assert len(others) == 2
     assert all(re.fullmatch(rf"{other} [A-Z]", p.label) and not p.own for p in others)
     assert len({p.label for p in others}) == 2
-    assert sorted((p.numerator, p.denominator) for p in others) == [WORLD_SUMS[0], WORLD_SUMS[1]]
+    assert sorted((p.numerator, p.denominator) for p in others) == [psum(0), psum(1)]
     names = {c.name for c in world.clinics_a} | {c.provider_number for c in world.clinics_a}
     assert not names & {p.label for p in result.points}
     assert result.presentation == Presentation.ANONYMISED
     assert (result.first, result.last) == (dt.date(2024, 10, 1), DECEMBER)
 
 
-def test_a_viewer_outside_the_cluster_sees_only_pseudonyms(world, opioids):
-    for viewer in ("secretariat", "region_a", "member_b"):
+def test_those_who_upload_the_data_see_names_and_exact_counts(world, opioids):
+    for viewer in ("secretariat", "region_a", "coordinator_a"):
         result = bench(world, viewer, opioids)
-        assert len(result.points) == 3
-        assert not any(p.own for p in result.points)
-        assert sorted(p.numerator for p in result.points) == [63, 66, 69]
+        assert result.identified, viewer
+        labels = {p.label: (p.numerator, p.denominator) for p in result.points if not p.own}
+        assert {world.clinics_a[i].name: WORLD_SUMS[i] for i in range(3)}.items() >= labels.items()
 
 
-def test_the_cluster_value_is_the_sum_of_numerators_over_the_sum_of_denominators(world, opioids):
+def test_a_board_member_or_an_outsider_sees_only_pseudonyms_and_protected_counts(world, opioids):
+    for viewer in ("board_a", "member_b", "region_other"):
+        result = bench(world, viewer, opioids)
+        assert not result.identified, viewer
+        others = [p for p in result.points if not p.own]
+        names = {c.name for c in world.clinics_a}
+        assert not names & {p.label for p in others}
+        assert {(p.numerator, p.denominator) for p in others} <= {psum(i) for i in range(3)}
+
+
+def test_the_cluster_value_is_a_sum_of_protected_cells(world, opioids):
     result = bench(world, "member_a", opioids)
-    n = sum(v[0] for v in WORLD_SUMS.values())
-    d = sum(v[1] for v in WORLD_SUMS.values())
+    n = sum(psum(i)[0] for i in range(3))
+    d = sum(psum(i)[1] for i in range(3))
     assert (result.cluster_level.numerator, result.cluster_level.denominator) == (n, d)
     assert result.cluster_level.value == pytest.approx(n / d)
-    mean_of_ratios = sum(a / b for a, b in WORLD_SUMS.values()) / 3
-    assert result.cluster_level.value != pytest.approx(mean_of_ratios, rel=1e-9, abs=0)
     assert result.cluster_level.label == world.cluster_a.name
-    # The nation: all five clinics of the world with values.
-    nation_n = sum(63 + 3 * i for i in range(5))
-    nation_d = sum(600 + 30 * i for i in range(5))
-    assert (result.nation_level.numerator, result.nation_level.denominator) == (nation_n, nation_d)
-    assert (result.region_level.numerator, result.region_level.denominator) == (n, d)  # Sjælland
+    staff = bench(world, "secretariat", opioids)
+    assert staff.cluster_level.numerator == sum(WORLD_SUMS[i][0] for i in range(3))
+
+
+def test_comparators_are_withheld_when_they_hold_too_few_clinics_beyond_the_cluster(
+    world, opioids, settings
+):
+    # The world's nation is the five clinics of clusters A and B: two beyond cluster A.
+    result = bench(world, "member_a", opioids)
+    assert result.nation_level.withheld and result.nation_level.value is None
+    assert (result.nation_level.reported, result.nation_level.expected) == (5, 5)
+    assert result.region_level.withheld  # Sjælland holds cluster A alone
+    settings.KLYNGE_COMPARATOR_MIN_REST = 2
+    result = bench(world, "member_a", opioids)
+    assert not result.nation_level.withheld
+    assert (result.nation_level.numerator, result.nation_level.denominator) == (
+        sum(psum(i)[0] for i in range(5)),
+        sum(psum(i)[1] for i in range(5)),
+    )
+    assert result.region_level.withheld  # still nothing beyond the cluster
 
 
 def test_pseudonyms_are_stable_within_a_presentation_and_differ_between_them():
@@ -120,8 +153,8 @@ def test_pseudonyms_are_stable_within_a_presentation_and_differ_between_them():
 
 def test_a_clinic_cannot_be_followed_from_one_day_to_the_next(world, opioids):
     def who_is_who(on=ON, salt=None):
-        result = bench(world, "secretariat", opioids, on=on, salt=salt)
-        return {p.label: p.numerator for p in result.points}
+        result = bench(world, "member_b", opioids, on=on, salt=salt)
+        return {p.label: p.denominator for p in result.points}
 
     assert who_is_who() == who_is_who()  # stable within a day
     days = [who_is_who(on=ON + dt.timedelta(days=k)) for k in range(8)]
@@ -130,17 +163,26 @@ def test_a_clinic_cannot_be_followed_from_one_day_to_the_next(world, opioids):
     assert len({tuple(sorted(d.items())) for d in salts}) > 1
 
 
-def test_a_clinic_without_consent_is_left_out_of_points_and_cluster_value(world, opioids):
-    Consent.objects.filter(clinic=world.clinics_a[1]).update(end=dt.date(2024, 12, 31))
-    result = bench(world, "member_a", opioids)
-    assert len(result.points) == 2
-    assert sorted(p.numerator for p in result.points) == [63, 69]
-    assert result.without_consent == 1
-    assert (result.cluster_level.numerator, result.cluster_level.denominator) == (
-        63 + 69,
-        600 + 660,
+def test_a_revoked_clinic_is_never_shown_again_but_past_months_keep_their_totals(
+    world, opioids, settings
+):
+    settings.KLYNGE_MIN_CLINICS = 2  # the world's cluster has three clinics
+    autumn = dict(last=dt.date(2024, 11, 1), months=2)
+    before = bench(world, "member_b", opioids)
+    autumn_before = bench(world, "member_b", opioids, **autumn).cluster_level
+    services.consent_revoke(
+        actor=None, clinic=world.clinics_a[1], cluster=world.cluster_a, end=dt.date(2024, 12, 15)
     )
-    assert not result.own_without_consent
+    after = bench(world, "member_b", opioids)
+    # One withdrawn clinic in the window: no clinic is shown as a point at all.
+    assert after.points_withheld and after.points == []
+    # October and November keep clinic 2 (consent in force on their last day);
+    # December does not.
+    december_cell = protect(10 + 1 + 12), protect(200 + 10)
+    assert after.cluster_level.numerator == before.cluster_level.numerator - december_cell[0]
+    assert after.cluster_level.denominator == before.cluster_level.denominator - december_cell[1]
+    # A window of the months it took part in is unchanged: nothing to difference.
+    assert bench(world, "member_b", opioids, **autumn).cluster_level == autumn_before
 
 
 def test_the_viewers_own_clinic_without_consent_is_shown_to_them_but_not_counted(world, opioids):
@@ -149,29 +191,32 @@ def test_the_viewers_own_clinic_without_consent_is_shown_to_them_but_not_counted
     assert result.own_without_consent
     own = [p for p in result.points if p.own]
     assert len(own) == 1 and own[0].numerator == 69
-    assert (result.cluster_level.numerator, result.cluster_level.denominator) == (63 + 66, 1230)
+    # Two clinics contribute: fewer than KLYNGE_MIN_CLINICS, so the cluster is withheld.
+    assert result.cluster_level.withheld
     assert len(bench(world, "secretariat", opioids).points) == 2
 
 
-def test_small_counts_are_hidden_with_a_second_cell(world):
+def test_small_published_counts_are_hidden(world):
     nsaid = Indicator.objects.get(code="nsaid_elderly")
     c1, c2, c3 = world.clinics_a
-    put(c1, nsaid, 2, 100)  # primary: numerator 2
-    put(c2, nsaid, 30, 200)
+    put(c1, nsaid, 2, 100)  # published 3/99: small
+    put(c2, nsaid, 30, 200)  # published 27/201
     put(c3, nsaid, 20, 300)  # member_a's own clinic
 
     member = bench(world, "member_a", nsaid, last=JUNE, months=1)
     own = next(p for p in member.points if p.own)
     assert (own.numerator, own.denominator, own.hidden) == (20, 300, False)
-    others = [p for p in member.points if not p.own]
-    assert all(p.hidden and p.numerator is p.denominator is p.value is None for p in others)
-    assert (member.cluster_level.numerator, member.cluster_level.denominator) == (52, 600)
+    others = sorted((p for p in member.points if not p.own), key=lambda p: p.hidden)
+    assert (others[0].numerator, others[0].denominator, others[0].hidden) == (27, 201, False)
+    assert others[1].hidden and others[1].numerator is others[1].value is None
+    assert (member.cluster_level.numerator, member.cluster_level.denominator) == (51, 597)
 
     staff = bench(world, "secretariat", nsaid, last=JUNE, months=1)
-    shown = [(p.numerator, p.denominator) for p in staff.points if not p.hidden]
-    assert shown == [(20, 300)]  # 2/100 hidden, and 30/200 (the smallest other) with it
-    assert sum(p.hidden for p in staff.points) == 2
-    assert staff.cluster_level.numerator == 52
+    assert sorted((p.numerator, p.denominator) for p in staff.points) == [
+        (2, 100),
+        (20, 300),
+        (30, 200),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -180,48 +225,49 @@ def test_small_counts_are_hidden_with_a_second_cell(world):
         (0, 100, False),
         (1, 100, True),
         (4, 100, True),
-        (5, 100, False),
-        (96, 100, True),  # complement 4
-        (95, 100, False),
+        (6, 100, True),  # published as 3, like 1-5: the hiding depends on what is published
+        (7, 100, False),
+        (98, 100, True),  # published 99/99: "all", with a complement of 0-5
+        (96, 100, False),  # published 93/99
         (0, 4, True),  # denominator below 5
         (0, 0, False),
     ],
 )
-def test_primary_suppression_thresholds(world, n, d, hidden):
+def test_suppression_is_decided_on_the_published_counts(world, n, d, hidden):
     nsaid = Indicator.objects.get(code="nsaid_elderly")
     c1, c2, c3 = world.clinics_a
     put(c1, nsaid, n, d)
     put(c2, nsaid, 50, 500)
     put(c3, nsaid, 60, 600)
-    result = bench(world, "secretariat", nsaid, last=JUNE, months=1)
+    result = bench(world, "member_b", nsaid, last=JUNE, months=1)
+    published = (protect(n), protect(d))
     visible = [(p.numerator, p.denominator) for p in result.points if not p.hidden]
-    if hidden:
-        assert (n, d) not in visible
-        assert sum(p.hidden for p in result.points) == 2  # never one hidden cell alone
-        assert (60, 600) in visible  # the secondary cell is the smallest other one
-    else:
-        assert not any(p.hidden for p in result.points)
-        assert (n, d) in visible
-    assert result.cluster_level.numerator == n + 110
+    assert sum(p.hidden for p in result.points) == int(hidden)
+    assert (published in visible) is (not hidden)
+    assert result.cluster_level.numerator == protect(n) + protect(50) + protect(60)
 
 
 def test_a_rate_is_not_hidden_for_its_complement(world):
     crp = Indicator.objects.get(code="crp_tests")
     for clinic, (n, d) in zip(world.clinics_a, [(398, 400), (500, 400), (300, 400)], strict=True):
         put(clinic, crp, n, d)
-    result = bench(world, "secretariat", crp, last=JUNE, months=1)
+    result = bench(world, "member_b", crp, last=JUNE, months=1)
     assert not any(p.hidden for p in result.points)
-    assert result.cluster_level.value == pytest.approx(1198 / 1200)
+    assert result.cluster_level.value == pytest.approx(
+        (protect(398) + protect(500) + protect(300)) / (3 * protect(400))
+    )
 
 
-def test_the_cluster_total_is_hidden_when_hidden_cells_cannot_be_protected(world):
+def test_the_cluster_is_withheld_when_too_few_clinics_reported(world):
     nsaid = Indicator.objects.get(code="nsaid_elderly")
     c1, c2, _c3 = world.clinics_a
-    put(c1, nsaid, 1, 100)
-    put(c2, nsaid, 2, 100)  # hidden together they still sum to 3 < 5; no third clinic
-    result = bench(world, "secretariat", nsaid, last=JUNE, months=1)
-    assert sum(p.hidden for p in result.points) == 2
-    assert result.cluster_level.numerator is None and result.cluster_level.value is None
+    put(c1, nsaid, 10, 100)
+    put(c2, nsaid, 20, 100)  # two of three clinics reported for June
+    result = bench(world, "member_b", nsaid, last=JUNE, months=1)
+    assert result.cluster_level.withheld and result.cluster_level.value is None
+    assert (result.cluster_level.reported, result.cluster_level.expected) == (2, 3)
+    staff = bench(world, "secretariat", nsaid, last=JUNE, months=1)
+    assert staff.cluster_level.numerator == 30
 
 
 def test_open_presentation_names_clinics_only_when_every_member_consents(world, opioids):
@@ -232,7 +278,7 @@ def test_open_presentation_names_clinics_only_when_every_member_consents(world, 
     result = bench(world, "member_a", opioids)
     assert result.presentation == "open"
     labels = {p.label: p.numerator for p in result.points if not p.own}
-    assert labels == {world.clinics_a[0].name: 63, world.clinics_a[1].name: 66}
+    assert labels == {world.clinics_a[0].name: psum(0)[0], world.clinics_a[1].name: psum(1)[0]}
 
     # A consent ending behind the service's back: the benchmark falls back by itself.
     Consent.objects.filter(clinic=world.clinics_a[0]).update(end=dt.date(2025, 1, 1))
@@ -250,25 +296,35 @@ def test_open_presentation_names_clinics_only_when_every_member_consents(world, 
 # --- Time series -------------------------------------------------------------------------------
 
 
-def test_the_cluster_trend_sums_consenting_clinics_and_hides_small_months(world):
+def test_the_cluster_trend_counts_dated_contributors_and_hides_thin_months(world):
     nsaid = Indicator.objects.get(code="nsaid_elderly")
     c1, c2, c3 = world.clinics_a
     for month in range(1, 7):
         put(c1, nsaid, 10 * month, 100, period=dt.date(2024, month, 1))
         put(c2, nsaid, 5, 100, period=dt.date(2024, month, 1))
-    put(c3, nsaid, 3, 10, period=dt.date(2024, 7, 1))  # the only value in July: small
-    Consent.objects.filter(clinic=c2).delete()
-    trend = selectors.cluster_trend(
-        cluster=world.cluster_a,
-        indicator=nsaid,
-        first=dt.date(2024, 1, 1),
-        last=dt.date(2024, 8, 1),
-        on=ON,
-    )
-    assert trend.series.numerators == [10, 20, 30, 40, 50, 60, 3, 0]
-    assert trend.series.denominators == [100] * 6 + [10, 0]
-    assert trend.hidden_months == [dt.date(2024, 7, 1)]
-    assert trend.series.values[-1] is None
+        put(c3, nsaid, 7, 70, period=dt.date(2024, month, 1))
+    put(c3, nsaid, 3, 10, period=dt.date(2024, 7, 1))  # the only value in July
+    Consent.objects.filter(clinic=c2).update(start=dt.date(2024, 4, 1))  # consents in April
+
+    def trend(identified):
+        return selectors.cluster_trend(
+            cluster=world.cluster_a,
+            indicator=nsaid,
+            first=dt.date(2024, 1, 1),
+            last=dt.date(2024, 8, 1),
+            identified=identified,
+        )
+
+    exact = trend(True)
+    assert exact.series.numerators == [17, 27, 37, 52, 62, 72, 3, 0]
+    assert exact.series.reported == [2, 2, 2, 3, 3, 3, 1, 0]
+    assert exact.hidden_months == [dt.date(2024, 8, 1)]
+    protected = trend(False)
+    assert protected.series.numerators[3] == protect(40) + protect(5) + protect(7)
+    # Months with fewer than three clinics are hidden from everyone else.
+    shown = [m.month for m in protected.series.months if m not in protected.hidden_months]
+    assert shown == [4, 5, 6]
+    assert protected.series.values[6] is None
 
 
 def test_a_clinics_own_trend_is_not_suppressed(world):

@@ -16,7 +16,7 @@ from django.utils import translation
 
 from klynge.core.errors import DomainError
 from klynge.core.models import AuditEntry
-from klynge.quality import services
+from klynge.quality import selectors, services
 from klynge.quality.models import (
     ClusterDataSettings,
     Consent,
@@ -376,7 +376,7 @@ ALL = ["100001", "100002", "100003", "200001", "200002", "300001"]
         ("member_b", "clinic", {"200002"}),
         ("doctor_free", "clinic", {"300001"}),
         ("coordinator_a", "cluster", {"100001", "100002", "100003"}),
-        ("board_a", "cluster", {"100001", "100002", "100003"}),
+        ("board_a", "clinic", {"100002"}),  # importing a cluster is a data role
         ("region_a", "region", {"100001", "100002", "100003", "300001"}),
         ("region_other", "region", {"200001", "200002"}),
         ("secretariat", "", set(ALL)),
@@ -506,36 +506,49 @@ def test_the_worker_imports_a_queued_file_and_deletes_it(settings, restore_signa
 # --- Consent, presentation, goals, interventions ---------------------------------------------------
 
 
-def test_consent_is_dated_and_cannot_be_given_twice(world):
-    clinic = world.free_clinic
-    consent = services.consent_give(actor=None, clinic=clinic, start=dt.date(2024, 1, 1))
-    assert consent.is_active_on(dt.date(2024, 6, 1))
+def test_consent_is_dated_given_to_a_cluster_and_cannot_be_given_twice(world):
+    clinic, cluster = world.clinics_a[0], world.cluster_a
+    Consent.objects.filter(clinic=clinic).delete()
+    consent = services.consent_give(
+        actor=None, clinic=clinic, cluster=cluster, start=dt.date(2024, 1, 1)
+    )
+    assert consent.is_active_on(dt.date(2024, 6, 1)) and consent.cluster == cluster
     with pytest.raises(DomainError):
-        services.consent_give(actor=None, clinic=clinic, start=dt.date(2024, 6, 1))
-    services.consent_revoke(actor=None, clinic=clinic, end=dt.date(2024, 7, 1))
+        services.consent_give(actor=None, clinic=clinic, cluster=cluster, start=dt.date(2024, 6, 1))
+    services.consent_revoke(actor=None, clinic=clinic, cluster=cluster, end=dt.date(2024, 7, 1))
     consent.refresh_from_db()
-    assert consent.end == dt.date(2024, 7, 1)
+    assert consent.end == consent.revoked == dt.date(2024, 7, 1)
     assert not Consent.objects.active_on(dt.date(2024, 7, 1)).filter(clinic=clinic).exists()
     with pytest.raises(DomainError):
-        services.consent_revoke(actor=None, clinic=clinic, end=dt.date(2024, 8, 1))
+        services.consent_revoke(actor=None, clinic=clinic, cluster=cluster, end=dt.date(2024, 8, 1))
+
+
+def test_consent_does_not_travel_with_a_clinic_to_another_cluster(world):
+    clinic = world.clinics_a[0]
+    assert Consent.objects.active_on(dt.date(2024, 6, 1)).filter(clinic=clinic).exists()
+    assert not selectors.consenting_clinic_ids(
+        cluster=world.cluster_b, clinic_ids=[clinic.pk], on=dt.date(2024, 6, 1)
+    )
 
 
 def test_open_presentation_needs_every_members_consent(world):
     cluster, today = world.cluster_a, dt.date.today()
     coordinator = world.users["coordinator_a"]
-    services.consent_revoke(actor=None, clinic=world.clinics_a[1], end=today)
+    services.consent_revoke(actor=None, clinic=world.clinics_a[1], cluster=cluster, end=today)
     with pytest.raises(DomainError):
         services.presentation_set(
             actor=coordinator, cluster=cluster, presentation=Presentation.OPEN, on=today
         )
     assert not ClusterDataSettings.objects.filter(cluster=cluster).exists()
-    services.consent_give(actor=None, clinic=world.clinics_a[1], start=today)
+    services.consent_give(actor=None, clinic=world.clinics_a[1], cluster=cluster, start=today)
     settings_ = services.presentation_set(
         actor=coordinator, cluster=cluster, presentation=Presentation.OPEN, on=today
     )
     assert settings_.presentation == Presentation.OPEN
     # Revoking a consent later falls back to anonymised: open needs everyone.
-    services.consent_revoke(actor=None, clinic=world.clinics_a[0], end=today + dt.timedelta(days=1))
+    services.consent_revoke(
+        actor=None, clinic=world.clinics_a[0], cluster=cluster, end=today + dt.timedelta(days=1)
+    )
     settings_.refresh_from_db()
     assert settings_.presentation == Presentation.ANONYMISED
 

@@ -10,6 +10,7 @@ import datetime as dt
 import html
 import io
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,6 +24,7 @@ from klynge.quality.models import (
     IndicatorValue,
     Intervention,
 )
+from klynge.quality.release import protect
 from tests.quality.conftest import DA_HEADER, csv_bytes, login, stored_values
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +111,9 @@ def test_the_funnel_json_holds_the_own_clinic_and_two_pseudonyms(world, client):
     labels = {p["label"] for p in points}
     assert "Din klinik" in labels
     assert len(labels) == 3
-    assert {p["numerator"] for p in points} == {63, 66, 69}
+    # Own clinic exact (69); the others as sums of protected monthly cells.
+    others = {sum(protect(10 + i + m) for m in (10, 11, 12)) for i in (0, 1)}
+    assert {p["numerator"] for p in points} == others | {69}
     assert all(p["own"] == (p["label"] == "Din klinik") for p in points)
 
 
@@ -131,51 +135,43 @@ def test_the_benchmark_csv_marks_hidden_cells(world, client):
     clinics, levels = body[:3], body[3:]
     assert clinics[0][:3] == ["Din klinik", "20", "300"]
     hidden = [r for r in clinics if r[1] == r[2] == ""]
-    assert len(hidden) == 2
-    assert all("5" in r[3] and r[3] for r in hidden)  # "skjult (færre end 5)"
-    assert levels[0] == [world.cluster_a.name, "52", "600", "8,67"]
+    assert len(hidden) == 1  # 2/100 is published as 3/99: small
+    assert "5" in hidden[0][3]  # "skjult (færre end 5)"
+    assert ["27", "201"] in [r[1:3] for r in clinics]  # 30/200, protected
+    assert levels[0] == [world.cluster_a.name, "51", "597", "8,54"]
     shown_counts = {(r[1], r[2]) for r in body}
     assert ("2", "100") not in shown_counts and ("30", "200") not in shown_counts
 
 
-def test_the_run_chart_csv_leaves_a_small_month_empty(world, client):
+def _may_and_a_thin_june(world) -> None:
     nsaid = Indicator.objects.get(code="nsaid_elderly")
-    IndicatorValue.objects.create(
-        clinic=world.clinics_a[0],
-        indicator=nsaid,
-        period=dt.date(2024, 6, 1),
-        numerator=2,
-        denominator=40,
-    )
-    IndicatorValue.objects.create(
-        clinic=world.clinics_a[0],
-        indicator=nsaid,
-        period=dt.date(2024, 5, 1),
-        numerator=20,
-        denominator=40,
-    )
+    for clinic, june in zip(world.clinics_a, (2, 0, 0), strict=True):
+        for month, n in ((5, 20), (6, june)):
+            IndicatorValue.objects.create(
+                clinic=clinic,
+                indicator=nsaid,
+                period=dt.date(2024, month, 1),
+                numerator=n,
+                denominator=40,
+            )
+
+
+def test_the_run_chart_csv_leaves_a_small_month_empty(world, client):
+    _may_and_a_thin_june(world)
     login(client, world.users["member_a"])
     rows = read_csv(
         client.get(url("quality:cluster.run_csv", world, "nsaid_elderly"), {"slut": "2024-06"})
     )
     by_month = {r[0]: r[1:] for r in rows[1:]}
     assert len(by_month) == 48
-    assert by_month["2024-05"][:2] == ["20", "40"]
+    assert by_month["2024-05"][:2] == ["63", "117"]  # three protected cells of 20/40
     june = by_month["2024-06"]
-    assert june[:2] == ["", ""] and "5" in june[2]
-    assert by_month["2024-04"][:2] == ["0", "0"]
+    assert june[:2] == ["", ""] and "5" in june[2]  # published 3/117: small
+    assert by_month["2024-04"][:2] == ["", ""]  # nobody reported: no month to show
 
 
 def test_the_run_chart_json_hides_a_small_month(world, client):
-    nsaid = Indicator.objects.get(code="nsaid_elderly")
-    for month, n in ((5, 20), (6, 2)):
-        IndicatorValue.objects.create(
-            clinic=world.clinics_a[0],
-            indicator=nsaid,
-            period=dt.date(2024, month, 1),
-            numerator=n,
-            denominator=40,
-        )
+    _may_and_a_thin_june(world)
     login(client, world.users["member_a"])
     spec = client.get(
         url("quality:cluster.run_json", world, "nsaid_elderly"), {"slut": "2024-06"}
@@ -184,9 +180,9 @@ def test_the_run_chart_json_hides_a_small_month(world, client):
         row["month"]: row["value"]
         for layer in spec["layer"]
         for row in layer.get("data", {}).get("values", [])
-        if "month" in row
+        if "month" in row and row.get("series") == world.cluster_a.name
     }
-    assert series["2024-05-01"] == pytest.approx(50.0)
+    assert series["2024-05-01"] == pytest.approx(100 * 63 / 117)
     assert series["2024-06-01"] is None
 
 
@@ -365,18 +361,33 @@ def test_the_upload_page_states_the_scope(world, client):
 
 
 def test_a_member_cannot_recover_other_clinics_small_counts_from_the_run_chart(world, client):
+    """Whatever the member downloads, two worlds that differ only in the other clinics'
+    small counts give the same bytes: nothing can tell them apart, so nothing can
+    recover them."""
     nsaid = Indicator.objects.get(code="nsaid_elderly")
     june = dt.date(2024, 6, 1)
     c1, c2, own = world.clinics_a
-    for clinic, n in ((c1, 2), (c2, 1), (own, 40)):
-        IndicatorValue.objects.create(
-            clinic=clinic, indicator=nsaid, period=june, numerator=n, denominator=100
-        )
-    login(client, world.users["member_a"])
-    window = {"slut": "2024-06", "vindue": "1"}
-    bench = read_csv(client.get(url("quality:cluster.csv", world, "nsaid_elderly"), window))
-    assert bench[4][1:3] == ["", ""]  # the benchmark hides the cluster's total for June
-    rows = read_csv(client.get(url("quality:cluster.run_csv", world, "nsaid_elderly"), window))
-    june_row = next(r for r in rows if r[0] == "2024-06")
-    # 43/300 minus the member's own 40/100 would give the others' 3/200.
-    assert june_row[1:3] == ["", ""], june_row
+
+    def put(n1, n2):
+        IndicatorValue.objects.filter(indicator=nsaid).delete()
+        for clinic, n in ((c1, n1), (c2, n2), (own, 40)):
+            IndicatorValue.objects.create(
+                clinic=clinic, indicator=nsaid, period=june, numerator=n, denominator=100
+            )
+
+    def published():
+        login(client, world.users["member_a"])
+        out = []
+        for months in ("1", "3", "12"):
+            window = {"slut": "2024-06", "vindue": months}
+            for name in DATA_VIEWS:
+                body = client.get(url(name, world, "nsaid_elderly"), window).content
+                out.append(re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", body))
+        return out
+
+    put(2, 1)
+    first = published()
+    put(5, 6)  # the same protected cells (3), other true counts
+    assert published() == first
+    put(7, 6)  # a different protected cell: the check can see a difference
+    assert published() != first

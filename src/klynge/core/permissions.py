@@ -26,6 +26,7 @@ class Role(enum.StrEnum):
     MEMBER = "member"  # member doctor of the cluster
     COORDINATOR = "coordinator"
     BOARD = "board"  # chair, vice-chair, treasurer, secretary, board member
+    DATA = "data"  # the cluster's coordinator or data person: they upload its files
     REGION = "region"  # regional quality unit staff, for clusters of their region
     SECRETARIAT = "secretariat"  # national secretariat: all clusters
     OWNER = "owner"  # the user who made the object (e.g. an import)
@@ -43,6 +44,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # registry
     "registry.view_cluster": EVERYONE,
     "registry.view_members": CLUSTER_READERS,
+    # A clinic's size links a pseudonym to the clinic (docs/privacy.md): identified data.
+    "registry.view_clinic_sizes": frozenset({Role.DATA, Role.REGION, Role.SECRETARIAT}),
     "registry.view_registration": CLUSTER_EDITORS | {Role.REGION},
     "registry.change_cluster": CLUSTER_EDITORS,
     "registry.view_documents": CLUSTER_READERS,
@@ -53,6 +56,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "quality.view_library": EVERYONE,
     "quality.view_cluster_data": CLUSTER_READERS,
     "quality.manage_cluster_data": CLUSTER_EDITORS,  # goals, interventions, presentation mode
+    # Identified data (names, exact counts): those who upload the cluster's files.
+    "quality.view_identified": frozenset({Role.DATA, Role.REGION, Role.SECRETARIAT}),
+    "quality.view_consents": frozenset({Role.COORDINATOR, Role.SECRETARIAT}),  # who has not
+    "quality.consent": frozenset({Role.MEMBER}),  # for one's own clinic
     "quality.view_own_data": frozenset({Role.DOCTOR}),
     "quality.import": frozenset({Role.DOCTOR, Role.REGION, Role.SECRETARIAT}),
     "quality.view_import": frozenset(
@@ -74,6 +81,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "meetings.manage_meeting": CLUSTER_EDITORS | {Role.OWNER},
     "meetings.approve_minutes": frozenset({Role.COORDINATOR, Role.BOARD}),
     "meetings.answer": frozenset({Role.MEMBER}),  # date polls and evaluations
+    # Why a doctor was absent ("Sygdom") is for those who follow up attendance.
+    "meetings.view_absence_reasons": CLUSTER_EDITORS,
     "meetings.announce": frozenset({Role.COORDINATOR, Role.BOARD}),
     "meetings.view_activity_report": CLUSTER_EDITORS | {Role.REGION},
     # governance and documents

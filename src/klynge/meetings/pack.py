@@ -119,10 +119,11 @@ def indicator_slides(meeting: Meeting, *, layout: Layout = "page") -> list[Indic
     on = selectors.meeting_date(meeting)
     member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
     slides = []
+    latest = quality.cluster_latest_months(cluster=cluster)
     for indicator in meeting.indicators.order_by("code"):
         slide = IndicatorSlide(indicator)
         slides.append(slide)
-        last = quality.latest_month(indicator)
+        last = latest.get(indicator.pk)
         if last is None:
             continue
         bench = quality.benchmark(
@@ -136,12 +137,15 @@ def indicator_slides(meeting: Meeting, *, layout: Layout = "page") -> list[Indic
         )
         first = _first_month(indicator=indicator, clinic_ids=member_ids, last=last)
         trend = quality.cluster_trend(
-            cluster=cluster, indicator=indicator, first=first, last=last, on=on
+            cluster=cluster, indicator=indicator, first=first, last=last, identified=False
         )
-        region = quality.region_series(
-            indicator=indicator, region=cluster.municipality.region, first=first, last=last
+        reported = trend.series.reported or []
+        region, nation = (
+            quality.comparator_series(
+                indicator=indicator, region=area, first=first, last=last, cluster_reported=reported
+            )
+            for area in (cluster.municipality.region, None)
         )
-        nation = quality.nation_series(indicator=indicator, first=first, last=last)
         funnel = charts.funnel_spec(bench, target_key="cluster", tau2=_national_tau2(bench))
         run = charts.run_chart_spec(trend, indicator, others=[region, nation])
         slide.last, slide.bench, slide.trend = last, bench, trend

@@ -281,13 +281,10 @@ def sees_absence_reasons(user: Any, meeting: Meeting) -> bool:
     """Whether `user` may read why a doctor was absent ("Sygdom"): the host cluster's
     coordinator and board, and the secretariat, who register and follow up attendance.
     Not its members, not the member hosting the meeting in turn, not regional staff,
-    not the members of a joint meeting's guest clusters.
-
-    (Asks `meetings.plan_meeting` on the host cluster, which is exactly those roles,
-    until the permission table has a `meetings.view_absence_reasons` row.)"""
+    not the members of a joint meeting's guest clusters."""
     from klynge.core.permissions import has_perm
 
-    return has_perm(user, "meetings.plan_meeting", meeting.cluster)
+    return has_perm(user, "meetings.view_absence_reasons", meeting.cluster)
 
 
 def attendance_list(meeting: Meeting) -> list[tuple[Doctor, Attendance | None]]:

@@ -95,6 +95,81 @@ def verdict(trend: Trend, indicator: Indicator) -> str:
     }
 
 
+MIN_BASELINE = 6  # months before an intervention needed for a frozen baseline
+
+
+def intervention_effects(trend: Trend, indicator: Indicator) -> list[tuple[Any, str]]:
+    """ "Did it move?" (DATA-6): for each intervention, a plain statement comparing the
+    months after it with a baseline frozen before it (Anhøj's runs analysis against
+    the baseline median), with dates."""
+    s = trend.series
+    scale = _scale(indicator)
+    values = np.array([np.nan if v is None else v for v in s.values])
+    out = []
+    for intervention in trend.interventions:
+        k = sum(1 for m in s.months if m < intervention.date)
+        before = values[:k][~np.isnan(values[:k])]
+        after = values[k:][~np.isnan(values[k:])]
+        when = date_format(intervention.date, "DATE_FORMAT")
+        if k == len(s.months) or after.size == 0:
+            out.append((intervention, _("No data after %(date)s yet.") % {"date": when}))
+            continue
+        if before.size < MIN_BASELINE:
+            out.append(
+                (
+                    intervention,
+                    _(
+                        "Too few months before %(date)s for a baseline (%(n)s; at least %(min)s are needed)."
+                    )
+                    % {"date": when, "n": before.size, "min": MIN_BASELINE},
+                )
+            )
+            continue
+        a = stats.runs_analysis(values, baseline=k)
+        median = a.median * scale
+        unit = "‰" if indicator.is_rate else "%"
+        text = _("Before %(date)s (%(first)s to %(end)s) the median was %(median)s %(unit)s.") % {
+            "date": when,
+            "first": month_label(s.months[0]),
+            "end": month_label(s.months[k - 1]),
+            "median": f"{median:.1f}".replace(".", ","),
+            "unit": unit,
+        }
+        if a.signal is None:
+            text += " " + _("Too few data points after it for a verdict yet.")
+        elif (
+            a.runs_signal
+            and a.longest_run_start is not None
+            and a.longest_run_end is not None
+            and a.longest_run_end >= k
+        ):
+            side = _("below") if a.longest_run_side < 0 else _("above")
+            text += " " + _(
+                "After it: a signal, %(n)s months in a row %(side)s that median from %(since)s."
+            ) % {
+                "n": a.longest_run,
+                "side": side,
+                "since": month_label(s.months[a.longest_run_start]),
+            }
+            if indicator.direction != "neither":
+                better = (a.longest_run_side < 0) == (indicator.direction == "lower")
+                text += " " + (
+                    _("That is a change for the better.")
+                    if better
+                    else _("That is a change for the worse.")
+                )
+        elif a.crossings_signal:
+            text += " " + _(
+                "After it: a signal, the series crosses that median only %(c)s times (at least %(min)s expected by chance)."
+            ) % {"c": a.crossings, "min": a.crossings_min}
+        else:
+            text += " " + _(
+                "After it (%(first)s to %(last)s): no signal; the data vary around the same level."
+            ) % {"first": month_label(s.months[k]), "last": month_label(s.months[-1])}
+        out.append((intervention, text))
+    return out
+
+
 # --- Funnel plot ------------------------------------------------------------------------------------
 
 
@@ -136,18 +211,6 @@ def funnel_spec(
                         "value": round(float(high) * scale, 4),
                     }
                 )
-            for p in points:
-                if level == 0.998:
-                    plo, phi = (
-                        stats.funnel_limits_overdispersed(
-                            target_level.value, float(p.denominator or 0), level, tau2, kind
-                        )
-                        if tau2 > 0
-                        else stats.funnel_limits(
-                            target_level.value, float(p.denominator or 0), level, kind
-                        )
-                    )
-                    p.outside_998 = not (plo[0] <= p.value <= phi[0])
         layers.append(
             {
                 "data": {"values": lines},
@@ -172,6 +235,19 @@ def funnel_spec(
                 "encoding": {"y": {"field": "y", "type": "quantitative"}},
             }
         )
+    if target_level.value is not None and points:
+        # Classified by the exact tail probability of the point's count, so a common
+        # count (20 of 20 at a 95 % target) is never called an outlier.
+        side = stats.funnel_outside(
+            [p.numerator or 0 for p in points],
+            sizes,
+            target_level.value,
+            0.998,
+            kind,
+            tau2=tau2,
+        )
+        for p, s in zip(points, side, strict=True):
+            p.outside_998 = bool(s)
     data = [
         {
             "label": p.label,

@@ -170,7 +170,7 @@ def generate_values(*, seed: int = 1) -> ImportRun | None:
         # Most clinics consent to showing their data in the cluster; a few have not (yet).
         consent_rng = np.random.default_rng(seed + 104729)
         Consent.objects.bulk_create(
-            Consent(clinic_id=int(c), start=dt.date(2020, 1, 1))
+            Consent(clinic_id=int(c), cluster_id=cluster_of[int(c)], start=dt.date(2020, 1, 1))
             for c in clinic_ids
             if int(c) in cluster_of and consent_rng.random() < 0.93
         )

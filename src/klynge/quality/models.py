@@ -229,20 +229,30 @@ class ReplacedValue(models.Model):
 
 
 class Consent(TimeFramed):
-    """A clinic's dated, revocable consent to its data being shown in its cluster
-    (DATA-3). Without consent in force the clinic is left out of cluster views."""
+    """A clinic's dated, revocable consent to its data being shown in one cluster
+    (DATA-3). Consent is given *to a cluster*: it does not travel when the clinic moves.
+
+    A month's cluster figures count the clinics that were members with consent in force
+    on the month's last day, so later changes never rewrite a published month (see
+    `docs/privacy.md`). `revoked` marks a consent the clinic withdrew (rather than one
+    that ended with its membership): a withdrawn clinic is never shown as a point again."""
 
     clinic = models.ForeignKey("registry.Clinic", on_delete=models.PROTECT, related_name="consents")
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.PROTECT, related_name="consents"
+    )
     given_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    revoked = models.DateField(_("revoked on"), null=True, blank=True)
 
     class Meta:
         ordering = ["clinic", "start"]
         constraints = [time_frame_check("consent_end_after_start")]
+        indexes = [models.Index(fields=["cluster", "clinic"])]
 
     def __str__(self) -> str:
-        return f"{self.clinic} [{self.start}, {self.end or '…'})"
+        return f"{self.clinic} → {self.cluster} [{self.start}, {self.end or '…'})"
 
 
 class Presentation(models.TextChoices):

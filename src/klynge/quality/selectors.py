@@ -1,16 +1,21 @@
-"""Reads of quality data: benchmarks with consent, pseudonyms and suppression applied,
-time series for run and control charts, dashboards.
+"""Reads of quality data: benchmarks, time series for run and control charts, and
+dashboards — every figure drawn from the protected release (`klynge.quality.release`,
+`docs/privacy.md`).
 
 Who sees what (DATA-3, DATA-4, PLAT-1):
-* A cluster view shows the member clinics that have consented; the cluster's value is
-  Σ numerator / Σ denominator over exactly those clinics (never a mean of ratios).
-* In anonymised mode (the default) clinics are pseudonyms, drawn afresh for every
-  cluster, indicator and day, so nobody can follow a clinic from one meeting's
-  presentation to the next. A logged-in member sees their own clinic marked as theirs.
-* Counts from 1 to 4 (and their complements) are hidden, with secondary suppression
-  so a hidden cell cannot be recovered from the cluster total (klynge.quality.stats).
-  A viewer's own clinic is never hidden from them, and is treated as known when
-  deciding what else to hide.
+* A cluster's month counts the clinics that were members with consent to the cluster
+  in force on the month's last day; its value is Σ numerator / Σ denominator over them
+  (never a mean of ratios).
+* Viewers entitled to identified data (the cluster's coordinator and data person, the
+  regional unit, the secretariat: they upload the files) see their cluster's clinics by
+  name with exact counts. Everyone else sees protected counts (midpoint-6 rounding of
+  every clinic-month cell, sums of protected cells), clinics as pseudonyms drawn afresh
+  for every cluster, indicator and day, and their own clinic's exact figures.
+* Published counts that are small (1-4 at the default threshold, read from the
+  protected values so the hiding itself says nothing more) are hidden; a month of the
+  cluster needs at least `KLYNGE_MIN_CLINICS` clinics, and clinic points need as many.
+* Region and nation figures are shown only when they cannot be differenced down to a
+  clinic (`release.comparator_month_shown`), with their coverage.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import datetime as dt
 import hashlib
 import hmac
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +34,8 @@ from django.db.models import Count, Max, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from klynge.quality import stats
+from klynge.core.permissions import has_perm
+from klynge.quality import release, stats
 from klynge.quality.models import (
     ClusterDataSettings,
     Consent,
@@ -68,17 +75,19 @@ def cached(name: str, key: tuple, compute):
 # --- Who is shown -------------------------------------------------------------------------
 
 
-def consenting_clinic_ids(*, clinic_ids: list[int], on: dt.date) -> set[int]:
+def consenting_clinic_ids(*, cluster: Cluster, clinic_ids: Iterable[int], on: dt.date) -> set[int]:
+    """The clinics among `clinic_ids` with consent to `cluster` in force on `on`."""
     return set(
         Consent.objects.active_on(on)
-        .filter(clinic_id__in=clinic_ids)
+        .filter(cluster=cluster, clinic_id__in=list(clinic_ids))
         .values_list("clinic_id", flat=True)
     )
 
 
 def clinics_without_consent(*, cluster: Cluster, on: dt.date) -> list[Clinic]:
+    """Who has not consented: for the coordinator's eyes only (`quality.view_consents`)."""
     members = [m.clinic for m in cluster_memberships_on(cluster=cluster, on=on)]
-    consenting = consenting_clinic_ids(clinic_ids=[c.pk for c in members], on=on)
+    consenting = consenting_clinic_ids(cluster=cluster, clinic_ids=[c.pk for c in members], on=on)
     return [c for c in members if c.pk not in consenting]
 
 
@@ -91,6 +100,12 @@ def viewer_clinic_id(user) -> int | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Doctor.objects.filter(user=user).values_list("clinic_id", flat=True).first()
+
+
+def sees_identified(user, cluster: Cluster) -> bool:
+    """Entitled to the cluster's identified data (names, exact counts): those who
+    upload its files. Everyone else sees the protected release."""
+    return user is not None and has_perm(user, "quality.view_identified", cluster)
 
 
 def pseudonyms(*, clinic_ids: list[int], salt: str) -> dict[int, str]:
@@ -107,6 +122,19 @@ def pseudonyms(*, clinic_ids: list[int], salt: str) -> dict[int, str]:
         letter = letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26]
         labels[clinic_id] = _("Clinic %(letter)s") % {"letter": letter}
     return labels
+
+
+def small(numerator: int, denominator: int, *, rate: bool, exact: bool = False) -> bool:
+    """Is a published count small enough to hide? Decided on the published (protected)
+    values, so hiding a cell tells nothing its protected value does not. Exact values
+    (the entitled viewer, a clinic's own data) are never hidden."""
+    if exact:
+        return False
+    limit = release.protect(settings.KLYNGE_SUPPRESSION_THRESHOLD - 1)
+    if 0 < numerator <= limit or 0 < denominator <= limit:
+        return True
+    # The complement ("all but a few"): protected values that meet say 100 %.
+    return not rate and numerator > 0 and denominator - numerator <= limit
 
 
 # --- Benchmark --------------------------------------------------------------------------------
@@ -128,6 +156,9 @@ class Level:
     label: str
     numerator: int | None
     denominator: int | None
+    reported: int | None = None  # clinics that reported for the period …
+    expected: int | None = None  # … of the clinics expected to
+    withheld: bool = False  # not shown: it could be differenced down to a clinic
 
     @property
     def value(self) -> float | None:
@@ -152,36 +183,57 @@ class Benchmark:
     tau2: float = 0.0
     own_without_consent: bool = False
     targets: dict[str, Level] = field(default_factory=dict)
+    identified: bool = False  # the viewer sees names and exact counts (entitled)
+    points_withheld: bool = False  # too few clinics to show any as a point
 
 
-def _sums(
-    indicator: Indicator, first: dt.date, last: dt.date, **filters
-) -> dict[int, tuple[int, int]]:
-    rows = (
-        IndicatorValue.objects.filter(
-            indicator=indicator, period_kind="M", period__gte=first, period__lte=last, **filters
+def area_months(*, indicator: Indicator, region=None, first: dt.date, last: dt.date):
+    """A region's (or, with `region=None`, the nation's) protected months and coverage,
+    cached per data version: the same for every viewer."""
+    if region is None:
+        return cached(
+            "nation_months",
+            (indicator.pk, first, last, get_language()),
+            lambda: release.area_months(
+                indicator=indicator, label=_("Denmark"), first=first, last=last
+            ),
         )
-        .values("clinic_id")
-        .annotate(n=Sum("numerator"), d=Sum("denominator"))
+    return cached(
+        "region_months",
+        (indicator.pk, region.pk, first, last),
+        lambda: release.area_months(
+            indicator=indicator,
+            label=region.name,
+            first=first,
+            last=last,
+            clinic__municipality__region=region,
+        ),
     )
-    return {r["clinic_id"]: (r["n"], r["d"]) for r in rows}
 
 
-def _level(
-    label: str, indicator: Indicator, first: dt.date, last: dt.date, threshold: int, **filters
-) -> Level:
-    totals = IndicatorValue.objects.filter(
-        indicator=indicator, period_kind="M", period__gte=first, period__lte=last, **filters
-    ).aggregate(n=Sum("numerator"), d=Sum("denominator"))
-    n, d = totals["n"], totals["d"]
-    hidden = stats.suppress(
-        [n or 0],
-        [d or 0],
-        threshold=threshold,
-        complement=not indicator.is_rate,
-        total_published=False,
-    ).hidden[0]
-    return Level(label, None if hidden else n, None if hidden else d)
+def comparator_level(area, *, first: dt.date, last: dt.date, cluster_reported: list[int]) -> Level:
+    """The area's window (months `first`..`last` of `area`), withheld when any of its
+    months could be differenced down to a clinic or is too thinly covered: a window
+    minus its shown months would reveal the withheld one."""
+    index = [i for i, m in enumerate(area.months) if first <= m <= last]
+    ok = bool(index) and all(
+        release.comparator_month_shown(
+            area_reported=area.reported[i],
+            area_expected=area.expected[i],
+            cluster_reported=cluster_reported[k],
+        )
+        for k, i in enumerate(index)
+    )
+    reported, expected = area.reported[index[-1]], area.expected[index[-1]]
+    if not ok:
+        return Level(area.label, None, None, reported, expected, withheld=True)
+    return Level(
+        area.label,
+        sum(area.numerators[i] for i in index),
+        sum(area.denominators[i] for i in index),
+        reported,
+        expected,
+    )
 
 
 def benchmark(
@@ -197,72 +249,83 @@ def benchmark(
 ) -> Benchmark:
     """Every shown clinic of `cluster` for `indicator`, summed over the `months` months
     ending with `last`, with the cluster, region and national values. `anonymised`
-    shows pseudonyms whatever the cluster's setting (the meeting pack)."""
+    publishes as to an outsider whatever the viewer and the cluster's setting (the
+    meeting pack, which is projected, printed and forwarded)."""
     on = on or today()
     first = add_months(last, -(months - 1))
     threshold = settings.KLYNGE_SUPPRESSION_THRESHOLD
-    members = [m.clinic for m in cluster_memberships_on(cluster=cluster, on=on)]
-    member_ids = [c.pk for c in members]
-    consenting = consenting_clinic_ids(clinic_ids=member_ids, on=on)
-    own = viewer_clinic_id(viewer)
+    rate = indicator.is_rate
+    contributors = release.cluster_contributors(cluster=cluster, first=first, last=last)
+    identified = not anonymised and sees_identified(viewer, cluster)
+    member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
+    own = None if anonymised else viewer_clinic_id(viewer)
     own = own if own in member_ids else None
-    presentation = presentation_of(cluster)
-    open_mode = (
-        not anonymised and presentation == Presentation.OPEN and consenting == set(member_ids)
+    in_window = contributors.in_window(first, last)
+    cells = release.clinic_cells(
+        indicator=indicator, clinic_ids=in_window, first=first, last=last, exact=identified
     )
-    sums = _sums(indicator, first, last, clinic_id__in=member_ids)
+    sums = release.window_sums(cells, contributors, first, last)
+    totals = release.monthly_totals(cells, contributors)
 
-    others = [c for c in members if c.pk in consenting and c.pk != own]
-    nums = [sums.get(c.pk, (0, 0))[0] for c in others]
-    dens = [sums.get(c.pk, (0, 0))[1] for c in others]
-    hidden = stats.suppress(nums, dens, threshold=threshold, complement=not indicator.is_rate)
+    presentation = presentation_of(cluster)
+    consenting_today = consenting_clinic_ids(cluster=cluster, clinic_ids=member_ids, on=on)
+    open_mode = (
+        not anonymised and presentation == Presentation.OPEN and consenting_today == set(member_ids)
+    )
+    shown = sorted(contributors.shown_in_window(first, last) - {own})
+    withdrawn = in_window & contributors.withdrawn
+    min_clinics = settings.KLYNGE_MIN_CLINICS
+    points_withheld = not identified and (
+        0 < len(withdrawn) < min_clinics or len(shown) + (own is not None) < min_clinics
+    )
     labels = (
-        {c.pk: c.name for c in others}
-        if open_mode
+        {c.pk: c.name for c in Clinic.objects.filter(pk__in=shown)}
+        if open_mode or identified
         else pseudonyms(
-            clinic_ids=[c.pk for c in others],
-            salt=salt or f"{cluster.pk}:{indicator.pk}:{on.isoformat()}",
+            clinic_ids=shown, salt=salt or f"{cluster.pk}:{indicator.pk}:{on.isoformat()}"
         )
     )
     points = []
-    for i, clinic in enumerate(others):
-        n, d = nums[i], dens[i]
-        if hidden.hidden[i]:
-            points.append(Point(labels[clinic.pk], False, None, None, None, hidden=True))
-        else:
-            points.append(Point(labels[clinic.pk], False, n, d, n / d if d else None))
+    if not points_withheld:
+        for clinic_id in shown:
+            n, d = sums.get(clinic_id, (0, 0))
+            if small(n, d, rate=rate, exact=identified):
+                points.append(Point(labels[clinic_id], False, None, None, None, hidden=True))
+            else:
+                points.append(Point(labels[clinic_id], False, n, d, n / d if d else None))
     if own is not None:
-        n, d = sums.get(own, (0, 0))
+        own_cells = release.clinic_cells(
+            indicator=indicator, clinic_ids=[own], first=first, last=last, exact=True
+        )
+        n = sum(v[0] for v in own_cells.values())
+        d = sum(v[1] for v in own_cells.values())
         points.append(Point(_("Your clinic"), True, n, d, n / d if d else None))
     points.sort(key=lambda p: (not p.own, p.label))
 
-    shown_ids = [c.pk for c in members if c.pk in consenting]
-    cluster_n = sum(sums.get(c, (0, 0))[0] for c in shown_ids)
-    cluster_d = sum(sums.get(c, (0, 0))[1] for c in shown_ids)
-    cluster_hidden = (
-        hidden.total_hidden
-        or (
-            stats.suppress(
-                [cluster_n],
-                [cluster_d],
-                threshold=threshold,
-                complement=not indicator.is_rate,
-                total_published=False,
-            ).hidden[0]
-        )
-    )
+    window = [i for i, m in enumerate(contributors.months) if first <= m <= last]
+    cluster_n = sum(totals[i][0] for i in window)
+    cluster_d = sum(totals[i][1] for i in window)
+    cluster_reported = [totals[i][2] for i in window]
+    too_few = not identified and min(cluster_reported, default=0) < min_clinics
+    cluster_hidden = too_few or small(cluster_n, cluster_d, rate=rate, exact=identified)
     cluster_level = Level(
-        cluster.name, None if cluster_hidden else cluster_n, None if cluster_hidden else cluster_d
+        cluster.name,
+        None if cluster_hidden else cluster_n,
+        None if cluster_hidden else cluster_d,
+        cluster_reported[-1] if cluster_reported else 0,
+        len(contributors.by_month[last]),
+        withheld=cluster_hidden,
     )
+    all_reported = [t[2] for t in totals]
     region = cluster.municipality.region
-    region_level = cached(
-        "region_level",
-        (indicator.pk, first, last, threshold, region.pk, get_language()),
-        lambda: _level(
-            region.name, indicator, first, last, threshold, clinic__municipality__region=region
-        ),
+    region_area = area_months(indicator=indicator, region=region, first=first, last=last)
+    nation_area = area_months(indicator=indicator, first=first, last=last)
+    region_level = comparator_level(
+        region_area, first=first, last=last, cluster_reported=all_reported
     )
-    nation_level = national_level(indicator=indicator, first=first, last=last)
+    nation_level = comparator_level(
+        nation_area, first=first, last=last, cluster_reported=all_reported
+    )
     result = Benchmark(
         indicator=indicator,
         cluster=cluster,
@@ -273,22 +336,21 @@ def benchmark(
         region_level=region_level,
         nation_level=nation_level,
         presentation="open" if open_mode else Presentation.ANONYMISED,
-        without_consent=len([c for c in member_ids if c not in consenting]),
+        without_consent=len(set(member_ids) - consenting_today),
         threshold=threshold,
-        own_without_consent=own is not None and own not in consenting,
+        own_without_consent=own is not None and own not in consenting_today,
+        identified=identified,
+        points_withheld=points_withheld,
     )
     result.targets = {"cluster": cluster_level, "region": region_level, "nation": nation_level}
     return result
 
 
 def national_level(*, indicator: Indicator, first: dt.date, last: dt.date) -> Level:
-    """Σn/Σd over every clinic in the nation (cached per data version)."""
-    threshold = settings.KLYNGE_SUPPRESSION_THRESHOLD
-    return cached(
-        "nation_level",
-        (indicator.pk, first, last, threshold, get_language()),
-        lambda: _level(_("Denmark"), indicator, first, last, threshold),
-    )
+    """The nation's protected window beside one clinic's own data (the doctor's page):
+    the rest of the nation is always large, but coverage still applies."""
+    area = area_months(indicator=indicator, first=first, last=last)
+    return comparator_level(area, first=first, last=last, cluster_reported=[1] * len(area.months))
 
 
 def national_overdispersion(
@@ -305,9 +367,18 @@ def national_overdispersion(
 def _national_overdispersion(
     indicator: Indicator, first: dt.date, last: dt.date, target: float
 ) -> stats.Overdispersion:
-    sums = _sums(indicator, first, last)
-    nums = np.array([v[0] for v in sums.values()], dtype=float)
-    dens = np.array([v[1] for v in sums.values()], dtype=float)
+    rows = (
+        IndicatorValue.objects.filter(
+            indicator=indicator, period_kind="M", period__gte=first, period__lte=last
+        )
+        .values("clinic_id")
+        # Protected cells: even a chart's limits are published figures.
+        .annotate(
+            n=Sum(release.protected_sql("numerator")), d=Sum(release.protected_sql("denominator"))
+        )
+    )
+    nums = np.array([r["n"] for r in rows], dtype=float)
+    dens = np.array([r["d"] for r in rows], dtype=float)
     kind = stats.RATE if indicator.is_rate else stats.PROPORTION
     return stats.overdispersion(nums, dens, target, kind=kind)
 
@@ -321,17 +392,24 @@ class Series:
     months: list[dt.date]
     numerators: list[int]
     denominators: list[int]
+    shown: list[bool] | None = None  # None: every month may be shown
+    reported: list[int] | None = None
+    expected: list[int] | None = None
 
     @property
     def values(self) -> list[float | None]:
+        shown = self.shown or [True] * len(self.months)
         return [
-            n / d if d else None for n, d in zip(self.numerators, self.denominators, strict=True)
+            n / d if d and ok else None
+            for n, d, ok in zip(self.numerators, self.denominators, shown, strict=True)
         ]
 
 
 def monthly_series(
     *, indicator: Indicator, label: str, first: dt.date, last: dt.date, **filters
 ) -> Series:
+    """Exact monthly sums over the clinics in `filters`: only for data the viewer is
+    entitled to in full (their own clinic)."""
     rows = (
         IndicatorValue.objects.filter(
             indicator=indicator, period_kind="M", period__gte=first, period__lte=last, **filters
@@ -341,11 +419,7 @@ def monthly_series(
         .order_by("period")
     )
     by_month = {r["period"]: (r["n"], r["d"]) for r in rows}
-    months = []
-    month = first
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
+    months = release.months_in(first, last)
     return Series(
         label,
         months,
@@ -354,29 +428,37 @@ def monthly_series(
     )
 
 
-def region_series(*, indicator: Indicator, region, first: dt.date, last: dt.date) -> Series:
-    return cached(
-        "region_series",
-        (indicator.pk, region.pk, first, last),
-        lambda: monthly_series(
-            indicator=indicator,
-            label=region.name,
-            first=first,
-            last=last,
-            clinic__municipality__region=region,
-        ),
-    )
-
-
-def nation_series(*, indicator: Indicator, first: dt.date, last: dt.date) -> Series:
-    return cached(
-        "nation_series",
-        (indicator.pk, first, last, get_language()),
-        lambda: monthly_series(indicator=indicator, label=_("Denmark"), first=first, last=last),
+def comparator_series(
+    *, indicator: Indicator, region=None, first: dt.date, last: dt.date, cluster_reported: list[int]
+) -> Series:
+    """A region's (or the nation's) protected months beside a cluster: a month is drawn
+    only when it passes `release.comparator_month_shown`."""
+    area = area_months(indicator=indicator, region=region, first=first, last=last)
+    shown = [
+        release.comparator_month_shown(
+            area_reported=area.reported[i],
+            area_expected=area.expected[i],
+            cluster_reported=cluster_reported[i] if i < len(cluster_reported) else 0,
+        )
+        for i in range(len(area.months))
+    ]
+    # A withheld month carries no counts at all: a P′ chart's limits at a month depend
+    # on its denominator, so even the limits would publish it.
+    return Series(
+        area.label,
+        area.months,
+        [n if ok else 0 for n, ok in zip(area.numerators, shown, strict=True)],
+        [d if ok else 0 for d, ok in zip(area.denominators, shown, strict=True)],
+        shown,
+        area.reported,
+        area.expected,
     )
 
 
 def latest_month(indicator: Indicator | None = None) -> dt.date | None:
+    """The newest month anyone has data for (the import pages; never a default period
+    of a cluster's view: see `cluster_latest_month`)."""
+
     def query() -> dt.date | None:
         qs = IndicatorValue.objects.filter(period_kind="M")
         if indicator is not None:
@@ -384,6 +466,41 @@ def latest_month(indicator: Indicator | None = None) -> dt.date | None:
         return qs.order_by("-period").values_list("period", flat=True).first()
 
     return cached("latest_month", (indicator.pk if indicator else None,), query)
+
+
+LOOKBACK_MONTHS = 36
+
+
+def cluster_latest_months(*, cluster: Cluster, on: dt.date | None = None) -> dict[int, dt.date]:
+    """Each indicator's default period for `cluster`: its own latest *complete* month
+    (enough of that month's contributors have reported, `KLYNGE_COVERAGE_MIN`), so one
+    region's early upload never moves another cluster's view. Falls back to the
+    cluster's latest month with any data."""
+    on = on or today()
+    current = dt.date(on.year, on.month, 1)
+    first = add_months(current, -LOOKBACK_MONTHS)
+    contributors = release.cluster_contributors(cluster=cluster, first=first, last=current)
+    clinic_ids = contributors.in_window(first, current)
+    if not clinic_ids:
+        return {}
+    reported: dict[tuple[int, dt.date], int] = {}
+    rows = IndicatorValue.objects.filter(
+        period_kind="M", period__gte=first, period__lte=current, clinic_id__in=clinic_ids
+    ).values_list("indicator_id", "period", "clinic_id")
+    for indicator_id, period, clinic_id in rows:
+        if clinic_id in contributors.by_month.get(period, ()):
+            reported[(indicator_id, period)] = reported.get((indicator_id, period), 0) + 1
+    latest: dict[int, dt.date] = {}
+    fallback: dict[int, dt.date] = {}
+    for (indicator_id, period), count in sorted(reported.items(), key=lambda kv: kv[0][1]):
+        fallback[indicator_id] = period
+        if release.coverage_ok(count, len(contributors.by_month[period])):
+            latest[indicator_id] = period
+    return {**fallback, **latest}
+
+
+def cluster_latest_month(*, cluster: Cluster, indicator: Indicator) -> dt.date | None:
+    return cluster_latest_months(cluster=cluster).get(indicator.pk)
 
 
 @dataclass
@@ -394,6 +511,7 @@ class Trend:
     interventions: list[Intervention]
     goal: Goal | None
     hidden_months: list[dt.date]
+    identified: bool = False
 
 
 def cluster_trend(
@@ -403,70 +521,68 @@ def cluster_trend(
     first: dt.date,
     last: dt.date,
     on: dt.date | None = None,
-    viewer_clinic: int | None = None,
+    viewer=None,
+    identified: bool | None = None,
 ) -> Trend:
-    """The cluster's monthly values (consenting clinics), with the runs analysis against
-    a baseline frozen before the first intervention, if there is one.
+    """The cluster's monthly values from the release (exact for an entitled viewer),
+    with the runs analysis against a baseline frozen before the first intervention.
 
-    A month is hidden when the clinics other than the viewer's own add up to a small
-    count: the viewer knows their own clinic, so the cluster total minus it must be safe."""
-    on = on or today()
-    member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
-    shown = sorted(consenting_clinic_ids(clinic_ids=member_ids, on=on))
-    series = monthly_series(
-        indicator=indicator, label=cluster.name, first=first, last=last, clinic_id__in=shown
+    A month is hidden when fewer than `KLYNGE_MIN_CLINICS` clinics reported for it or
+    its published counts are small."""
+    if identified is None:
+        identified = sees_identified(viewer, cluster)
+    contributors = release.cluster_contributors(cluster=cluster, first=first, last=last)
+    cells = release.clinic_cells(
+        indicator=indicator,
+        clinic_ids=contributors.in_window(first, last),
+        first=first,
+        last=last,
+        exact=identified,
     )
-    others = series
-    if viewer_clinic in shown:
-        others = monthly_series(
-            indicator=indicator,
-            label="",
-            first=first,
-            last=last,
-            clinic_id__in=[c for c in shown if c != viewer_clinic],
-        )
-    return _trend(series, cluster=cluster, indicator=indicator, hidden_basis=others)
+    totals = release.monthly_totals(cells, contributors)
+    min_clinics = 1 if identified else settings.KLYNGE_MIN_CLINICS
+    shown = [
+        k >= min_clinics and not small(n, d, rate=indicator.is_rate, exact=identified)
+        for n, d, k in totals
+    ]
+    series = Series(
+        cluster.name,
+        contributors.months,
+        [t[0] for t in totals],
+        [t[1] for t in totals],
+        shown,
+        [t[2] for t in totals],
+        [len(contributors.by_month[m]) for m in contributors.months],
+    )
+    trend = _trend(series, cluster=cluster, indicator=indicator)
+    trend.identified = identified
+    return trend
 
 
 def clinic_trend(
     *, clinic_id: int, cluster: Cluster | None, indicator: Indicator, first: dt.date, last: dt.date
 ) -> Trend:
-    """One clinic's own series, for that clinic's own members only (not suppressed)."""
+    """One clinic's own series, for that clinic's own members only (exact)."""
     series = monthly_series(
         indicator=indicator, label=_("Your clinic"), first=first, last=last, clinic_id=clinic_id
     )
-    return _trend(series, cluster=cluster, indicator=indicator, suppress_small=False)
+    return _trend(series, cluster=cluster, indicator=indicator)
 
 
-def _trend(
-    series: Series,
-    *,
-    cluster: Cluster | None,
-    indicator: Indicator,
-    suppress_small: bool = True,
-    hidden_basis: Series | None = None,
-) -> Trend:
+def _trend(series: Series, *, cluster: Cluster | None, indicator: Indicator) -> Trend:
     interventions = (
-        list(Intervention.objects.filter(cluster=cluster, indicator=indicator)) if cluster else []
+        list(
+            Intervention.objects.filter(cluster=cluster, indicator=indicator).select_related(
+                "decision__meeting"
+            )
+        )
+        if cluster
+        else []
     )
     goal = Goal.objects.filter(cluster=cluster, indicator=indicator).first() if cluster else None
-    hidden_months: list[dt.date] = []
-    if suppress_small:
-        basis = hidden_basis or series
-        mask = stats.suppress(
-            basis.numerators,
-            basis.denominators,
-            threshold=settings.KLYNGE_SUPPRESSION_THRESHOLD,
-            complement=not indicator.is_rate,
-            total_published=False,
-        ).hidden
-        hidden_months = [m for m, h in zip(series.months, mask, strict=True) if h]
-    values = np.array(
-        [
-            np.nan if v is None or m in hidden_months else v
-            for m, v in zip(series.months, series.values, strict=True)
-        ]
-    )
+    shown = series.shown or [True] * len(series.months)
+    hidden_months = [m for m, ok in zip(series.months, shown, strict=True) if not ok]
+    values = np.array([np.nan if v is None else v for v in series.values])
     baseline = None
     in_range = [i for i in interventions if series.months[0] <= i.date <= series.months[-1]]
     if in_range:
@@ -478,86 +594,85 @@ def _trend(
 
 # --- Dashboard ------------------------------------------------------------------------------------------
 
+TREND_MONTHS = 48  # the run chart's reach, on the indicator page and the dashboard alike
+
 
 @dataclass
 class DashboardRow:
     indicator: Indicator
+    last: dt.date
     cluster: Level
     nation: Level
     trend: Trend
     worse_by: float | None  # relative difference from the nation, positive = worse
 
 
-def indicator_dashboard(
-    *,
-    clinic_ids: list[int],
-    label: str,
-    last: dt.date,
-    cluster: Cluster | None = None,
-    months: int = 24,
-    own_clinic: bool = False,
-    viewer_clinic: int | None = None,
-) -> list[DashboardRow]:
-    """Every active indicator for a group of clinics (a cluster's consenting members, or
-    one clinic for its own members): the last quarter against the nation and the
-    two-year trend; worst first where a direction exists, then the rest."""
-    first = add_months(last, -(months - 1))
-    quarter_first = add_months(last, -2)
-    threshold = 0 if own_clinic else settings.KLYNGE_SUPPRESSION_THRESHOLD
-    rows = []
-    for indicator in Indicator.objects.filter(active=True):
-        group = _level(label, indicator, quarter_first, last, threshold, clinic_id__in=clinic_ids)
-        others_ids = [c for c in clinic_ids if c != viewer_clinic]
-        if not own_clinic and viewer_clinic in clinic_ids and others_ids:
-            others = _level(
-                label, indicator, quarter_first, last, threshold, clinic_id__in=others_ids
-            )
-            if others.numerator is None:  # the rest of the cluster is small: hide the total
-                group = Level(label, None, None)
-        nation = national_level(indicator=indicator, first=quarter_first, last=last)
-        series = monthly_series(
-            indicator=indicator, label=label, first=first, last=last, clinic_id__in=clinic_ids
-        )
-        others_series = None
-        if not own_clinic and viewer_clinic in clinic_ids:
-            others_series = monthly_series(
-                indicator=indicator, label="", first=first, last=last, clinic_id__in=others_ids
-            )
-        trend = _trend(
-            series,
-            cluster=cluster,
-            indicator=indicator,
-            suppress_small=not own_clinic,
-            hidden_basis=others_series,
-        )
-        worse = None
-        if group.value is not None and nation.value and indicator.direction != "neither":
-            sign = 1 if indicator.direction == "lower" else -1
-            worse = sign * (group.value - nation.value) / nation.value
-        rows.append(DashboardRow(indicator, group, nation, trend, worse))
-    rows.sort(key=lambda r: (r.worse_by is None, -(r.worse_by or 0), r.indicator.title))
-    return rows
+def _worse_by(indicator: Indicator, group: Level, nation: Level) -> float | None:
+    if group.value is None or not nation.value or indicator.direction == "neither":
+        return None
+    sign = 1 if indicator.direction == "lower" else -1
+    return sign * (group.value - nation.value) / nation.value
+
+
+def _sorted(rows: list[DashboardRow]) -> list[DashboardRow]:
+    return sorted(rows, key=lambda r: (r.worse_by is None, -(r.worse_by or 0), r.indicator.title))
 
 
 def cluster_dashboard(
-    *,
-    cluster: Cluster,
-    last: dt.date,
-    months: int = 24,
-    on: dt.date | None = None,
-    viewer_clinic: int | None = None,
+    *, cluster: Cluster, viewer=None, on: dt.date | None = None
 ) -> list[DashboardRow]:
-    on = on or today()
-    member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
-    shown = sorted(consenting_clinic_ids(clinic_ids=member_ids, on=on))
-    return indicator_dashboard(
-        clinic_ids=shown,
-        label=cluster.name,
-        last=last,
-        cluster=cluster,
-        months=months,
-        viewer_clinic=viewer_clinic,
-    )
+    """Every active indicator at the cluster's own latest complete month: the last
+    quarter against the nation, and the same trend and verdict as the indicator page."""
+    latest = cluster_latest_months(cluster=cluster, on=on)
+    identified = sees_identified(viewer, cluster)
+    rows = []
+    for indicator in Indicator.objects.filter(active=True, pk__in=list(latest)):
+        last = latest[indicator.pk]
+        bench = benchmark(
+            viewer=viewer, cluster=cluster, indicator=indicator, last=last, months=3, on=on
+        )
+        trend = cluster_trend(
+            cluster=cluster,
+            indicator=indicator,
+            first=add_months(last, -(TREND_MONTHS - 1)),
+            last=last,
+            identified=identified,
+        )
+        rows.append(
+            DashboardRow(
+                indicator,
+                last,
+                bench.cluster_level,
+                bench.nation_level,
+                trend,
+                _worse_by(indicator, bench.cluster_level, bench.nation_level),
+            )
+        )
+    return _sorted(rows)
+
+
+def clinic_dashboard(*, clinic_id: int, last: dt.date, months: int = 36) -> list[DashboardRow]:
+    """A doctor's own clinic (exact: it is theirs) against the nation, every indicator."""
+    first = add_months(last, -(months - 1))
+    quarter_first = add_months(last, -2)
+    rows = []
+    for indicator in Indicator.objects.filter(active=True):
+        own = monthly_series(
+            indicator=indicator,
+            label=_("Your clinic"),
+            first=quarter_first,
+            last=last,
+            clinic_id=clinic_id,
+        )
+        group = Level(_("Your clinic"), sum(own.numerators), sum(own.denominators))
+        nation = national_level(indicator=indicator, first=quarter_first, last=last)
+        trend = clinic_trend(
+            clinic_id=clinic_id, cluster=None, indicator=indicator, first=first, last=last
+        )
+        rows.append(
+            DashboardRow(indicator, last, group, nation, trend, _worse_by(indicator, group, nation))
+        )
+    return _sorted(rows)
 
 
 # --- Permissions: roles on an import -------------------------------------------------------------

@@ -344,36 +344,52 @@ def import_should_run_in_background(size_bytes: int) -> bool:
 
 
 @transaction.atomic
-def consent_give(*, actor: Any, clinic: Clinic, start: dt.date) -> Consent:
-    if Consent.objects.filter(clinic=clinic).overlapping(start, None).exists():
+def consent_give(*, actor: Any, clinic: Clinic, cluster: Cluster, start: dt.date) -> Consent:
+    """The clinic consents to its data being shown in `cluster` from `start`. Consent is
+    to one cluster: it does not travel when the clinic moves."""
+    if Consent.objects.filter(clinic=clinic, cluster=cluster).overlapping(start, None).exists():
         raise DomainError(_("The clinic has already consented from that date."))
-    consent = Consent.objects.create(clinic=clinic, start=start, given_by=actor)
+    consent = Consent.objects.create(clinic=clinic, cluster=cluster, start=start, given_by=actor)
     audit_log(
         actor=actor,
         action="quality.consent.given",
         target=consent,
+        scope=f"cluster:{cluster.pk}",
         data={"clinic": clinic.provider_number},
     )
     return consent
 
 
 @transaction.atomic
-def consent_revoke(*, actor: Any, clinic: Clinic, end: dt.date) -> None:
-    """Revoke from `end` (the first day without consent). In open mode, the cluster
-    falls back to anonymised presentation, since open needs everyone's consent."""
-    consents = list(Consent.objects.filter(clinic=clinic).overlapping(end, None))
+def consent_revoke(*, actor: Any, clinic: Clinic, cluster: Cluster, end: dt.date) -> None:
+    """Revoke from `end` (the first day without consent). The clinic is never shown as
+    a point again, in any view rendered from now on; months it contributed to while it
+    consented keep their published totals (changing them would reveal it by
+    difference). In open mode the cluster falls back to anonymised presentation, since
+    open needs everyone's consent."""
+    consents = list(
+        Consent.objects.select_for_update()
+        .filter(clinic=clinic, cluster=cluster)
+        .overlapping(end, None)
+    )
     if not consents:
         raise DomainError(_("The clinic has no consent to revoke."))
     for consent in consents:
-        if consent.start >= end:
+        if consent.start >= end:  # not begun yet: it never showed anything
             consent.delete()
         else:
-            consent.end = end
-            consent.save(update_fields=["end"])
-    audit_log(actor=actor, action="quality.consent.revoked", target=clinic, data={"end": str(end)})
-    ClusterDataSettings.objects.filter(
-        cluster__memberships__clinic=clinic, presentation=Presentation.OPEN
-    ).update(presentation=Presentation.ANONYMISED)
+            consent.end, consent.revoked = end, end
+            consent.save(update_fields=["end", "revoked"])
+    audit_log(
+        actor=actor,
+        action="quality.consent.revoked",
+        target=clinic,
+        scope=f"cluster:{cluster.pk}",
+        data={"end": str(end)},
+    )
+    ClusterDataSettings.objects.filter(cluster=cluster, presentation=Presentation.OPEN).update(
+        presentation=Presentation.ANONYMISED
+    )
 
 
 @transaction.atomic
@@ -469,7 +485,7 @@ def intervention_add(
 
 def import_scope(*, user) -> tuple[str, set[int] | None, str]:
     """(scope, clinic ids the user may import for (None = all), a description)."""
-    from klynge.registry.models import Doctor, RoleAssignment
+    from klynge.registry.models import Doctor, RoleAssignment, RoleKind
     from klynge.registry.selectors import cluster_memberships_on, today
 
     if getattr(user, "is_secretariat", False):
@@ -489,20 +505,12 @@ def import_scope(*, user) -> tuple[str, set[int] | None, str]:
     if doctor is None:
         return "none", set(), _("no clinics")
     on = today()
+    # Importing a cluster's file is a data role (docs/privacy.md): whoever imports can
+    # plant values and see where they land, so only those already entitled to the
+    # cluster's identified data may. A board member without it imports their own clinic.
     led = (
         RoleAssignment.objects.active_on(on)
-        .filter(
-            doctor=doctor,
-            role__in=[
-                "coordinator",
-                "chair",
-                "vice_chair",
-                "treasurer",
-                "secretary",
-                "board_member",
-                "data_person",
-            ],
-        )
+        .filter(doctor=doctor, role__in=[RoleKind.COORDINATOR, RoleKind.DATA_PERSON])
         .select_related("cluster")
         .first()
     )

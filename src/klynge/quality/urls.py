@@ -21,6 +21,21 @@ urlpatterns = [
     ),
     path("klynger/<slug:slug>/samtykke/", views.ConsentView.as_view(), name="cluster.consent"),
     path(
+        "klynger/<slug:slug>/samtykke/giv/",
+        views.ConsentGiveView.as_view(),
+        name="consent.give",
+    ),
+    path(
+        "klynger/<slug:slug>/samtykke/tilbagekald/",
+        views.ConsentRevokeView.as_view(),
+        name="consent.revoke",
+    ),
+    path(
+        "klynger/<slug:slug>/praesentation/",
+        views.PresentationSetView.as_view(),
+        name="presentation.set",
+    ),
+    path(
         "klynger/<slug:slug>/data/<slug:code>/",
         views.ClusterIndicatorView.as_view(),
         name="cluster.indicator",

@@ -60,6 +60,11 @@ class ClusterDataMixin(ClusterMixin):
     def indicator(self) -> Indicator:
         return get_object_or_404(Indicator, code=self.kwargs["code"], active=True)
 
+    @cached_property
+    def default_last(self) -> dt.date | None:
+        """The cluster's own latest complete month for this indicator."""
+        return selectors.cluster_latest_month(cluster=self.cluster, indicator=self.indicator)
+
     def window(self) -> tuple[dt.date | None, int, str]:
         form = BenchmarkForm(self.request.GET or None)
         form.is_valid()
@@ -70,7 +75,8 @@ class ClusterDataMixin(ClusterMixin):
                 _kind, last = parse_period(data["slut"])
             except ValueError:
                 last = None
-        last = last or selectors.latest_month(self.indicator)
+        if last is None or (self.default_last and last > self.default_last):
+            last = self.default_last
         return last, data.get("vindue") or 3, data.get("maal") or "cluster"
 
     def benchmark_or_404(self) -> tuple[selectors.Benchmark, str]:
@@ -93,12 +99,32 @@ class ClusterDataMixin(ClusterMixin):
         if last is None:
             raise Http404
         return selectors.cluster_trend(
-            viewer_clinic=selectors.viewer_clinic_id(self.request.user),
+            viewer=self.request.user,
             cluster=self.cluster,
             indicator=self.indicator,
-            first=add_months(last, -47),
+            first=add_months(last, -(selectors.TREND_MONTHS - 1)),
             last=last,
         )
+
+    def comparators(self, trend: selectors.Trend) -> list[selectors.Series]:
+        """The region and the nation beside the cluster's run chart, month by month only
+        where they reveal no one."""
+        months = trend.series.months
+        reported = trend.series.reported or [0] * len(months)
+        return [
+            selectors.comparator_series(
+                indicator=self.indicator,
+                region=region,
+                first=months[0],
+                last=months[-1],
+                cluster_reported=reported,
+            )
+            for region in (self.cluster.municipality.region, None)
+        ]
+
+
+def dashboard_rows(request, cluster) -> list[selectors.DashboardRow]:
+    return selectors.cluster_dashboard(cluster=cluster, viewer=request.user)
 
 
 class ClusterDashboardView(ClusterMixin, TemplateView):
@@ -106,19 +132,10 @@ class ClusterDashboardView(ClusterMixin, TemplateView):
     template_name = "quality/cluster/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        last = selectors.latest_month()
-        rows = (
-            selectors.cluster_dashboard(
-                viewer_clinic=selectors.viewer_clinic_id(self.request.user),
-                cluster=self.cluster,
-                last=last,
-            )
-            if last
-            else []
-        )
+        rows = dashboard_rows(self.request, self.cluster)
         return {
             **super().get_context_data(**kwargs),
-            "last": last,
+            "identified": selectors.sees_identified(self.request.user, self.cluster),
             "rows": [
                 {
                     "row": row,
@@ -128,9 +145,6 @@ class ClusterDashboardView(ClusterMixin, TemplateView):
                 }
                 for row in rows
             ],
-            "without_consent": len(
-                selectors.clinics_without_consent(cluster=self.cluster, on=today())
-            ),
         }
 
 
@@ -147,27 +161,11 @@ class ClusterIndicatorView(ClusterDataMixin, TemplateView):
         if last is None:
             context["empty"] = True
             return context
-        bench = selectors.benchmark(
-            viewer=self.request.user,
-            cluster=self.cluster,
-            indicator=self.indicator,
-            last=last,
-            months=months,
-        )
+        bench, _target = self.benchmark_or_404()
         tau2 = _national_tau2(bench)
-        first = add_months(last, -47)
-        trend = selectors.cluster_trend(
-            viewer_clinic=selectors.viewer_clinic_id(self.request.user),
-            cluster=self.cluster,
-            indicator=self.indicator,
-            first=first,
-            last=last,
-        )
-        region = self.cluster.municipality.region
-        region_series = selectors.region_series(
-            indicator=self.indicator, region=region, first=first, last=last
-        )
-        nation_series = selectors.nation_series(indicator=self.indicator, first=first, last=last)
+        trend = self.trend_or_404()
+        first = trend.series.months[0]
+        region_series, nation_series = self.comparators(trend)
         own_clinic = selectors.viewer_clinic_id(self.request.user)
         own_trend = None
         if own_clinic and own_clinic in {
@@ -182,6 +180,7 @@ class ClusterIndicatorView(ClusterDataMixin, TemplateView):
             )
         context.update(
             bench=bench,
+            levels=[bench.cluster_level, bench.region_level, bench.nation_level],
             last=last,
             tau2=tau2,
             funnel_spec=charts.funnel_spec(bench, target_key=target, tau2=tau2),
@@ -189,6 +188,7 @@ class ClusterIndicatorView(ClusterDataMixin, TemplateView):
                 trend, self.indicator, others=[region_series, nation_series]
             ),
             verdict=charts.verdict(trend, self.indicator),
+            effects=charts.intervention_effects(trend, self.indicator),
             trend=trend,
             own_spec=charts.run_chart_spec(own_trend, self.indicator) if own_trend else None,
             own_verdict=charts.verdict(own_trend, self.indicator) if own_trend else None,
@@ -196,7 +196,9 @@ class ClusterIndicatorView(ClusterDataMixin, TemplateView):
             can_manage=self.request.user.has_perm("quality.manage_cluster_data", self.cluster),
             goal_form=GoalForm(),
             intervention_form=InterventionForm(),
-            periods=[add_months(last, -i) for i in range(0, 24)],
+            periods=[add_months(self.default_last, -i) for i in range(0, 24)]
+            if self.default_last
+            else [],
             query=self.request.GET.urlencode(),
         )
         return context
@@ -226,7 +228,7 @@ class FunnelJsonView(ClusterDataMixin, View):
 class RunChartJsonView(ClusterDataMixin, View):
     def get(self, request, slug, code):
         trend = self.trend_or_404()
-        spec = charts.run_chart_spec(trend, self.indicator)
+        spec = charts.run_chart_spec(trend, self.indicator, others=self.comparators(trend))
         spec["usermeta"] = {
             "verdict": charts.verdict(trend, self.indicator),
             "signal": trend.analysis.signal,
@@ -234,28 +236,33 @@ class RunChartJsonView(ClusterDataMixin, View):
         return JsonResponse(spec)
 
 
+def _hidden_text() -> str:
+    return _("hidden (fewer than %(k)s)") % {"k": settings.KLYNGE_SUPPRESSION_THRESHOLD}
+
+
 class RunChartCsvView(ClusterDataMixin, View):
-    """The run chart's monthly series as CSV; months hidden by suppression stay empty."""
+    """The run chart's monthly series as CSV, with the region and the nation as drawn:
+    hidden and withheld months stay empty."""
 
     def get(self, request, slug, code):
         trend = self.trend_or_404()
+        others = self.comparators(trend)
         rows: list = []
         header = [_("month"), _("numerator"), _("denominator"), _("value")]
-        for month, n, d in zip(
-            trend.series.months, trend.series.numerators, trend.series.denominators, strict=True
-        ):
+        for other in others:
+            header += [other.label, _("clinics reported")]
+        s = trend.series
+        for i, (month, n, d) in enumerate(zip(s.months, s.numerators, s.denominators, strict=True)):
             if month in trend.hidden_months:
-                rows.append(
-                    [
-                        f"{month:%Y-%m}",
-                        "",
-                        "",
-                        _("hidden (fewer than %(k)s)")
-                        % {"k": settings.KLYNGE_SUPPRESSION_THRESHOLD},
-                    ]
-                )
+                row = [f"{month:%Y-%m}", "", "", _hidden_text()]
             else:
-                rows.append([f"{month:%Y-%m}", n, d, _fmt(n / d if d else None, self.indicator)])
+                row = [f"{month:%Y-%m}", n, d, _fmt(n / d if d else None, self.indicator)]
+            for other in others:
+                row += [
+                    _fmt(other.values[i], self.indicator),
+                    (other.reported or [""] * len(s.months))[i],
+                ]
+            rows.append(row)
         return csv_response(header, rows, f"{self.cluster.slug}-{self.indicator.code}-forloeb.csv")
 
 
@@ -265,39 +272,32 @@ class DashboardCsvView(ClusterMixin, View):
     permission = "quality.view_cluster_data"
 
     def get(self, request, slug):
-        last = selectors.latest_month()
-        rows = (
-            selectors.cluster_dashboard(
-                viewer_clinic=selectors.viewer_clinic_id(self.request.user),
-                cluster=self.cluster,
-                last=last,
-            )
-            if last
-            else []
-        )
-        rows: list = []
         header = [
             _("indicator"),
+            _("last month"),
             _("cluster numerator"),
             _("cluster denominator"),
             _("cluster value"),
             _("national value"),
+            _("verdict"),
         ]
-        for row in rows:
-            rows.append(
-                [
-                    row.indicator.code,
-                    row.cluster.numerator if row.cluster.numerator is not None else "",
-                    row.cluster.denominator if row.cluster.denominator is not None else "",
-                    _fmt(row.cluster.value, row.indicator),
-                    _fmt(row.nation.value, row.indicator),
-                ]
-            )
+        rows = [
+            [
+                row.indicator.code,
+                f"{row.last:%Y-%m}",
+                row.cluster.numerator if row.cluster.numerator is not None else "",
+                row.cluster.denominator if row.cluster.denominator is not None else "",
+                _fmt(row.cluster.value, row.indicator),
+                _fmt(row.nation.value, row.indicator),
+                charts.verdict(row.trend, row.indicator),
+            ]
+            for row in dashboard_rows(request, self.cluster)
+        ]
         return csv_response(header, rows, f"{self.cluster.slug}-kvalitetsdata.csv")
 
 
 class BenchmarkCsvView(ClusterDataMixin, View):
-    """The funnel's data as CSV, with the same suppression and pseudonyms."""
+    """The funnel's data as CSV, with the same protection and pseudonyms."""
 
     def get(self, request, slug, code):
         bench, _target = self.benchmark_or_404()
@@ -306,9 +306,7 @@ class BenchmarkCsvView(ClusterDataMixin, View):
         header = [_("clinic"), _("numerator"), _("denominator"), _("value")]
         for p in bench.points:
             if p.hidden:
-                rows.append(
-                    [p.label, "", "", _("hidden (fewer than %(k)s)") % {"k": bench.threshold}]
-                )
+                rows.append([p.label, "", "", _hidden_text()])
             else:
                 rows.append([p.label, p.numerator, p.denominator, _fmt(p.value, self.indicator)])
         for level in (bench.cluster_level, bench.region_level, bench.nation_level):
@@ -378,6 +376,9 @@ class InterventionCreateView(ClusterDataMixin, View):
 
 
 class ConsentView(ClusterMixin, TemplateView):
+    """Consent and presentation. A member sees their own clinic's consent and how many
+    have not consented; only the coordinator sees who (`quality.view_consents`)."""
+
     permission = "quality.view_cluster_data"
     template_name = "quality/cluster/consent.html"
 
@@ -385,12 +386,18 @@ class ConsentView(ClusterMixin, TemplateView):
         on = today()
         memberships = list(cluster_memberships_on(cluster=self.cluster, on=on))
         consenting = selectors.consenting_clinic_ids(
-            clinic_ids=[m.clinic_id for m in memberships], on=on
+            cluster=self.cluster, clinic_ids=[m.clinic_id for m in memberships], on=on
         )
         own = selectors.viewer_clinic_id(self.request.user)
+        sees_who = self.request.user.has_perm("quality.view_consents", self.cluster)
         return {
             **super().get_context_data(**kwargs),
-            "rows": [(m.clinic, m.clinic_id in consenting) for m in memberships],
+            "rows": [(m.clinic, m.clinic_id in consenting) for m in memberships]
+            if sees_who
+            else [],
+            "sees_who": sees_who,
+            "members": len(memberships),
+            "without_consent": len(memberships) - len(consenting),
             "own_clinic": own if own in {m.clinic_id for m in memberships} else None,
             "own_consents": own in consenting,
             "presentation": selectors.presentation_of(self.cluster),
@@ -398,35 +405,62 @@ class ConsentView(ClusterMixin, TemplateView):
             "all_consent": len(consenting) == len(memberships),
         }
 
+
+class OwnClinicConsentMixin(ClusterMixin):
+    """A consent write by a member doctor for their own clinic, to this cluster."""
+
+    permission = "quality.consent"
+
+    def own_clinic(self):
+        doctor = Doctor.objects.select_related("clinic").filter(user=self.request.user).first()
+        member_ids = {m.clinic_id for m in cluster_memberships_on(cluster=self.cluster, on=today())}
+        if doctor is None or doctor.clinic_id not in member_ids:
+            raise Http404
+        return doctor.clinic
+
+    def done(self, request, slug):
+        return HttpResponseRedirect(reverse("quality:cluster.consent", args=[slug]))
+
+
+class ConsentGiveView(OwnClinicConsentMixin, View):
     def post(self, request, slug):
-        action = request.POST.get("action")
-        on = today()
         try:
-            if action in {"give", "revoke"}:
-                own = selectors.viewer_clinic_id(request.user)
-                member_ids = {
-                    m.clinic_id for m in cluster_memberships_on(cluster=self.cluster, on=on)
-                }
-                if own not in member_ids:
-                    raise Http404
-                clinic = Doctor.objects.get(user=request.user).clinic
-                if action == "give":
-                    services.consent_give(actor=request.user, clinic=clinic, start=on)
-                    messages.success(request, _("Your clinic's data are now shown in the cluster."))
-                else:
-                    services.consent_revoke(actor=request.user, clinic=clinic, end=on)
-                    messages.success(
-                        request, _("Your clinic's data are no longer shown in the cluster.")
-                    )
-            elif action in Presentation.values:
-                if not request.user.has_perm("quality.manage_cluster_data", self.cluster):
-                    raise Http404
-                services.presentation_set(
-                    actor=request.user, cluster=self.cluster, presentation=action, on=on
-                )
-                messages.success(request, _("The presentation is changed."))
+            services.consent_give(
+                actor=request.user, clinic=self.own_clinic(), cluster=self.cluster, start=today()
+            )
+            messages.success(request, _("Your clinic's data are now shown in the cluster."))
         except DomainError as error:
             messages.error(request, error.message)
+        return self.done(request, slug)
+
+
+class ConsentRevokeView(OwnClinicConsentMixin, View):
+    def post(self, request, slug):
+        try:
+            services.consent_revoke(
+                actor=request.user, clinic=self.own_clinic(), cluster=self.cluster, end=today()
+            )
+            messages.success(request, _("Your clinic's data are no longer shown in the cluster."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return self.done(request, slug)
+
+
+class PresentationSetView(ClusterMixin, View):
+    permission = "quality.manage_cluster_data"
+
+    def post(self, request, slug):
+        presentation = request.POST.get("presentation")
+        if presentation not in Presentation.values:
+            messages.error(request, _("Choose anonymised or open presentation."))
+        else:
+            try:
+                services.presentation_set(
+                    actor=request.user, cluster=self.cluster, presentation=presentation, on=today()
+                )
+                messages.success(request, _("The presentation is changed."))
+            except DomainError as error:
+                messages.error(request, error.message)
         return HttpResponseRedirect(reverse("quality:cluster.consent", args=[slug]))
 
 
@@ -442,15 +476,7 @@ class MyClinicView(PermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         doctor = Doctor.objects.select_related("clinic").get(user=self.request.user)
         last = selectors.latest_month()
-        rows = []
-        if last:
-            rows = selectors.indicator_dashboard(
-                clinic_ids=[doctor.clinic_id],
-                label=_("Your clinic"),
-                last=last,
-                months=36,
-                own_clinic=True,
-            )
+        rows = selectors.clinic_dashboard(clinic_id=doctor.clinic_id, last=last) if last else []
         return {
             **super().get_context_data(**kwargs),
             "clinic": doctor.clinic,

@@ -61,6 +61,8 @@ def user_cluster_roles(user, cluster: Cluster) -> set[Role]:
         )
         if RoleKind.COORDINATOR in held:
             roles.add(Role.COORDINATOR)
+        if held & {RoleKind.COORDINATOR, RoleKind.DATA_PERSON}:
+            roles.add(Role.DATA)
         if held & BOARD_ROLES:
             roles.add(Role.BOARD)
     if user.region_id and user.region_id == cluster.municipality.region_id:

@@ -203,6 +203,8 @@ class ClusterMembersView(ClusterMixin, TemplateView):
             .select_related("doctor")
             .order_by("-end"),
             "can_edit": self.request.user.has_perm("registry.change_cluster", self.cluster),
+            # A clinic's size would link a pseudonym in the quality data to the clinic.
+            "sees_sizes": self.request.user.has_perm("registry.view_clinic_sizes", self.cluster),
             "today": selectors.today(),
         }
 
