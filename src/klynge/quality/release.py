@@ -189,7 +189,7 @@ def monthly_totals(cells: Cells, contributors: Contributors) -> list[tuple[int, 
 @dataclass
 class AreaMonths:
     """An area's protected monthly sums and coverage: clinics that reported, of the
-    clinics expected to (members of a cluster on the month's last day)."""
+    area's registered clinics."""
 
     label: str
     months: list[dt.date]
@@ -202,7 +202,7 @@ class AreaMonths:
 def area_months(*, indicator, label: str, first: dt.date, last: dt.date, **filters) -> AreaMonths:
     """Σ protect(cell) per month over the area's clinics (`filters` on IndicatorValue,
     e.g. `clinic__municipality__region=…`; none for the nation)."""
-    from klynge.registry.models import Membership
+    from klynge.registry.models import Clinic
 
     months = months_in(first, last)
     rows = (
@@ -217,15 +217,12 @@ def area_months(*, indicator, label: str, first: dt.date, last: dt.date, **filte
         )
     )
     by_month = {r["period"]: (r["n"] or 0, r["d"] or 0, r["k"]) for r in rows}
-    spans = list(
-        Membership.objects.filter(**filters)  # both models reach the area through `clinic`
-        .overlapping(first, month_end(last) + dt.timedelta(days=1))
-        .values_list("start", "end")
-    )
-    expected = []
-    for month in months:
-        day = month_end(month)
-        expected.append(sum(1 for s, e in spans if s <= day and (e is None or day < e)))
+    # Expected: every registered clinic of the area (the clinics a regional unit or the
+    # secretariat would chase for data), so "reported" can never exceed it.
+    expected_clinics = Clinic.objects.filter(
+        **{name.removeprefix("clinic__"): value for name, value in filters.items()}
+    ).count()
+    expected = [expected_clinics] * len(months)
     return AreaMonths(
         label,
         months,
