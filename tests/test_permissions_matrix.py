@@ -144,7 +144,8 @@ MATRIX = {
     "quality:clinic.mine_csv": (lambda w: {}, rule(DOCTORS, others=403)),
     "quality:import.upload": (lambda w: {}, rule(LOGGED_IN, others=403)),
     "quality:import.detail": (a_run, rule({"coordinator_a", "board_a", "region_a", "secretariat"})),
-    "quality:import.action": (a_run, post_only({"coordinator_a", "secretariat"})),
+    "quality:import.undo": (a_run, post_only({"coordinator_a", "secretariat"})),
+    "quality:import.retry": (a_run, post_only({"coordinator_a", "secretariat"})),
     "quality:cluster.dashboard": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
     "quality:cluster.consent": (lambda w: {"slug": w.cluster_a.slug}, rule(READERS_A)),
     "quality:consent.give": (

@@ -239,10 +239,11 @@ def test_others_cannot_set_goals_or_interventions(world, client, user):
 
 def test_a_bad_goal_is_refused_with_a_message(world, client):
     login(client, world.users["coordinator_a"])
-    response = client.post(url("quality:cluster.goal", world), {"target": "150"}, follow=True)
-    assert response.status_code == 200
+    response = client.post(url("quality:cluster.goal", world), {"target": "150"})
+    assert response.status_code == 400  # the page again, with the form and its error
     assert not Goal.objects.exists()
-    assert list(response.context["messages"])
+    assert response.context["goal_form"].errors
+    assert response.context["goal_form"]["target"].value() == "150"  # the input is kept
 
 
 @pytest.mark.parametrize("name", DATA_VIEWS)
@@ -306,33 +307,27 @@ def test_a_good_upload_is_written_and_can_be_undone_on_the_web(world, client):
     assert run.status == ImportStatus.SUCCEEDED and run.rows_written == 2
     assert len(stored_values()) == len(before) + 2
     page = client.get(response["Location"]).content.decode()
-    assert reverse("quality:import.action", args=[run.pk]) in page
+    assert reverse("quality:import.undo", args=[run.pk]) in page
 
     # Neither another cluster's member nor a plain member of the same cluster may undo it.
     for outsider in ("member_b", "member_a"):
         other = client_for(world, outsider)
-        assert (
-            other.post(
-                reverse("quality:import.action", args=[run.pk]), {"action": "undo"}
-            ).status_code
-            == 404
-        )
+        assert other.post(reverse("quality:import.undo", args=[run.pk])).status_code == 404
         assert other.get(reverse("quality:import.detail", args=[run.pk])).status_code == 404
     run.refresh_from_db()
     assert run.status == ImportStatus.SUCCEEDED
 
-    response = client.post(reverse("quality:import.action", args=[run.pk]), {"action": "undo"})
+    response = client.post(reverse("quality:import.undo", args=[run.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("quality:import.detail", args=[run.pk])
     run.refresh_from_db()
     assert run.status == ImportStatus.UNDONE and run.undone_by == world.users["coordinator_a"]
     assert stored_values() == before
 
-    # A second undo is refused with a message, not an error page.
-    again = client.post(
-        reverse("quality:import.action", args=[run.pk]), {"action": "undo"}, follow=True
-    )
-    assert again.status_code == 200 and list(again.context["messages"])
+    # A second undo is refused on the run's page with a message, not an error page.
+    again = client.post(reverse("quality:import.undo", args=[run.pk]))
+    assert again.status_code == 400 and list(again.context["messages"])
+    assert again.context["run"] == run
 
 
 def client_for(world, user):

@@ -1,14 +1,28 @@
-"""Base views: permission declared as an attribute, checked by the one engine."""
+"""Base views: permission declared as an attribute, checked by the one engine; and the
+write path every form and button of the product posts to (`ServiceFormView`).
+
+**One write = one view class = one URL = one declared permission.** A page with several
+forms posts each form to its own URL, so the permission matrix sees every write. The
+write view validates its form, calls one service, and either redirects back with a
+message (post/redirect/get) or — when the form is invalid or the service raises a
+`DomainError` — re-renders the page it belongs to with the bound form and status 400,
+so multi-form screens keep their other forms and the user's input. Domain errors are
+mapped onto forms here and nowhere else.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.views.generic import TemplateView
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import TemplateView, View
 
+from klynge.core.errors import DomainError
 from klynge.core.permissions import has_perm
 
 
@@ -35,6 +49,90 @@ class PermissionMixin:
                 raise Http404
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def add_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Put a service's domain error on the form: on its field when the form has it,
+    else on the form as a whole."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+class EmptyForm(forms.Form):
+    """The form of a write that has no fields (a button: approve, cancel, undo)."""
+
+
+class ServiceFormView(PermissionMixin, View):
+    """One write: POST only; `permission` is checked before anything else.
+
+    Subclasses set `permission`, `form_class` (default: no fields), `page` (the page
+    view class whose context is rebuilt when the write is refused) and `form_name` (the
+    context name of the bound form on that page), and implement `perform(form)`, which
+    calls one service and returns the success message (or a response). `success_url()`
+    says where to go next: by default back to the page (the `next` field when it is a
+    safe local address, else the request's own page).
+    """
+
+    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+    form_class: type[forms.Form] = EmptyForm
+    page: type[View] | None = None
+    form_name = "form"
+    kwargs: dict[str, Any]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"data": self.request.POST, "files": self.request.FILES}
+
+    def get_form(self) -> forms.Form:
+        return self.form_class(**self.get_form_kwargs())
+
+    def perform(self, form: forms.Form) -> str | HttpResponse:  # pragma: no cover
+        raise NotImplementedError
+
+    def success_url(self) -> str:
+        target = self.request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}
+        ):
+            return target
+        referer = self.request.headers.get("referer", "")
+        if referer and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={self.request.get_host()}
+        ):
+            return referer
+        return "/"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                result = self.perform(form)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                if isinstance(result, HttpResponse):
+                    return result
+                if result:
+                    messages.success(request, result)
+                return HttpResponseRedirect(self.success_url())
+        return self.form_invalid(form)
+
+    def form_invalid(self, form: forms.Form) -> HttpResponse:
+        """The page again, with this form bound and its errors, status 400; without a
+        page, the errors as messages and back where the user came from."""
+        if self.page is None:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(self.request, str(error))
+            response = HttpResponseRedirect(self.success_url())
+            response.status_code = 303
+            return response
+        for error in form.non_field_errors():
+            messages.error(self.request, str(error))
+        page = self.page()
+        page.setup(self.request, *self.args, **self.kwargs)
+        context = page.get_context_data(**self.kwargs)  # type: ignore[attr-defined]
+        context[self.form_name] = form
+        return page.render_to_response(context, status=400)  # type: ignore[attr-defined]
 
 
 class HomeView(TemplateView):

@@ -10,7 +10,8 @@ urlpatterns = [
     path("data/min-klinik.csv", views.MyClinicCsvView.as_view(), name="clinic.mine_csv"),
     path("data/import/", views.ImportUploadView.as_view(), name="import.upload"),
     path("data/import/<int:pk>/", views.ImportRunView.as_view(), name="import.detail"),
-    path("data/import/<int:pk>/handling/", views.ImportUndoView.as_view(), name="import.action"),
+    path("data/import/<int:pk>/fortryd/", views.ImportUndoView.as_view(), name="import.undo"),
+    path("data/import/<int:pk>/igen/", views.ImportRetryView.as_view(), name="import.retry"),
     path(
         "klynger/<slug:slug>/data/", views.ClusterDashboardView.as_view(), name="cluster.dashboard"
     ),

@@ -7,8 +7,8 @@ import datetime as dt
 import json
 from typing import Any
 
+from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import csv_response
 from klynge.core.errors import DomainError
-from klynge.core.views import PermissionMixin
+from klynge.core.views import PermissionMixin, ServiceFormView
 from klynge.quality import charts, selectors, services
 from klynge.quality.forms import BenchmarkForm, GoalForm, InterventionForm, UploadForm
 from klynge.quality.models import Consent, ImportRun, ImportStatus, Indicator, Presentation
@@ -329,47 +329,43 @@ def _fmt(value: float | None, indicator: Indicator) -> str:
     return f"{value * indicator.scale:.2f}".replace(".", ",")
 
 
-class GoalCreateView(ClusterDataMixin, View):
+class ClusterDataWriteView(ClusterDataMixin, ServiceFormView):
+    """A write on an indicator's page; a refusal re-renders that page."""
+
     permission = "quality.manage_cluster_data"
+    page = ClusterIndicatorView
 
-    def post(self, request, slug, code):
-        form = GoalForm(request.POST)
-        if form.is_valid():
-            try:
-                services.goal_set(
-                    actor=request.user,
-                    cluster=self.cluster,
-                    indicator=self.indicator,
-                    target=float(form.cleaned_data["target"]) / self.indicator.scale,
-                    note=form.cleaned_data["note"],
-                )
-                messages.success(request, _("The target is saved."))
-            except DomainError as error:
-                messages.error(request, error.message)
-        else:
-            messages.error(request, _("Write the target as a number, e.g. 25 or 12,5."))
-        return HttpResponseRedirect(reverse("quality:cluster.indicator", args=[slug, code]))
+    def success_url(self) -> str:
+        return reverse("quality:cluster.indicator", args=[self.cluster.slug, self.indicator.code])
 
 
-class InterventionCreateView(ClusterDataMixin, View):
-    permission = "quality.manage_cluster_data"
+class GoalCreateView(ClusterDataWriteView):
+    form_class = GoalForm
+    form_name = "goal_form"
 
-    def post(self, request, slug, code):
-        form = InterventionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.intervention_add(
-                    actor=request.user,
-                    cluster=self.cluster,
-                    indicator=self.indicator,
-                    **form.cleaned_data,
-                )
-                messages.success(request, _("The intervention is marked on the charts."))
-            except DomainError as error:
-                messages.error(request, error.message)
-        else:
-            messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
-        return HttpResponseRedirect(reverse("quality:cluster.indicator", args=[slug, code]))
+    def perform(self, form):
+        services.goal_set(
+            actor=self.request.user,
+            cluster=self.cluster,
+            indicator=self.indicator,
+            target=float(form.cleaned_data["target"]) / self.indicator.scale,
+            note=form.cleaned_data["note"],
+        )
+        return _("The target is saved.")
+
+
+class InterventionCreateView(ClusterDataWriteView):
+    form_class = InterventionForm
+    form_name = "intervention_form"
+
+    def perform(self, form):
+        services.intervention_add(
+            actor=self.request.user,
+            cluster=self.cluster,
+            indicator=self.indicator,
+            **form.cleaned_data,
+        )
+        return _("The intervention is marked on the charts.")
 
 
 # --- Consent and presentation ----------------------------------------------------------------------
@@ -406,10 +402,11 @@ class ConsentView(ClusterMixin, TemplateView):
         }
 
 
-class OwnClinicConsentMixin(ClusterMixin):
+class ConsentWriteView(ClusterMixin, ServiceFormView):
     """A consent write by a member doctor for their own clinic, to this cluster."""
 
     permission = "quality.consent"
+    page = ConsentView
 
     def own_clinic(self):
         doctor = Doctor.objects.select_related("clinic").filter(user=self.request.user).first()
@@ -418,50 +415,42 @@ class OwnClinicConsentMixin(ClusterMixin):
             raise Http404
         return doctor.clinic
 
-    def done(self, request, slug):
-        return HttpResponseRedirect(reverse("quality:cluster.consent", args=[slug]))
+    def success_url(self) -> str:
+        return reverse("quality:cluster.consent", args=[self.cluster.slug])
 
 
-class ConsentGiveView(OwnClinicConsentMixin, View):
-    def post(self, request, slug):
-        try:
-            services.consent_give(
-                actor=request.user, clinic=self.own_clinic(), cluster=self.cluster, start=today()
-            )
-            messages.success(request, _("Your clinic's data are now shown in the cluster."))
-        except DomainError as error:
-            messages.error(request, error.message)
-        return self.done(request, slug)
+class ConsentGiveView(ConsentWriteView):
+    def perform(self, form):
+        services.consent_give(
+            actor=self.request.user, clinic=self.own_clinic(), cluster=self.cluster, start=today()
+        )
+        return _("Your clinic's data are now shown in the cluster.")
 
 
-class ConsentRevokeView(OwnClinicConsentMixin, View):
-    def post(self, request, slug):
-        try:
-            services.consent_revoke(
-                actor=request.user, clinic=self.own_clinic(), cluster=self.cluster, end=today()
-            )
-            messages.success(request, _("Your clinic's data are no longer shown in the cluster."))
-        except DomainError as error:
-            messages.error(request, error.message)
-        return self.done(request, slug)
+class ConsentRevokeView(ConsentWriteView):
+    def perform(self, form):
+        services.consent_revoke(
+            actor=self.request.user, clinic=self.own_clinic(), cluster=self.cluster, end=today()
+        )
+        return _("Your clinic's data are no longer shown in the cluster.")
 
 
-class PresentationSetView(ClusterMixin, View):
+class PresentationForm(forms.Form):
+    presentation = forms.ChoiceField(choices=Presentation.choices)
+
+
+class PresentationSetView(ConsentWriteView):
     permission = "quality.manage_cluster_data"
+    form_class = PresentationForm
 
-    def post(self, request, slug):
-        presentation = request.POST.get("presentation")
-        if presentation not in Presentation.values:
-            messages.error(request, _("Choose anonymised or open presentation."))
-        else:
-            try:
-                services.presentation_set(
-                    actor=request.user, cluster=self.cluster, presentation=presentation, on=today()
-                )
-                messages.success(request, _("The presentation is changed."))
-            except DomainError as error:
-                messages.error(request, error.message)
-        return HttpResponseRedirect(reverse("quality:cluster.consent", args=[slug]))
+    def perform(self, form):
+        services.presentation_set(
+            actor=self.request.user,
+            cluster=self.cluster,
+            presentation=form.cleaned_data["presentation"],
+            on=today(),
+        )
+        return _("The presentation is changed.")
 
 
 # --- The doctor's own clinic --------------------------------------------------------------------------
@@ -588,25 +577,27 @@ class ImportRunView(ImportRunMixin, TemplateView):
         }
 
 
-class ImportUndoView(ImportRunMixin, View):
+class ImportRunWriteView(ImportRunMixin, ServiceFormView):
+    page = ImportRunView
+
+    def success_url(self) -> str:
+        return reverse("quality:import.detail", args=[self.run.pk])
+
+
+class ImportUndoView(ImportRunWriteView):
     permission = "quality.undo_import"
 
-    def post(self, request, pk):
-        try:
-            if request.POST.get("action") == "retry":
-                services.import_retry(actor=request.user, run=self.run)
-                messages.success(request, _("The import is queued again."))
-            else:
-                services.import_run_undo(actor=request.user, run=self.run)
-                messages.success(
-                    request,
-                    _(
-                        "The import is undone: its values are removed and the ones it replaced are back."
-                    ),
-                )
-        except DomainError as error:
-            messages.error(request, error.message)
-        return HttpResponseRedirect(reverse("quality:import.detail", args=[pk]))
+    def perform(self, form):
+        services.import_run_undo(actor=self.request.user, run=self.run)
+        return _("The import is undone: its values are removed and the ones it replaced are back.")
+
+
+class ImportRetryView(ImportRunWriteView):
+    permission = "quality.undo_import"
+
+    def perform(self, form):
+        services.import_retry(actor=self.request.user, run=self.run)
+        return _("The import is queued again.")
 
 
 __all__ = ["Consent", "ImportStatus", "json"]
