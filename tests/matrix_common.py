@@ -33,3 +33,12 @@ LOGGED_IN = set(ROLES) - {"anonymous"}
 def post_only(allowed: set[str]) -> dict[str, int]:
     """A POST-only view: allowed roles get 405 to a GET, the rest 404 (or log in)."""
     return {role: 405 if role in allowed else 302 if role == "anonymous" else 404 for role in ROLES}
+
+
+def writes(allowed: set[str], *, denied: int = 404) -> dict[str, str | int]:
+    """A write URL's row in the POST matrix: the roles allowed to post ("ok": anything
+    but a refusal) and what everyone else gets (404 on another cluster's objects, 403
+    on a global write; anonymous is sent to log in)."""
+    return {
+        role: "ok" if role in allowed else 302 if role == "anonymous" else denied for role in ROLES
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix_common import READERS_A, post_only, rule
+from tests.matrix_common import READERS_A, post_only, rule, writes
 
 WRITERS_A = {"coordinator_a", "board_a"}  # documents.manage_archive: not the secretariat
 
@@ -36,4 +36,12 @@ ROWS: dict = {
     "documents:document": (a_document, rule(READERS_A)),
     "documents:version.create": (a_document, post_only(WRITERS_A)),
     "documents:download": (a_version, rule(READERS_A)),
+}
+
+
+# Writes (POST) of this domain: see WRITES in tests/test_permissions_matrix.py.
+WRITES: dict = {
+    "documents:upload": (lambda w: {"slug": w.cluster_a.slug}, writes(WRITERS_A)),
+    "documents:folder.create": (lambda w: {"slug": w.cluster_a.slug}, writes(WRITERS_A)),
+    "documents:version.create": (a_document, writes(WRITERS_A)),
 }

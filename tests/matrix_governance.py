@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix_common import EDITORS_A, READERS_A, post_only, rule
+from tests.matrix_common import EDITORS_A, READERS_A, post_only, rule, writes
 
 
 def a_statutes_with_file(w) -> dict:
@@ -36,4 +36,10 @@ ROWS: dict = {
         rule(READERS_A),
     ),
     # --- General assemblies and elections (GOV-2, GOV-3) ---------------------------------
+}
+
+
+# Writes (POST) of this domain: see WRITES in tests/test_permissions_matrix.py.
+WRITES: dict = {
+    "governance:statutes.add": (lambda w: {"slug": w.cluster_a.slug}, writes(EDITORS_A)),
 }

@@ -115,3 +115,7 @@ ROWS: dict = {
     ),
     "meetings:announcements": (_a, rule(READERS_A)),
 }
+
+
+# Writes (POST) of this domain: see WRITES in tests/test_permissions_matrix.py.
+WRITES: dict = {}

@@ -17,7 +17,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from klynge.core.errors import DomainError
 from klynge.core.permissions import has_perm
 from klynge.quality import services
 from klynge.quality.models import ImportRun, ImportStatus
@@ -70,12 +69,9 @@ class ImportCreateApi(APIView):
         data = ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        try:
-            run = services.import_start(
-                actor=request.user, data=upload.read(), filename=upload.name, source="api"
-            )
-        except DomainError as error:
-            return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
+        run = services.import_start(
+            actor=request.user, data=upload.read(), filename=upload.name, source="api"
+        )
         return Response(ImportRunOutput(run).data, status=_status_code(run))
 
 
