@@ -8,8 +8,8 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 
+from klynge.accounts.services import api_token_create
 from klynge.quality.models import ImportRun, ImportStatus
 from tests.factories import UserFactory
 from tests.quality.conftest import DA_HEADER, EN_HEADER, csv_bytes, stored_values, xlsx_bytes
@@ -20,8 +20,8 @@ IMPORTS = "/api/v1/imports/"
 
 
 def auth(user) -> dict[str, str]:
-    token, _created = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    _token, key = api_token_create(actor=None, user=user)
+    return {"Authorization": f"Token {key}"}
 
 
 def post(client, data: bytes, name: str = "data.csv", headers=None):

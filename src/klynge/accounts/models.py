@@ -58,3 +58,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+
+class ApiToken(models.Model):
+    """A key for the API (`Authorization: Token <key>`), stored only as its SHA-256.
+
+    The key is shown once, when it is made (`manage.py api_token_create`); afterwards
+    only its first characters (`prefix`) identify it in lists. A key is long and random,
+    so an unsalted hash suffices and lets a request be matched by one indexed lookup.
+    Revoking keeps the row (who had access, when it was last used).
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    key_hash = models.CharField(_("SHA-256 of the key"), max_length=64, unique=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or self.user})"

@@ -5,7 +5,7 @@ as the web upload and the command line.
 
 A rejected file answers 400 with every error (line, column, message); a small file
 answers 201 when written; a large one 202 while the worker imports it (poll the run).
-Create a token with `python manage.py drf_create_token <e-mail>`.
+Create a token with `python manage.py api_token_create <e-mail>` (the key is shown once).
 """
 
 from __future__ import annotations
