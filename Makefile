@@ -31,6 +31,9 @@ system-deps:
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The demo turns debug on (with it the demo secret key and static files from the apps);
+# everything else runs production-safe by default.
+demo: export KLYNGE_DEBUG := 1
 demo: install messages system-deps
 	@mkdir -p data
 	$(BIN)/python manage.py migrate --no-input -v 0

@@ -3,8 +3,21 @@ CI log shows at a glance that PostgreSQL was used."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
+
+# Debug is off by default and the secret key then comes only from KLYNGE_SECRET_KEY
+# (settings.py). pytest-django has loaded the settings before this file, so the test
+# run's own defaults are set here: a throwaway key, and cookies over plain HTTP for
+# the browser tests' live server.
+# Processes the tests start (workers, commands) inherit the key through the environment.
+os.environ.setdefault("KLYNGE_SECRET_KEY", "klynge-tests-only-not-secret")
+if not settings._wrapped.SECRET_KEY:  # type: ignore[attr-defined]
+    settings.SECRET_KEY = os.environ["KLYNGE_SECRET_KEY"]
+settings.SESSION_COOKIE_SECURE = False
+settings.CSRF_COOKIE_SECURE = False
 
 
 def _database_label() -> str:

@@ -35,9 +35,15 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 # --- Core -----------------------------------------------------------------------------
-DEBUG = env_bool("KLYNGE_DEBUG", True)
-SECRET_KEY = env(
-    "KLYNGE_SECRET_KEY", "insecure-demo-key-only-for-local-trials", required_in_production=True
+# Production-safe by default: debug (tracebacks, every URL on a 404) only when the demo
+# (`make demo`) or a developer sets KLYNGE_DEBUG=1.
+DEBUG = env_bool("KLYNGE_DEBUG", False)
+# The demo key only with debug on. Without debug and without KLYNGE_SECRET_KEY the key
+# is empty, and Django refuses every use of it ("The SECRET_KEY setting must not be
+# empty": every request, every signature) and `check --deploy` reports klynge.E001;
+# commands that sign nothing (migrations, schema, mypy's plugin) still run.
+SECRET_KEY = os.environ.get("KLYNGE_SECRET_KEY") or (
+    "insecure-demo-key-only-for-local-trials" if DEBUG else ""
 )
 ALLOWED_HOSTS = env("KLYNGE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in env("KLYNGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]

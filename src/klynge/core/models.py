@@ -6,17 +6,53 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def audit_scope(obj: models.Model) -> str:
+    """The scope key of an object whose history is shown as one page: `<model>:<pk>`
+    (a cluster is `cluster:42`)."""
+    return f"{obj._meta.model_name}:{obj.pk}"
+
+
+def audit_scope_of(target: models.Model) -> str:
+    """The scope an entry about `target` belongs to, taken from the object (as pretix's
+    `log_action` takes the event from it): the object's own `audit_scope_object()` when
+    it has one, itself when it is a scope (a cluster), else the object it belongs to by
+    a `cluster` foreign key; empty for objects outside any scope (a clinic, a user)."""
+    owner = getattr(target, "audit_scope_object", None)
+    if callable(owner):
+        scope_object = owner()
+        return audit_scope(scope_object) if scope_object is not None else ""
+    if target._meta.model_name == "cluster":
+        return audit_scope(target)
+    try:
+        field = target._meta.get_field("cluster")
+    except FieldDoesNotExist:
+        return ""
+    pk = getattr(target, field.attname, None)
+    related = field.related_model
+    if pk is None or not isinstance(related, type):
+        return ""
+    return f"{related._meta.model_name}:{pk}"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def for_scope(self, obj: models.Model) -> AuditEntryQuerySet:
+        """Every entry in the history of `obj` (a cluster's change log)."""
+        return self.filter(scope=audit_scope(obj))
+
+
 class AuditEntry(models.Model):
     """Who did what, when, to which object (PLAT-4). Written by services, never edited.
 
-    `action` is a dotted code (`registry.membership.ended`); `scope` groups entries for
-    a cluster's own history page (`cluster:42`); `data` holds the changed values.
+    `action` is a dotted code (`registry.membership.ended`), shown as a sentence by the
+    template `core/log_entry/<action>.html`; `scope` groups entries for a cluster's own
+    history page (`cluster:42`, from `audit_scope`); `data` holds the changed values.
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -29,6 +65,8 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -85,11 +123,19 @@ def audit_log(
     actor: Any,
     action: str,
     target: models.Model | None = None,
-    scope: str = "",
+    scope: str | models.Model = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Write one audit entry; call it inside the service's transaction."""
+    """Write one audit entry; call it inside the service's transaction.
+
+    The scope is taken from `target` (`audit_scope_of`); pass `scope` only for an
+    entry whose target lies outside it (an object: the scope itself, e.g. the cluster;
+    a string key is still accepted)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
+    if isinstance(scope, models.Model):
+        scope = audit_scope(scope)
+    elif not scope and target is not None:
+        scope = audit_scope_of(target)
     return AuditEntry.objects.create(
         actor=user,
         action=action,

@@ -1,0 +1,26 @@
+"""Deployment checks (`manage.py check --deploy`): production needs its own secret key.
+
+Settings leave the key empty when debug is off and KLYNGE_SECRET_KEY is unset, so the
+server refuses to sign anything; this check says so by name before the first request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=True)
+def secret_key_set(app_configs: Any, **kwargs: Any) -> list[Error]:
+    # `settings.SECRET_KEY` itself raises when empty; read the configured value.
+    if settings.DEBUG or settings._wrapped.SECRET_KEY:
+        return []
+    return [
+        Error(
+            "KLYNGE_SECRET_KEY is not set.",
+            hint="Set KLYNGE_SECRET_KEY to a long random value (or KLYNGE_DEBUG=1 for a demo).",
+            id="klynge.E001",
+        )
+    ]
