@@ -218,9 +218,7 @@ class ClusterHistoryView(ClusterMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {
             **super().get_context_data(**kwargs),
-            "entries": AuditEntry.objects.filter(scope=f"cluster:{self.cluster.pk}").select_related(
-                "actor"
-            )[:500],
+            "entries": AuditEntry.objects.for_scope(self.cluster).select_related("actor")[:500],
         }
 
 
