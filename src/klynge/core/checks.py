@@ -15,7 +15,7 @@ from django.core.checks import Error, Tags, register
 @register(Tags.security, deploy=True)
 def secret_key_set(app_configs: Any, **kwargs: Any) -> list[Error]:
     # `settings.SECRET_KEY` itself raises when empty; read the configured value.
-    if settings.DEBUG or settings._wrapped.SECRET_KEY:
+    if settings.DEBUG or settings._wrapped.SECRET_KEY:  # type: ignore[misc]
         return []
     return [
         Error(

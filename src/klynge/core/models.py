@@ -34,11 +34,13 @@ def audit_scope_of(target: models.Model) -> str:
         field = target._meta.get_field("cluster")
     except FieldDoesNotExist:
         return ""
-    pk = getattr(target, field.attname, None)
     related = field.related_model
-    if pk is None or not isinstance(related, type):
+    if not isinstance(field, models.ForeignKey) or not isinstance(related, type):
         return ""
-    return f"{related._meta.model_name}:{pk}"
+    pk = getattr(target, field.attname, None)
+    if pk is None:
+        return ""
+    return f"{related._meta.model_name}:{pk}"  # type: ignore[attr-defined]
 
 
 class AuditEntryQuerySet(models.QuerySet):
