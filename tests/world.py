@@ -68,7 +68,7 @@ def build_world() -> World:
     clinics_b = [_clinic(f"20000{i}", f"Hillerød Lægehus {i}", 219, "3400", 2) for i in range(1, 3)]
     free = _clinic("300001", "Fri Klinik", 259, "4600", 1)
 
-    def cluster(name: str, municipality: int, clinics: list[Clinic]) -> Cluster:
+    def cluster(name: str, municipality: int, clinics: list[Clinic], cvr: str) -> Cluster:
         coordinator = clinics[0].doctors.first()
         c = services.cluster_register(
             actor=None,
@@ -76,7 +76,7 @@ def build_world() -> World:
             municipality=Municipality.objects.get(code=municipality),
             founded=FOUNDED,
             registered=FOUNDED,
-            cvr="13585628",
+            cvr=cvr,
             bank_registration="1234",
             bank_account="1234567890",
             coordinator=coordinator,
@@ -91,8 +91,8 @@ def build_world() -> World:
                     )
         return c
 
-    a = cluster("Køgeklyngen", 259, clinics_a)
-    b = cluster("Hillerødklyngen", 219, clinics_b)
+    a = cluster("Køgeklyngen", 259, clinics_a, "13585628")
+    b = cluster("Hillerødklyngen", 219, clinics_b, "25313003")
     services.cluster_document_upload(
         actor=None,
         cluster=a,

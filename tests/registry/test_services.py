@@ -473,28 +473,58 @@ def test_duplicate_names_get_distinct_slugs():
     assert slugs == ["koegeklyngen", "koegeklyngen-2", "koegeklyngen-3"]
 
 
-def test_register_by_doctor_whose_clinic_is_elsewhere_starts_without_members():
+def test_register_by_doctor_whose_clinic_is_elsewhere_is_refused_and_writes_nothing():
+    """Issue 10: it used to create a cluster nobody could open (an orphan, and a 404
+    for the registrant)."""
     setup = build_cluster(name="Køgeklyngen", clinics=1, doctors_per_clinic=2)
     doctor = setup.doctors[1]
+    clusters, audit = Cluster.objects.count(), AuditEntry.objects.count()
 
-    cluster = services.cluster_register(
-        actor=None,
-        name="Nyklyngen",
-        municipality=municipality(),
-        founded=dt.date(2021, 1, 1),
-        registered=dt.date(2021, 1, 1),
-        coordinator=doctor,
-    )
+    with pytest.raises(DomainError) as refused:
+        services.cluster_register(
+            actor=None,
+            name="Nyklyngen",
+            municipality=municipality(),
+            founded=dt.date(2021, 1, 1),
+            registered=dt.date(2021, 1, 1),
+            coordinator=doctor,
+        )
 
-    assert cluster.memberships.count() == 0
-    assert cluster.participations.count() == 0
-    assert cluster.roles.count() == 0
-    assert actions(cluster) == ["registry.cluster.registered"]
-    # The other cluster is untouched.
+    assert "Køgeklyngen" in refused.value.message and refused.value.field == "founded"
+    assert (Cluster.objects.count(), AuditEntry.objects.count()) == (clusters, audit)
     assert (
         selectors.clinic_cluster_on(clinic=doctor.clinic, on=dt.date(2021, 1, 1)) == setup.cluster
     )
-    assert Participation.objects.get(doctor=doctor).end is None
+
+
+def test_a_cvr_number_is_registered_for_one_cluster_in_force():
+    first = services.cluster_register(
+        actor=None,
+        name="Køgeklyngen",
+        municipality=municipality(),
+        founded=FOUNDED,
+        registered=FOUNDED,
+        cvr="13585628",
+    )
+    with pytest.raises(DomainError) as refused:
+        services.cluster_register(
+            actor=None,
+            name="Nyklyngen",
+            municipality=municipality(),
+            founded=FOUNDED,
+            registered=FOUNDED,
+            cvr="13585628",
+        )
+    assert refused.value.field == "cvr"
+    other = services.cluster_register(
+        actor=None, name="Tredje", municipality=municipality(), founded=FOUNDED, registered=FOUNDED
+    )
+    with pytest.raises(DomainError):
+        services.cluster_update(actor=None, cluster=other, cvr="13585628")
+    services.cluster_update(actor=None, cluster=first, cvr="13585628")  # its own: fine
+    first.dissolved = dt.date(2022, 1, 1)
+    first.save()
+    services.cluster_update(actor=None, cluster=other, cvr="13585628")  # history now
 
 
 def test_slug_avoids_reserved_url_words():

@@ -31,7 +31,7 @@ def register_payload(**overrides):
         "name": "Fri Klynge",
         "municipality": 259,
         "founded": "24-10-2019",
-        "cvr": "13585628",
+        "cvr": "25313011",
         "bank_registration": "1234",
         "bank_account": "12345678",
         "fiscal_year_start_month": "1",
@@ -81,6 +81,23 @@ def test_registration_by_a_doctor_makes_them_coordinator(world, client, founded)
     assert AuditEntry.objects.filter(
         action="registry.cluster.registered", scope=f"cluster:{cluster.pk}"
     ).exists()
+
+
+def test_a_cvr_number_already_registered_is_refused_on_the_form(world, client):
+    login(client, "fri@c.test")
+    before = Cluster.objects.count()
+    response = client.post(reverse("registry:cluster.register"), register_payload(cvr="13585628"))
+    assert Cluster.objects.count() == before
+    assert any("Køgeklyngen" in e for e in response.context["form"].errors["cvr"])
+
+
+def test_a_doctor_in_another_cluster_is_told_why_and_no_orphan_is_left(world, client):
+    login(client, "laege@a.test")  # member of Køgeklyngen
+    before = Cluster.objects.count()
+    response = client.post(reverse("registry:cluster.register"), register_payload())
+    assert response.status_code == 200  # the form again, not a 404 on an orphan's page
+    assert Cluster.objects.count() == before
+    assert any("Køgeklyngen" in e for e in response.context["form"].errors["founded"])
 
 
 def test_name_check_warns_about_a_similar_name_and_suggests_a_suffix(world, client):

@@ -75,7 +75,33 @@ def cluster_register(
     """Register a new cluster (REG-1). No approval step. When the registering user is a
     doctor whose clinic is in no other cluster, their clinic joins and they become the
     coordinator from the founding date, so the checklist starts with what is really
-    missing. Otherwise the cluster starts without members and the checklist says so."""
+    missing. A doctor whose clinic or who is in another cluster on the founding date is
+    refused before anything is written: they could not run the new cluster (it would
+    have no coordinator, and they no access to it). The secretariat registers clusters
+    without members."""
+    if coordinator is not None:
+        busy = (
+            Membership.objects.filter(clinic=coordinator.clinic)
+            .overlapping(founded, None)
+            .select_related("cluster")
+            .first()
+        ) or (
+            Participation.objects.filter(doctor=coordinator)
+            .overlapping(founded, None)
+            .select_related("cluster")
+            .first()
+        )
+        if busy is not None:
+            raise DomainError(
+                _(
+                    "You or your clinic take part in %(cluster)s on %(date)s. A clinic is in "
+                    "one cluster at a time: register the new cluster from the day after the "
+                    "membership there ends, or ask the secretariat to register it."
+                )
+                % {"cluster": busy.cluster.name, "date": format_date(founded)},
+                field="founded",
+            )
+    _check_cvr_free(cvr)
     cluster = Cluster.objects.create(
         name=name.strip(),
         slug=cluster_slug(name),
@@ -94,17 +120,7 @@ def cluster_register(
         scope=_scope(cluster),
         data={"name": cluster.name, "municipality": municipality.code, "founded": str(founded)},
     )
-    clinic_free = (
-        coordinator is not None
-        and not Membership.objects.filter(clinic=coordinator.clinic)
-        .overlapping(founded, None)
-        .exists()
-    )
-    doctor_free = (
-        coordinator is not None
-        and not Participation.objects.filter(doctor=coordinator).overlapping(founded, None).exists()
-    )
-    if coordinator is not None and clinic_free and doctor_free:
+    if coordinator is not None:
         membership_start(actor=actor, cluster=cluster, clinic=coordinator.clinic, start=founded)
         participation_start(actor=actor, cluster=cluster, doctor=coordinator, start=founded)
         role_assign(
@@ -116,6 +132,20 @@ def cluster_register(
         )
     registration_refresh(cluster=cluster)
     return cluster
+
+
+def _check_cvr_free(cvr: str, *, exclude_pk: int | None = None) -> None:
+    """A CVR number belongs to one association: refuse it when a cluster in force
+    already has it (a dissolved cluster's number is history)."""
+    if not cvr:
+        return
+    taken = Cluster.objects.filter(cvr=cvr, dissolved__isnull=True).exclude(pk=exclude_pk).first()
+    if taken is not None:
+        raise DomainError(
+            _("The CVR number %(cvr)s is already registered for %(cluster)s.")
+            % {"cvr": cvr, "cluster": taken.name},
+            field="cvr",
+        )
 
 
 CLUSTER_EDITABLE = (
@@ -134,6 +164,8 @@ def cluster_update(*, actor: Any, cluster: Cluster, **changes: Any) -> Cluster:
     unknown = set(changes) - set(CLUSTER_EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    if "cvr" in changes and changes["cvr"] != cluster.cvr:
+        _check_cvr_free(changes["cvr"], exclude_pk=cluster.pk)
     diff = {}
     for field, value in changes.items():
         old = getattr(cluster, field)

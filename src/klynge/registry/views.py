@@ -248,22 +248,10 @@ class ClusterRegisterView(PermissionMixin, FormView):
         except DomainError as error:
             _form_error(form, error)
             return self.form_invalid(form)
-        if (
-            doctor
-            and selectors.cluster_coordinator_on(cluster=cluster, on=selectors.today()) is None
-        ):
-            messages.warning(
-                self.request,
-                _(
-                    "Your clinic or you are registered in another cluster on the founding date, so the new "
-                    "cluster starts without members. Add the member clinics and the coordinator below."
-                ),
-            )
-        else:
-            messages.success(
-                self.request,
-                _("The cluster is registered. The checklist shows what is still missing."),
-            )
+        messages.success(
+            self.request,
+            _("The cluster is registered. The checklist shows what is still missing."),
+        )
         return HttpResponseRedirect(reverse("registry:cluster.registration", args=[cluster.slug]))
 
 
