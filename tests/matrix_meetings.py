@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix_common import EDITORS_A, READERS_A, post_only, rule
+from tests.matrix_common import EDITORS_A, READERS_A, post_only, rule, writes
 
 
 def _once(w, key: str, build):
@@ -20,6 +20,7 @@ def _upcoming(w) -> dict:
     from django.utils import timezone
 
     from klynge.meetings import services
+    from klynge.meetings.models import Dispatch
 
     meeting = services.meeting_create(
         actor=None,
@@ -33,7 +34,33 @@ def _upcoming(w) -> dict:
         actor=None, item=item, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")
     )
     action = services.action_add(actor=None, meeting=meeting, item=item, text="Følg op")
-    return {"meeting": meeting, "attachment": attachment, "action": action}
+    decision = services.decision_add(actor=None, meeting=meeting, item=item, text="Besluttet")
+    slot = services.poll_open(
+        actor=None,
+        meeting=services.meeting_create(actor=None, cluster=w.cluster_a, title="Uden dato"),
+        slots=[(meeting.starts, meeting.starts + dt.timedelta(hours=2))],
+    )[0]
+    guest = services.guest_add(actor=None, meeting=meeting, name="Gæst", kind="staff")
+    speaker = services.speaker_add(actor=None, meeting=meeting, name="Oplægsholder", fee=1000)
+    dispatch = Dispatch.objects.create(
+        cluster=w.cluster_a,
+        meeting=meeting,
+        recipient="x@a.test",
+        name="X",
+        kind=Dispatch.Kind.INVITATION,
+        status=Dispatch.Status.FAILED,
+    )
+    return {
+        "meeting": meeting,
+        "attachment": attachment,
+        "action": action,
+        "item": item,
+        "decision": decision,
+        "slot": slot,
+        "guest": guest,
+        "speaker": speaker,
+        "dispatch": dispatch,
+    }
 
 
 def _held(w) -> dict:
@@ -84,8 +111,6 @@ ROWS: dict = {
     "meetings:create": (_a, rule(EDITORS_A)),
     "meetings:detail": (_m, rule(READERS_A)),
     "meetings:edit": (_m, rule(EDITORS_A)),
-    "meetings:poll": (_m, post_only(READERS_A)),  # members answer; editors offer and close
-    "meetings:invite": (_m, post_only(EDITORS_A)),
     "meetings:agenda": (_m, rule(EDITORS_A)),
     "meetings:attachment": (
         lambda w: _m(w, attachment=_once(w, "_upcoming", _upcoming)["attachment"].pk),
@@ -102,10 +127,6 @@ ROWS: dict = {
         },
         rule(READERS_A),
     ),
-    "meetings:action.status": (
-        lambda w: _m(w, action=_once(w, "_upcoming", _upcoming)["action"].pk),
-        post_only(EDITORS_A),
-    ),
     "meetings:evaluation": (_m, rule(READERS_A)),
     "meetings:attendance_year": (_a, rule(READERS_A)),
     "meetings:activity_report": (_a, rule(EDITORS_A | {"region_a"})),
@@ -117,5 +138,70 @@ ROWS: dict = {
 }
 
 
+def _part(key: str, kwarg: str | None = None, **extra):
+    """Kwargs of a write on one object of the upcoming meeting (`key` in `_upcoming`)."""
+
+    def build(w) -> dict:
+        made = _once(w, "_upcoming", _upcoming)
+        if key == "poll":  # the poll is on its own meeting, without a date
+            return {"slug": w.cluster_a.slug, "pk": made["slot"].meeting_id}
+        if key == "slot":
+            return {
+                "slug": w.cluster_a.slug,
+                "pk": made["slot"].meeting_id,
+                "slot": made["slot"].pk,
+            }
+        return _m(w, **{kwarg or key: made[key].pk}, **extra)
+
+    return build
+
+
+def _held_m(w, **extra) -> dict:
+    return {"slug": w.cluster_a.slug, "pk": _once(w, "_held", _held)["meeting"].pk, **extra}
+
+
+MEMBERS_A = {"member_a", "coordinator_a", "board_a"}  # doctors of cluster A: answer, evaluate
+APPROVERS_A = {"coordinator_a", "board_a"}
+BOOKKEEPERS_A = {"coordinator_a", "board_a", "secretariat"}
+
+# One write = one URL = one permission: url name -> (kwargs builder, roles allowed).
+# Every role's run posts them in this order on one World: the removals come last, so
+# the objects the other writes name still exist.
+_WRITES: dict = {
+    "meetings:meeting.create": (_a, EDITORS_A),
+    "meetings:meeting.update": (_m, EDITORS_A),
+    "meetings:invite.send": (_m, EDITORS_A),
+    "meetings:dispatch.retry": (_part("dispatch"), EDITORS_A),
+    "meetings:speaker.add": (_m, EDITORS_A),
+    "meetings:speaker.fee": (_part("speaker"), BOOKKEEPERS_A),
+    "meetings:poll.answer": (_part("poll"), MEMBERS_A),
+    "meetings:poll.slot.add": (_m, EDITORS_A),
+    "meetings:poll.close": (_part("slot"), EDITORS_A),
+    "meetings:agenda.template": (_m, EDITORS_A),
+    "meetings:agenda.item.add": (_m, EDITORS_A),
+    "meetings:agenda.item.move": (_part("item", direction="down"), EDITORS_A),
+    "meetings:agenda.item.attach": (_part("item"), EDITORS_A),
+    "meetings:attendance.record": (_m, EDITORS_A),
+    "meetings:guest.add": (_m, EDITORS_A),
+    "meetings:minutes.notes": (_part("item"), EDITORS_A),
+    "meetings:decision.add": (_part("item"), EDITORS_A),
+    "meetings:action.add": (_part("item"), EDITORS_A),
+    "meetings:action.status": (_part("action"), EDITORS_A),
+    "meetings:election.record": (_m, EDITORS_A),
+    "meetings:minutes.approve": (lambda w: _held_m(w, number=1), APPROVERS_A),
+    "meetings:minutes.correct": (_held_m, APPROVERS_A),
+    "meetings:evaluation.submit": (_m, MEMBERS_A),
+    "meetings:announcement.send": (_a, APPROVERS_A),
+    "meetings:speaker.remove": (_part("speaker"), EDITORS_A),
+    "meetings:decision.delete": (_part("decision"), EDITORS_A),
+    "meetings:action.delete": (_part("action"), EDITORS_A),
+    "meetings:guest.remove": (_part("guest"), EDITORS_A),
+    "meetings:agenda.item.delete": (_part("item"), EDITORS_A),
+    "meetings:meeting.cancel": (_m, EDITORS_A),
+}
+
+# Every write URL also answers a GET: 405 to those allowed to post, 404 to the rest.
+ROWS.update({name: (kwargs, post_only(allowed)) for name, (kwargs, allowed) in _WRITES.items()})
+
 # Writes (POST) of this domain: see WRITES in tests/test_permissions_matrix.py.
-WRITES: dict = {}
+WRITES: dict = {name: (kwargs, writes(allowed)) for name, (kwargs, allowed) in _WRITES.items()}

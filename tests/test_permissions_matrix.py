@@ -285,21 +285,11 @@ WRITES = {
 # stated per write yet. Being emptied by issue 10; a view leaves this set when each of
 # its writes has its own URL and row.
 LEGACY_MULTI_WRITE = {
-    "meetings:agenda",
-    "meetings:attendance",
-    "meetings:edit",
-    "meetings:invite",
-    "meetings:minutes",
-    "meetings:poll",
     "finance:books",
     "finance:claims",
     "finance:claims.queue",
     "finance:fees",
     "finance:payout.create",
-    "meetings:announcements",
-    "meetings:create",
-    "meetings:evaluation",
-    "meetings:action.status",
 }
 
 

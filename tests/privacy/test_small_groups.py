@@ -306,7 +306,7 @@ def test_a_member_downloads_the_attendance_list_without_absence_reasons(
 
 def test_the_approved_minutes_carry_no_absence_reasons(w, doctors, excused, as_user, printed):
     """The approved minutes are one PDF for every member (and the cluster's archive)."""
-    response = as_user("coordinator_a").post(url("minutes", excused), {"op": "approve"})
+    response = as_user("coordinator_a").post(url("minutes.approve", excused, 1))
     assert response.status_code == 302
     pdf = as_user("member_a").get(url("minutes.pdf", excused, 1))
     assert pdf.status_code == 200
@@ -340,13 +340,12 @@ def test_a_member_hosting_in_turn_registers_but_does_not_read_absence_reasons(w,
 
     # Saving the page again (as it was shown) keeps the reason; a new one is written.
     data = {
-        "op": "marks",
         f"status-{doctors[5].pk}": "excused",
         f"reason-{doctors[5].pk}": "",
         f"status-{doctors[3].pk}": "excused",
         f"reason-{doctors[3].pk}": "Kursus",
     }
-    assert client.post(url("attendance", m), data).status_code == 302
+    assert client.post(url("attendance.record", m), data).status_code == 302
     got = {a.doctor_id: (a.status, a.reason) for a in Attendance.objects.filter(meeting=m)}
     assert got[doctors[5].pk] == ("excused", REASON)
     assert got[doctors[3].pk] == ("excused", "Kursus")
@@ -432,7 +431,7 @@ def test_the_guests_invitation_to_a_joint_meeting_has_no_host_actions(
 ):
     owner = doctors[2].name
     with django_capture_on_commit_callbacks(execute=False):
-        response = as_user("coordinator_a").post(url("invite", joint), {"op": "invite"})
+        response = as_user("coordinator_a").post(url("invite.send", joint))
     assert response.status_code == 302
     dispatch = Dispatch.objects.get(meeting=joint, recipient=w.users["member_b"].email)
     message = mail.build_message(dispatch)

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import file_response
 from klynge.meetings import pack, selectors
-from klynge.meetings.views import MeetingMixin
+from klynge.meetings.views.base import MeetingMixin
 
 
 class MeetingPackView(MeetingMixin, View):

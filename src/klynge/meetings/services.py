@@ -611,8 +611,15 @@ def item_notes_save(*, actor: Any, item: AgendaItem, notes: str) -> AgendaItem:
     return item
 
 
+def _lock(meeting: Meeting) -> None:
+    """Hold the meeting's row until the transaction ends: writes to its minutes'
+    versions (the first draft, approval, a correction) happen one at a time."""
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
+
+
 def _draft(meeting: Meeting) -> MinutesVersion:
     """The draft being written (the first is opened by the first note)."""
+    _lock(meeting)
     latest = selectors.current_minutes(meeting)
     if latest is None:
         return MinutesVersion.objects.create(meeting=meeting, number=1)
@@ -716,20 +723,42 @@ def action_set_status(*, actor: Any, action: Action, status: str) -> Action:
     return action
 
 
+class MinutesAlreadyApproved(DomainError):
+    """The version asked for is approved already (a second click, a second approver):
+    nothing was done, and nothing needs doing."""
+
+
 @transaction.atomic
-def minutes_approve(*, actor: Any, meeting: Meeting) -> MinutesVersion:
+def minutes_approve(*, actor: Any, meeting: Meeting, number: int | None = None) -> MinutesVersion:
     """Approve the draft: render it to PDF, keep the PDF with its SHA-256, file it in
-    the cluster's archive, and lock the minutes (MEET-2)."""
+    the cluster's archive, and lock the minutes (MEET-2).
+
+    `number` is the version the approver read; another version being current is
+    refused. Approvals of one meeting run one at a time (the meeting's row is locked)
+    and the version is marked approved before its PDF is rendered, so two approvals at
+    once give one approved version, one PDF and one archive entry: the second raises
+    `MinutesAlreadyApproved`."""
     from klynge.meetings.documents import minutes_pdf
 
     if meeting.starts is None or meeting.starts > timezone.now():
         raise DomainError(_("Minutes can be approved after the meeting has been held."))
-    version = _draft(meeting)
+    version = _draft(meeting)  # locks the meeting
+    if number is not None and version.number != number:
+        if version.number < number:
+            raise DomainError(_("This version of the minutes does not exist."))
+        raise DomainError(
+            _(
+                "The minutes have changed since the page was opened: version %(n)s is now"
+                " current. Read it before approving."
+            )
+            % {"n": version.number}
+        )
     if version.status == MinutesVersion.Status.APPROVED:
-        raise DomainError(_("These minutes are already approved."))
+        raise MinutesAlreadyApproved(_("These minutes are already approved."))
     version.status = MinutesVersion.Status.APPROVED
     version.approved_at = timezone.now()
     version.approved_by = _user(actor)
+    version.save(update_fields=["status", "approved_at", "approved_by"])
     content = minutes_pdf(meeting, version)
     version.sha256 = hashlib.sha256(content).hexdigest()
     filename = (
@@ -768,6 +797,7 @@ def _archive(
 @transaction.atomic
 def minutes_correct(*, actor: Any, meeting: Meeting, reason: str) -> MinutesVersion:
     """Open a correction: the next version, a draft; the approved PDF stays as it was."""
+    _lock(meeting)
     latest = selectors.current_minutes(meeting)
     if latest is None or latest.status != MinutesVersion.Status.APPROVED:
         raise DomainError(_("Only approved minutes are corrected; edit the draft instead."))
