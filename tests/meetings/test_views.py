@@ -789,3 +789,105 @@ def test_attendance_marks_are_validated_on_the_page(w, doctors, as_user):
     assert response.status_code == 400
     assert "Choose present, absent or excused." in text(response)
     assert not Attendance.objects.exists()
+
+
+# --- Write bugs from issue 10 -------------------------------------------------------------
+
+
+def test_saving_one_items_notes_leaves_the_other_items_as_they_are(w, held, as_user):
+    """Each item's notes are their own write: from the page (htmx) the answer is that
+    item's form alone, so what is typed under the other items stays where it is."""
+    first, second = list(held.items.all())[:2]
+    services.item_notes_save(actor=None, item=first, notes="Første punkt")
+    client = as_user("coordinator_a")
+    page = text(client.get(url("minutes", held)))
+    for item in (first, second):
+        assert f'hx-post="{url("minutes.notes", held, item.pk)}"' in page
+    response = client.post(
+        url("minutes.notes", held, second.pk), {"notes": "Andet punkt"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    fragment = text(response)
+    assert "<html" not in fragment and fragment.count("<textarea") == 1
+    assert "Andet punkt" in fragment and "Saved." in fragment
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.notes, second.notes) == ("Første punkt", "Andet punkt")
+
+    # Refused (locked minutes): the message in the item's form, the typed text kept.
+    services.minutes_approve(actor=None, meeting=held)
+    response = client.post(
+        url("minutes.notes", held, first.pk), {"notes": "Ændret"}, HTTP_HX_REQUEST="true"
+    )
+    assert LOCKED in text(response) and "Ændret" in text(response)
+    first.refresh_from_db()
+    assert first.notes == "Første punkt"
+
+
+def test_an_unreadable_due_date_is_a_form_error_under_its_item(w, held, as_user):
+    first, second = list(held.items.all())[:2]
+    response = as_user("coordinator_a").post(
+        url("action.add", held, second.pk), {"text": "Ring til kommunen", "due": "31-02-2031"}
+    )
+    assert response.status_code == 400
+    assert not Action.objects.exists()
+    body = text(response)
+    # Shown, not hidden in a closed box: the item's form is open with the input and error.
+    assert body.count("<details open") == 1
+    article = body[body.index(f'id="item-{second.pk}"') :]
+    article = article[: article.index("</article>")]
+    assert "<details open" in article and "Ring til kommunen" in article
+    assert "Write the date as day-month-year, e.g. 24-10-2019." in article
+    other = body[body.index(f'id="item-{first.pk}"') :]
+    assert "Ring til kommunen" not in other[: other.index("</article>")]
+
+
+def _archived_minutes(w):
+    from klynge.documents.models import DocumentVersion
+
+    return DocumentVersion.objects.filter(
+        document__folder__cluster=w.cluster_a, document__folder__name="Referater"
+    )
+
+
+def test_two_approvals_at_once_leave_one_approved_version_and_one_pdf(
+    w, held, as_user, monkeypatch
+):
+    """The second approver arrives while the first one's PDF is being rendered: it is
+    refused, and there is one version 1, one PDF and one archived copy."""
+    from klynge.core.models import AuditEntry
+    from klynge.meetings import documents as meeting_documents
+
+    render = meeting_documents.minutes_pdf
+    second: list = []
+
+    def racing(meeting, version):
+        if not second:
+            second.append(as_user("board_a").post(url("minutes.approve", held, 1)))
+        return render(meeting, version)
+
+    monkeypatch.setattr(meeting_documents, "minutes_pdf", racing)
+    response = as_user("coordinator_a").post(url("minutes.approve", held, 1))
+    assert response.status_code == 302
+    assert second[0].status_code == 302  # told it is done already; nothing done twice
+    version = MinutesVersion.objects.get(meeting=held)
+    assert version.number == 1 and version.approved_by == w.users["coordinator_a"]
+    assert _archived_minutes(w).count() == 1
+    assert AuditEntry.objects.filter(action="meetings.minutes.approved").count() == 1
+
+
+def test_a_double_click_on_approve_approves_once(w, held, as_user):
+    client = as_user("board_a")
+    first = client.post(url("minutes.approve", held, 1))
+    again = client.post(url("minutes.approve", held, 1), follow=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert "These minutes are already approved." in text(again)
+    assert held.minutes.get().status == "approved"
+    assert _archived_minutes(w).count() == 1
+
+    # A stale page (a correction opened meanwhile) does not approve the new draft unseen.
+    services.minutes_correct(actor=None, meeting=held, reason="Stavefejl")
+    response = client.post(url("minutes.approve", held, 1))
+    assert response.status_code == 400
+    assert "version 2 is now current" in text(response)
+    assert held.minutes.get(number=2).status == "draft"
