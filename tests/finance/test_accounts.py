@@ -126,8 +126,8 @@ def test_dissolution_returns_the_funds_and_closes_the_books(world):
         category="catering",
         amount=Decimal("1500"),
     )
-    returned = accounts.cluster_dissolve(actor=None, cluster=cluster, on=dt.date(2024, 12, 31))
-    assert returned == Decimal("48500")
+    closure = accounts.books_close(actor=None, cluster=cluster, on=dt.date(2024, 12, 31))
+    assert closure.returned == Decimal("48500")
     assert ledger.account_balances(cluster=cluster)["1000"] == 0
     cluster.refresh_from_db()
     assert cluster.dissolved == dt.date(2024, 12, 31)
@@ -142,6 +142,102 @@ def test_dissolution_returns_the_funds_and_closes_the_books(world):
         )
     assert ledger.books_check() == []
     assert cluster.transactions.count() == 3  # the history stays readable
+
+
+def test_dissolved_books_refuse_back_dated_postings_so_the_final_bank_is_never_negative(world):
+    """Before: only postings dated on or after the dissolution were refused, so an
+    expense dated the day before drove the final accounts' bank below zero."""
+    cluster = world.cluster_a
+    ledger.grant_received(
+        actor=None, cluster=cluster, date=dt.date(2024, 1, 2), amount=Decimal("1000")
+    )
+    accounts.books_close(actor=None, cluster=cluster, on=dt.date(2024, 12, 31))
+    with pytest.raises(DomainError, match="books are closed"):
+        ledger.expense_record(
+            actor=None,
+            cluster=cluster,
+            date=dt.date(2024, 12, 30),
+            text="Efterbetaling",
+            category="venue",
+            amount=Decimal("400"),
+        )
+    final = accounts.annual_accounts(cluster=cluster, year=2024)
+    assert final.closing_bank == 0
+
+
+def test_dissolution_is_refused_with_bookings_after_the_date(world):
+    cluster = world.cluster_a
+    ledger.grant_received(
+        actor=None, cluster=cluster, date=dt.date(2024, 6, 1), amount=Decimal("1000")
+    )
+    with pytest.raises(DomainError, match="booked after"):
+        accounts.books_close(actor=None, cluster=cluster, on=dt.date(2024, 5, 31))
+    cluster.refresh_from_db()
+    assert cluster.dissolved is None
+
+
+def test_a_double_click_pays_a_fee_instalment_once(world):
+    """Before: each submit booked another instalment."""
+    import uuid
+
+    contract = accounts.contract_create(
+        actor=None,
+        cluster=world.cluster_a,
+        recipient="Ulla Friis",
+        role="Klyngekoordinator",
+        hourly_basis=Decimal("1000"),
+        start=dt.date(2024, 1, 1),
+    )
+    key = uuid.uuid4()
+    first = accounts.fee_pay(actor=None, contract=contract, paid_on=dt.date(2024, 3, 31), key=key)
+    second = accounts.fee_pay(actor=None, contract=contract, paid_on=dt.date(2024, 3, 31), key=key)
+    assert first.pk == second.pk
+    assert contract.payments.count() == 1
+    assert ledger.account_balances(cluster=world.cluster_a)["1000"] == Decimal("-18750.00")
+
+
+def test_a_reversed_fee_payment_reaches_the_fee_report(world):
+    """Before: a reversal in the books left the fee report counting the payment."""
+    contract = accounts.contract_create(
+        actor=None,
+        cluster=world.cluster_a,
+        recipient="Ulla Friis",
+        role="Klyngekoordinator",
+        hourly_basis=Decimal("1000"),
+        start=dt.date(2024, 1, 1),
+    )
+    kept = accounts.fee_pay(actor=None, contract=contract, paid_on=dt.date(2024, 3, 31))
+    wrong = accounts.fee_pay(actor=None, contract=contract, paid_on=dt.date(2024, 4, 2))
+    with pytest.raises(DomainError, match="reason"):
+        accounts.fee_payment_reverse(actor=None, payment=wrong, on=dt.date(2024, 4, 3), reason="")
+    accounts.fee_payment_reverse(
+        actor=None, payment=wrong, on=dt.date(2024, 4, 3), reason="betalt to gange"
+    )
+    assert accounts.fee_report(year=2024, cluster=world.cluster_a) == [("Ulla Friis", kept.amount)]
+    assert ledger.account_balances(cluster=world.cluster_a)["1000"] == -kept.amount
+    with pytest.raises(DomainError, match="already been reversed"):
+        accounts.fee_payment_reverse(
+            actor=None, payment=wrong, on=dt.date(2024, 4, 3), reason="igen"
+        )
+    # The booking belongs to the payment: the books page cannot reverse it behind its back.
+    with pytest.raises(DomainError, match="fee payment"):
+        ledger.transaction_reverse(
+            actor=None, booked=kept.booking, date=dt.date(2024, 4, 3), reason="x"
+        )
+
+
+def test_finance_pdfs_are_in_danish_whatever_the_readers_language(world):
+    """Before: the annual accounts and fee report followed the request's language."""
+    with translation.override("en"):
+        html = accounts.annual_accounts_html(
+            accounts.annual_accounts(cluster=world.cluster_a, year=2024)
+        )
+        fees = accounts.fee_report_html(year=2024, cluster=world.cluster_a)
+    with translation.override("da"):
+        income, fee_report = translation.gettext("Income"), translation.gettext("Fee report")
+    assert income != "Income" and fee_report != "Fee report"
+    assert f"<h2>{income}</h2>" in html and "<h2>Income</h2>" not in html
+    assert f"<h1>{fee_report} 2024</h1>" in fees
 
 
 def test_central_administration_claims_are_decided_with_a_reason_and_paid_into_the_books(world):

@@ -24,6 +24,7 @@ from klynge.finance.bank import (
     parse_statement,
     statement_import,
 )
+from klynge.finance.models import StatementImport
 
 
 @pytest.fixture(autouse=True)
@@ -648,7 +649,8 @@ def test_a_booking_of_an_earlier_import_is_never_taken_for_a_new_line(world):
     january = statement_import(
         actor=None, cluster=cluster, data=statement("31-01-2024;Gebyr januar;-25,00;")
     )
-    assert _imports().get().data["transactions"] == [january.transactions[0].pk]
+    source = StatementImport.objects.get()
+    assert list(source.bookings.all()) == [january.transactions[0]]
     february = statement_import(
         actor=None, cluster=cluster, data=statement("05-02-2024;Gebyr februar;-25,00;")
     )
@@ -657,16 +659,56 @@ def test_a_booking_of_an_earlier_import_is_never_taken_for_a_new_line(world):
 
 
 @pytest.mark.django_db
-def test_lines_after_the_dissolution_are_refused_and_nothing_is_written(world):
+def test_a_dissolved_clusters_books_take_no_statement_and_nothing_is_written(world):
     from klynge.registry.models import Cluster
 
     Cluster.objects.filter(pk=world.cluster_a.pk).update(dissolved=dt.date(2024, 1, 10))
     world.cluster_a.refresh_from_db()
     with pytest.raises(StatementError) as refused:
         statement_import(actor=None, cluster=world.cluster_a, data=JANUARY)
-    assert [line for line, _reason in refused.value.errors] == [5, 6, 7, 8]
-    assert "dissolved on 2024-01-10" in refused.value.errors[0][1]
+    assert refused.value.errors == [(0, "the cluster is dissolved; its books are closed")]
     assert not _transactions(world.cluster_a).exists()
+    assert not StatementImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_import_is_a_source_model_who_when_which_file_and_its_hash(world):
+    """Provenance is a model (byro's RealTransactionSource), not read from the log."""
+    import hashlib
+
+    from klynge.core.models import AuditEntry
+
+    result = statement_import(
+        actor=world.users["board_a"], cluster=world.cluster_a, data=JANUARY, filename="jan.csv"
+    )
+    source = StatementImport.objects.get()
+    assert (source.filename, source.sha256, source.imported_by) == (
+        "jan.csv",
+        hashlib.sha256(JANUARY).hexdigest(),
+        world.users["board_a"],
+    )
+    assert source.file.read() == JANUARY
+    assert (source.lines, source.booked) == (len(result.outcomes), result.booked)
+    assert set(source.bookings.all()) == set(result.transactions)
+    # Dropping the audit trail does not make earlier imports' bookings look foreign.
+    AuditEntry.objects.all().delete()
+    again = statement_import(actor=None, cluster=world.cluster_a, data=JANUARY)
+    assert again.booked == 0
+
+
+@pytest.mark.django_db
+def test_a_matched_grant_line_is_recorded_as_a_payout_the_one_record_of_paid(world):
+    from klynge.finance.models import Payout
+
+    data = statement("02-01-2024;Region Sjælland;40.896,00;")
+    result = statement_import(actor=None, cluster=world.cluster_a, data=data)
+    payout = Payout.objects.get()
+    assert (payout.year, payout.amount, payout.booking) == (
+        2024,
+        D("40896.00"),
+        result.transactions[0],
+    )
+    assert bank.open_grant_items(cluster=world.cluster_a, years=[2024]) == []
 
 
 @pytest.mark.parametrize(

@@ -8,27 +8,33 @@ year's booked fee payments per recipient.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from klynge.core.errors import DomainError
+from klynge.core.formatting import format_date, format_money
 from klynge.core.models import audit_log
 from klynge.finance import ledger
 from klynge.finance.models import (
     Account,
     AccountKind,
+    BooksClosure,
     Budget,
     BudgetLine,
     Entry,
     FeeContract,
     FeePayment,
     PaymentFrequency,
+    Transaction,
 )
 from klynge.registry.models import Cluster
 
@@ -150,11 +156,17 @@ def annual_accounts(*, cluster: Cluster, year: int) -> AnnualAccounts:
     )
 
 
+def annual_accounts_html(accounts: AnnualAccounts) -> str:
+    """The annual accounts as HTML, always in Danish (the document is filed with the
+    association and its accountant, whatever language the treasurer reads the site in)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string("finance/annual_accounts.html", {"a": accounts})
+
+
 def annual_accounts_pdf(accounts: AnnualAccounts) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("finance/annual_accounts.html", {"a": accounts})
-    return HTML(string=html).write_pdf()
+    return HTML(string=annual_accounts_html(accounts)).write_pdf()
 
 
 # --- Fee contracts and the fee report (FIN-4) -----------------------------------------------------
@@ -205,8 +217,18 @@ PAYMENTS_PER_YEAR = {
 
 
 @transaction.atomic
-def fee_pay(*, actor: Any, contract: FeeContract, paid_on: dt.date) -> FeePayment:
-    """Pay one instalment of the fixed fee and book it as a fee expense."""
+def fee_pay(
+    *, actor: Any, contract: FeeContract, paid_on: dt.date, key: uuid.UUID | None = None
+) -> FeePayment:
+    """Pay one instalment of the fixed fee and book it as a fee expense. A second submit
+    of the same form (`key`, unique) returns the first payment instead of paying again."""
+    list(FeeContract.objects.select_for_update().filter(pk=contract.pk).values_list("pk"))
+    if key is not None:
+        earlier = FeePayment.objects.filter(key=key).first()
+        if earlier is not None:
+            if earlier.contract_id != contract.pk:
+                raise DomainError(_("The form was already used; reload the page."))
+            return earlier
     amount = (
         contract.yearly_fee / PAYMENTS_PER_YEAR[PaymentFrequency(contract.frequency)]
     ).quantize(Decimal("0.01"))
@@ -224,13 +246,52 @@ def fee_pay(*, actor: Any, contract: FeeContract, paid_on: dt.date) -> FeePaymen
         text=_("Fee to %(recipient)s (%(role)s)")
         % {"recipient": contract.recipient, "role": contract.role},
     )
-    return FeePayment.objects.create(
-        contract=contract, paid_on=paid_on, amount=amount, booking=booking
+    payment = FeePayment.objects.create(
+        contract=contract, paid_on=paid_on, amount=amount, booking=booking, key=key
     )
+    audit_log(
+        actor=actor,
+        action="finance.fee.paid",
+        target=payment,
+        scope=f"cluster:{contract.cluster_id}",
+        data={"recipient": contract.recipient, "amount": str(amount), "paid_on": str(paid_on)},
+    )
+    return payment
+
+
+@transaction.atomic
+def fee_payment_reverse(*, actor: Any, payment: FeePayment, on: dt.date, reason: str) -> FeePayment:
+    """Correct a fee payment: a negative payment with the reason (so the fee report
+    counts it) and the reversal of its booking. The original stays."""
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the reversal."), field="reason")
+    list(FeeContract.objects.select_for_update().filter(pk=payment.contract_id).values_list("pk"))
+    if payment.reverses_id is not None:
+        raise DomainError(_("A reversal cannot itself be reversed; pay the instalment again."))
+    if FeePayment.objects.filter(reverses=payment).exists():
+        raise DomainError(_("The payment has already been reversed."))
+    booking = ledger.booking_reverse(actor=actor, booked=payment.booking, date=on, reason=reason)
+    reversal = FeePayment.objects.create(
+        contract=payment.contract,
+        paid_on=on,
+        amount=-payment.amount,
+        booking=booking,
+        reverses=payment,
+        reason=reason.strip(),
+    )
+    audit_log(
+        actor=actor,
+        action="finance.fee.reversed",
+        target=payment,
+        scope=f"cluster:{payment.contract.cluster_id}",
+        data={"amount": str(payment.amount), "reason": reason.strip()},
+    )
+    return reversal
 
 
 def fee_report(*, year: int, cluster: Cluster | None = None) -> list[tuple[str, Decimal]]:
-    """Fees paid per recipient in `year`, for reporting to the tax authority."""
+    """Fees paid per recipient in `year`, for reporting to the tax authority; a reversed
+    payment counts in the year of its reversal (as in the books)."""
     payments = FeePayment.objects.filter(paid_on__year=year)
     if cluster is not None:
         payments = payments.filter(contract__cluster=cluster)
@@ -242,39 +303,77 @@ def fee_report(*, year: int, cluster: Cluster | None = None) -> list[tuple[str, 
     return [(row["contract__recipient"], row["total"]) for row in rows]
 
 
+def fee_report_html(*, year: int, cluster: Cluster) -> str:
+    """The fee report as HTML, always in Danish (it goes to the tax authority)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(
+            "finance/fee_report.html",
+            {"rows": fee_report(year=year, cluster=cluster), "year": year, "cluster": cluster},
+        )
+
+
+def fee_report_pdf(*, year: int, cluster: Cluster) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=fee_report_html(year=year, cluster=cluster)).write_pdf()
+
+
 # --- Dissolution (FIN-5) ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def cluster_dissolve(*, actor: Any, cluster: Cluster, on: dt.date) -> Decimal:
-    """Return the remaining funds to the region, close the books and mark the cluster
-    dissolved. The history stays readable. Returns the amount returned."""
-    if cluster.dissolved is not None:
+def books_close(*, actor: Any, cluster: Cluster, on: dt.date) -> BooksClosure:
+    """Dissolve the cluster on `on` and close its books for good, in one transaction.
+
+    The registry owns the dissolution (`registry.dissolution.cluster_dissolve` ends the
+    memberships, participation and roles); finance reacts: the bank balance on `on` is
+    booked as returned to the region and the closure is recorded. From then on every
+    posting is refused (`ledger.transaction_post`), back-dated ones too, so the final
+    accounts cannot go negative. Refused while the bank is overdrawn or when something
+    is booked after `on`."""
+    from klynge.registry.dissolution import cluster_dissolve
+
+    list(Cluster.objects.select_for_update().filter(pk=cluster.pk).values_list("pk"))
+    if BooksClosure.objects.filter(cluster=cluster).exists():
         raise DomainError(_("The cluster is already dissolved."))
-    if on <= cluster.founded:
-        raise DomainError(_("A cluster cannot be dissolved before it was founded."))
     accounts = ledger.chart_of_accounts(cluster=cluster)
+    later = Transaction.objects.filter(cluster=cluster, date__gt=on).order_by("-date").first()
+    if later is not None:
+        raise DomainError(
+            _(
+                "Something is booked after %(d)s (%(text)s, %(later)s); the cluster can be dissolved on its last booking day at the earliest."
+            )
+            % {"d": format_date(on), "text": later.text, "later": format_date(later.date)},
+            field="date",
+        )
     remaining = ledger.account_balances(cluster=cluster, until=on).get("1000", Decimal("0"))
     if remaining < 0:
         raise DomainError(
-            _("The bank account is overdrawn (%(amount)s kr.); settle it first.")
-            % {"amount": remaining}
+            _("The bank account is overdrawn (%(amount)s); settle it first.")
+            % {"amount": format_money(remaining, 2)}
         )
+    cluster_dissolve(actor=actor, cluster=cluster, on=on)
+    booking = None
     if remaining > 0:
-        ledger.transaction_post(
+        booking = ledger._post(  # the one posting allowed on closed books: the closing one
             actor=actor,
             cluster=cluster,
             date=on,
             text=_("Remaining funds returned to %(region)s") % {"region": cluster.region.name},
             lines=[(accounts["3000"], remaining), (accounts["1000"], -remaining)],
         )
-    cluster.dissolved = on
-    cluster.save(update_fields=["dissolved"])
+    closure = BooksClosure.objects.create(
+        cluster=cluster,
+        closed_on=on,
+        returned=remaining,
+        booking=booking,
+        closed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
     audit_log(
         actor=actor,
-        action="finance.cluster.dissolved",
+        action="finance.books.closed",
         target=cluster,
         scope=f"cluster:{cluster.pk}",
         data={"returned": str(remaining), "on": str(on)},
     )
-    return remaining
+    return closure

@@ -504,30 +504,22 @@ def _booking_text(line: StatementLine) -> str:
 
 def open_grant_items(*, cluster: Cluster, years: Iterable[int]) -> list[OpenItem]:
     """The grant the region is expected to pay each year (FIN-1/FIN-2), less what is
-    already paid: the larger of the payouts recorded for the year and the grant income
-    booked in it. Due from the first turn of the month after the registration was
-    complete, later years from 1 January. Nothing while the registration is incomplete."""
-    from django.db.models import Sum
-
-    from klynge.finance.models import Entry, Payout
-    from klynge.finance.selectors import grant_rows
+    already paid — the year's payouts, the one record of it. Due from the first turn of
+    the month after the registration was complete, later years from 1 January. Nothing
+    while the registration is incomplete or once the cluster is dissolved."""
+    from klynge.finance.selectors import grant_row
+    from klynge.finance.services import paid_for_year
 
     items = []
     for year in sorted(set(years)):
         try:
-            rows = grant_rows(year=year, region=cluster.municipality.region_id)
+            row = grant_row(cluster=cluster, year=year)
         except ValueError:  # no grant scheme in force that year
             continue
-        row = next((r for r in rows if r.cluster.pk == cluster.pk), None)
         if row is None or row.first_payout is None or row.first_payout.year > year:
             continue
-        recorded = Payout.objects.filter(cluster=cluster, year=year).aggregate(t=Sum("amount"))
-        booked = Entry.objects.filter(
-            account__cluster=cluster, account__code=GRANT_INCOME, transaction__date__year=year
-        ).aggregate(t=Sum("amount"))
-        paid = max(recorded["t"] or Decimal(0), -(booked["t"] or Decimal(0)))
-        due = row.grant.total - paid
-        if due > 0:
+        due = row.grant.total - paid_for_year(cluster=cluster, year=year)
+        if due > 0 and row.cluster.dissolved is None:
             items.append(
                 OpenItem(
                     key=f"grant:{year}",
@@ -539,21 +531,13 @@ def open_grant_items(*, cluster: Cluster, years: Iterable[int]) -> list[OpenItem
     return items
 
 
-def _imported_transaction_ids(cluster: Cluster) -> set[int]:
-    """The transactions earlier imports booked, from their audit entries (a
-    `Transaction` has no field saying where it came from)."""
-    from klynge.core.models import AuditEntry
-
-    ids: set[int] = set()
-    for data in AuditEntry.objects.filter(
-        action=IMPORT_ACTION, scope=f"cluster:{cluster.pk}"
-    ).values_list("data", flat=True):
-        ids.update(int(pk) for pk in (data or {}).get("transactions", []))
-    return ids
-
-
 def statement_import(
-    *, actor: Any, cluster: Cluster, data: bytes, bank_account: Account | None = None
+    *,
+    actor: Any,
+    cluster: Cluster,
+    data: bytes,
+    filename: str = "",
+    bank_account: Account | None = None,
 ) -> ImportedStatement:
     """Parse a statement and book every new line in one database transaction.
 
@@ -567,28 +551,23 @@ def statement_import(
     imported twice books nothing new; a line matching a booking made another way (a
     recorded payout, an expense entered with its receipt) by amount within 14 days is
     skipped as already booked. On a `StatementError` nothing is written.
+
+    Where each booking came from is a `StatementImport` row (the file, its SHA-256,
+    who imported it and when), the bookings' `source`; a line matching an expected grant
+    is also recorded as a `Payout` (payouts are the record of what is paid).
     """
+    from django.core.files.base import ContentFile
     from django.db import transaction as db_transaction
     from django.utils.translation import gettext as _
 
     from klynge.core.models import audit_log
-    from klynge.finance import ledger
-    from klynge.finance.models import AccountKind, Entry, Transaction
+    from klynge.finance import ledger, services
+    from klynge.finance.models import AccountKind, Entry, StatementImport, Transaction
     from klynge.registry.models import Cluster
 
     lines = parse_statement(data)
-    if cluster.dissolved is not None:
-        closed = [ln for ln in lines if ln.date >= cluster.dissolved]
-        if closed:
-            raise StatementError(
-                [
-                    (
-                        ln.line,
-                        f"the cluster was dissolved on {cluster.dissolved}; its books are closed",
-                    )
-                    for ln in closed
-                ]
-            )
+    if ledger.books_closed(cluster):
+        raise StatementError([(0, "the cluster is dissolved; its books are closed")])
     window = dt.timedelta(days=MATCH_WINDOW_DAYS)
     first, last = min(ln.date for ln in lines), max(ln.date for ln in lines)
 
@@ -639,7 +618,22 @@ def statement_import(
                 "reverses_id", flat=True
             )
         )
-        imported_ids = _imported_transaction_ids(cluster)
+        imported_ids = set(
+            Transaction.objects.filter(
+                pk__in=[pk for pk, *_ in existing], source__isnull=False
+            ).values_list("pk", flat=True)
+        )
+        source = StatementImport.objects.create(
+            cluster=cluster,
+            filename=filename[:200],
+            sha256=hashlib.sha256(data).hexdigest(),
+            imported_by=actor if getattr(actor, "is_authenticated", False) else None,
+            bank_account=bank.code,
+            first_date=first,
+            last_date=last,
+            lines=len(lines),
+        )
+        source.file.save(f"{cluster.slug}-{source.pk}.csv", ContentFile(data), save=False)
         in_books = [
             OpenItem(key=f"booked:{pk}", date=date, amount=amount, text=text)
             for pk, date, text, amount in existing
@@ -677,7 +671,17 @@ def statement_import(
                 date=line.date,
                 text=_booking_text(line),
                 lines=[(bank, line.amount), (other, -line.amount)],
+                source=source,
             )
+            if key is not None and key.startswith("grant:"):
+                services.payout_record(
+                    actor=actor,
+                    cluster=cluster,
+                    year=int(key.split(":")[1]),
+                    amount=line.amount,
+                    paid_on=line.date,
+                    booking=posted,
+                )
             booked.append(posted)
             matched += key is not None
             outcomes[position] = LineOutcome(line, "booked", code, key, posted.pk)
@@ -689,12 +693,15 @@ def statement_import(
             outcomes=[outcomes[p] for p in range(len(lines))],
             transactions=booked,
         )
+        source.booked, source.skipped, source.matched = result.booked, result.skipped, matched
+        source.save()
         audit_log(
             actor=actor,
             action=IMPORT_ACTION,
+            target=source,
             scope=f"cluster:{cluster.pk}",
             data={
-                "sha256": hashlib.sha256(data).hexdigest(),
+                "sha256": source.sha256,
                 "lines": len(lines),
                 "booked": result.booked,
                 "skipped": result.skipped,
@@ -702,7 +709,6 @@ def statement_import(
                 "from": first.isoformat(),
                 "to": last.isoformat(),
                 "bank_account": bank.code,
-                "transactions": [t.pk for t in booked],  # see _imported_transaction_ids
             },
         )
     return result

@@ -13,8 +13,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from klynge.core.errors import DomainError
+from klynge.core.formatting import format_date
 from klynge.core.models import audit_log
-from klynge.finance.models import Account, AccountKind, Entry, ExpenseCategory, Transaction
+from klynge.finance.models import (
+    Account,
+    AccountKind,
+    Entry,
+    ExpenseCategory,
+    StatementImport,
+    Transaction,
+)
 from klynge.registry.models import Cluster
 
 # FIN-3: the guide says lost earnings and transport to attend meetings are not covered.
@@ -56,6 +64,12 @@ def chart_of_accounts(*, cluster: Cluster) -> dict[str, Account]:
     return existing
 
 
+def books_closed(cluster: Cluster) -> bool:
+    """Whether the cluster is dissolved, so its books are closed for good (read from the
+    database, not from a possibly stale instance)."""
+    return Cluster.objects.filter(pk=cluster.pk, dissolved__isnull=False).exists()
+
+
 @db_transaction.atomic
 def transaction_post(
     *,
@@ -66,9 +80,42 @@ def transaction_post(
     lines: list[tuple[Account, Decimal]],
     receipt=None,
     reverses: Transaction | None = None,
+    source: StatementImport | None = None,
 ) -> Transaction:
-    """Book a balanced transaction. Refuses unbalanced lines, zero amounts and accounts
-    of another cluster."""
+    """Book a balanced transaction. Refuses unbalanced lines, zero amounts, accounts
+    of another cluster, and any posting — whatever its date, reversals too — once the
+    cluster is dissolved: the final accounts stay as they were closed."""
+    if books_closed(cluster):
+        cluster.refresh_from_db(fields=["dissolved"])
+        raise DomainError(
+            _("The cluster was dissolved on %(d)s; its books are closed.")
+            % {"d": format_date(cluster.dissolved)}
+        )
+    return _post(
+        actor=actor,
+        cluster=cluster,
+        date=date,
+        text=text,
+        lines=lines,
+        receipt=receipt,
+        reverses=reverses,
+        source=source,
+    )
+
+
+def _post(
+    *,
+    actor: Any,
+    cluster: Cluster,
+    date: dt.date,
+    text: str,
+    lines: list[tuple[Account, Decimal]],
+    receipt=None,
+    reverses: Transaction | None = None,
+    source: StatementImport | None = None,
+) -> Transaction:
+    """`transaction_post` without the closed-books check: only for the closing booking
+    of a dissolution (`accounts.books_close`)."""
     if not text.strip():
         raise DomainError(_("Describe the transaction."))
     amounts = [Decimal(str(amount)) for _account, amount in lines]
@@ -81,13 +128,13 @@ def transaction_post(
         )
     if any(account.cluster_id != cluster.pk for account, _amount in lines):
         raise DomainError(_("An account belongs to another cluster."))
-    if cluster.dissolved is not None and date >= cluster.dissolved and reverses is None:
-        raise DomainError(
-            _("The cluster was dissolved on %(d)s; its books are closed.")
-            % {"d": cluster.dissolved}
-        )
     booked = Transaction.objects.create(
-        cluster=cluster, date=date, text=text.strip(), created_by=actor, reverses=reverses
+        cluster=cluster,
+        date=date,
+        text=text.strip(),
+        created_by=actor,
+        reverses=reverses,
+        source=source,
     )
     if receipt is not None:
         booked.receipt.save(f"{cluster.slug}-{booked.pk}-{receipt.name}"[-120:], receipt, save=True)
@@ -138,6 +185,8 @@ def expense_record(
 def grant_received(
     *, actor: Any, cluster: Cluster, date: dt.date, amount: Decimal, text: str = ""
 ) -> Transaction:
+    """Book grant income on the bank. What is *paid* is recorded by `Payout`s
+    (`services.payout_record`), which call this for their booking."""
     accounts = chart_of_accounts(cluster=cluster)
     amount = Decimal(str(amount))
     return transaction_post(
@@ -153,11 +202,30 @@ def grant_received(
 def transaction_reverse(
     *, actor: Any, booked: Transaction, date: dt.date, reason: str
 ) -> Transaction:
-    """Correct a transaction by booking its mirror image; the original stays."""
+    """Correct a transaction by booking its mirror image; the original stays. A grant
+    payout's or a fee payment's booking is corrected through that payout or payment
+    (`services.payout_reverse`, `accounts.fee_payment_reverse`), so what is paid and
+    what is booked cannot drift apart."""
+    from klynge.finance.models import FeePayment, Payout
+
+    if Payout.objects.filter(booking=booked).exists():
+        raise DomainError(_("This is a grant payout: the region reverses it on the grants page."))
+    if FeePayment.objects.filter(booking=booked).exists():
+        raise DomainError(_("This is a fee payment: reverse it on the fee contracts page."))
+    return booking_reverse(actor=actor, booked=booked, date=date, reason=reason)
+
+
+def booking_reverse(*, actor: Any, booked: Transaction, date: dt.date, reason: str) -> Transaction:
+    """The mirror booking itself, for the services that own a booking (payouts, fee
+    payments). Call inside their transaction."""
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the reversal."), field="reason")
     if booked.reverses_id is not None:
         raise DomainError(
             _("A reversal cannot itself be reversed; book the transaction again instead.")
         )
+    # Lock the original so two reversals of it cannot both pass the check below.
+    list(Transaction.objects.select_for_update().filter(pk=booked.pk).values_list("pk"))
     if Transaction.objects.filter(reverses=booked).exists():
         raise DomainError(_("The transaction has already been reversed."))
     lines = [(e.account, -e.amount) for e in booked.entries.select_related("account")]
@@ -165,7 +233,8 @@ def transaction_reverse(
         actor=actor,
         cluster=booked.cluster,
         date=date,
-        text=_("Reversal of “%(text)s”: %(reason)s") % {"text": booked.text, "reason": reason},
+        text=_("Reversal of “%(text)s”: %(reason)s")
+        % {"text": booked.text, "reason": reason.strip()},
         lines=lines,
         reverses=booked,
     )

@@ -51,7 +51,10 @@ class GrantScheme(models.Model):
 
 
 class Payout(models.Model):
-    """A grant payment the region has made (FIN-2)."""
+    """A grant payment the region has made (FIN-2): the one place that says what is
+    paid. Never edited: a mistaken payout is corrected by a reversal (a negative payout
+    with `reverses` and a reason), and its booking is reversed with it. `key` is the
+    token of the form that recorded it, unique, so a double submit books once."""
 
     cluster = models.ForeignKey(
         "registry.Cluster", on_delete=models.PROTECT, related_name="payouts"
@@ -63,9 +66,24 @@ class Payout(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(max_length=200, blank=True)
+    booking = models.OneToOneField(
+        "Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="payout"
+    )
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-paid_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reverses__isnull=True, amount__gt=0)
+                | models.Q(reverses__isnull=False, amount__lt=0),
+                name="payout_positive_or_reversal",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.cluster} {self.year}: {self.amount} ({self.paid_on})"
@@ -113,6 +131,35 @@ class Account(models.Model):
         return f"{self.code} {self.name}"
 
 
+class StatementImport(models.Model):
+    """Where bookings came from: one imported bank statement file (byro's
+    `RealTransactionSource`). Its bookings are `bookings`; the file is kept."""
+
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.PROTECT, related_name="statement_imports"
+    )
+    file = models.FileField(_("statement file"), upload_to="statements/", blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    imported = models.DateTimeField(_("imported"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    bank_account = models.CharField(max_length=20, blank=True)
+    first_date = models.DateField(null=True, blank=True)
+    last_date = models.DateField(null=True, blank=True)
+    lines = models.PositiveIntegerField(default=0)
+    booked = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-imported", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id} {self.filename or self.sha256[:12]} ({self.imported:%Y-%m-%d})"
+
+
 class Transaction(models.Model):
     """A balanced booking. Never edited: a correction is a reversal (`reverses`)."""
 
@@ -128,6 +175,13 @@ class Transaction(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.ForeignKey(
+        StatementImport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bookings",
     )
 
     class Meta:
@@ -228,10 +282,19 @@ class FeeContract(models.Model):
 
 
 class FeePayment(models.Model):
+    """One instalment paid under a fee contract, booked as a fee expense. Corrected by a
+    reversal (a negative payment with `reverses` and a reason), which the fee report
+    counts; `key` is the paying form's token, unique, so a double click pays once."""
+
     contract = models.ForeignKey(FeeContract, on_delete=models.PROTECT, related_name="payments")
     paid_on = models.DateField(_("paid on"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     booking = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="+")
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     def __str__(self) -> str:
         return f"{self.contract.recipient} {self.paid_on}: {self.amount}"
@@ -295,3 +358,24 @@ class ExpenseClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster}: {self.text} {self.amount} ({self.status})"
+
+
+class BooksClosure(models.Model):
+    """Finance's answer to a dissolution (registry owns the dissolution itself): the
+    remaining funds returned to the region and the books closed for good."""
+
+    cluster = models.OneToOneField(
+        "registry.Cluster", on_delete=models.PROTECT, related_name="books_closure"
+    )
+    closed_on = models.DateField(_("closed on"))
+    returned = models.DecimalField(_("returned to the region"), max_digits=14, decimal_places=2)
+    booking = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.returned} ({self.closed_on})"

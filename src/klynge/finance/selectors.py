@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from klynge.finance import grants
-from klynge.finance.models import GrantScheme, Payout
+from klynge.finance.models import BooksClosure, GrantScheme, Payout
 from klynge.registry.models import Cluster, Membership
 from klynge.registry.selectors import clinic_counts_on
 
@@ -19,10 +19,15 @@ class GrantRow:
     cluster: Cluster
     grant: grants.Grant
     first_payout: dt.date | None
-    paid: Decimal = Decimal("0")
+    paid: Decimal = Decimal("0")  # the year's payouts less their reversals
+    returned: Decimal | None = None  # the funds returned when the cluster was dissolved
 
     @property
     def due(self) -> Decimal:
+        """What is left to pay for the year; nothing once the cluster is dissolved (its
+        books are closed; the remaining funds went back to the region)."""
+        if self.cluster.dissolved is not None:
+            return Decimal("0")
         return max(self.grant.total - self.paid, Decimal("0"))
 
     def due_on(self, year: int) -> dt.date | None:
@@ -33,10 +38,13 @@ class GrantRow:
         return max(self.first_payout, dt.date(year, 1, 1))
 
 
-def grant_rows(*, year: int, region: int | None = None) -> list[GrantRow]:
-    """One row per cluster active in `year`. The basis is the listed patients (and
-    doctor capacities) on 1 January of the founding year, of the clinics that were
-    members when the cluster was founded."""
+def grant_rows(
+    *, year: int, region: int | None = None, only: Cluster | None = None
+) -> list[GrantRow]:
+    """One row per cluster active in `year` (of `region`, or just `only`). The basis
+    is the listed patients (and doctor capacities) on 1 January of the founding year,
+    of the clinics that were members when the cluster was founded. `paid` is read from
+    the payouts only: they are the single record of what is paid."""
     schemes = [s.as_rule() for s in GrantScheme.objects.all()]
     clusters = Cluster.objects.filter(founded__year__lte=year).exclude(
         dissolved__lt=dt.date(year, 1, 1)
@@ -44,7 +52,12 @@ def grant_rows(*, year: int, region: int | None = None) -> list[GrantRow]:
     clusters = clusters.select_related("municipality__region").order_by("name", "id")
     if region:
         clusters = clusters.filter(municipality__region_id=region)
+    if only is not None:
+        clusters = clusters.filter(pk=only.pk)
     rows = []
+    returned = dict(
+        BooksClosure.objects.filter(cluster__in=clusters).values_list("cluster_id", "returned")
+    )
     paid = dict(
         Payout.objects.filter(year=year, cluster__in=clusters)
         .values("cluster_id")
@@ -78,6 +91,14 @@ def grant_rows(*, year: int, region: int | None = None) -> list[GrantRow]:
                 grant,
                 grants.first_payout(cluster.registration_completed),
                 paid.get(cluster.pk, Decimal("0")),
+                returned.get(cluster.pk),
             )
         )
     return rows
+
+
+def grant_row(*, cluster: Cluster, year: int) -> GrantRow | None:
+    """The cluster's grant row for `year`, or None when it was not active that year.
+    Raises ValueError when no grant scheme is in force."""
+    rows = grant_rows(year=year, only=cluster)
+    return rows[0] if rows else None

@@ -1,26 +1,56 @@
 """Payouts (FIN-2): a region records a grant payment; it arrives as income in the
-cluster's books at once."""
+cluster's books at once.
+
+Payouts are the single record of what is paid: the grants page, the open items of a
+bank import and the due amount all sum `Payout` rows (reversals are negative rows).
+Recording one locks the cluster and refuses more than is still due, so two tabs or a
+crafted POST cannot over-pay; the form's token (`key`, unique) makes a double submit
+book once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from klynge.core.errors import DomainError
+from klynge.core.formatting import format_money
 from klynge.core.models import audit_log
-from klynge.finance import ledger
-from klynge.finance.models import Payout
+from klynge.finance import ledger, selectors
+from klynge.finance.models import Payout, Transaction
 from klynge.registry.models import Cluster
+
+
+def paid_for_year(*, cluster: Cluster, year: int) -> Decimal:
+    """The year's payouts less their reversals."""
+    total = Payout.objects.filter(cluster=cluster, year=year).aggregate(t=Sum("amount"))["t"]
+    return total or Decimal("0")
+
+
+def _lock_cluster(cluster: Cluster) -> None:
+    list(Cluster.objects.select_for_update().filter(pk=cluster.pk).values_list("pk"))
 
 
 @transaction.atomic
 def payout_record(
-    *, actor: Any, cluster: Cluster, year: int, amount: Decimal, paid_on: dt.date
+    *,
+    actor: Any,
+    cluster: Cluster,
+    year: int,
+    amount: Decimal,
+    paid_on: dt.date,
+    key: uuid.UUID | None = None,
+    booking: Transaction | None = None,
 ) -> Payout:
+    """Record a grant payment for `year` and book it as income (or, from a bank import,
+    attach the line's `booking`). Never more than is still due; a second submit of the
+    same form (`key`) returns the first payout instead of paying again."""
     amount = Decimal(str(amount))
     if amount <= 0:
         raise DomainError(_("The amount must be more than 0 kr."), field="amount")
@@ -28,15 +58,49 @@ def payout_record(
         raise DomainError(
             _("A payout cannot be dated before the cluster was founded."), field="paid_on"
         )
+    _lock_cluster(cluster)  # two tabs: the second waits and then sees the first payout
+    if key is not None:
+        earlier = Payout.objects.filter(key=key).first()
+        if earlier is not None:
+            if earlier.cluster_id != cluster.pk:
+                raise DomainError(_("The form was already used; reload the page."))
+            return earlier
+    try:
+        row = selectors.grant_row(cluster=cluster, year=year)
+    except ValueError as exc:
+        raise DomainError(_("No grant scheme is in force for %(year)s.") % {"year": year}) from exc
+    if row is None:
+        raise DomainError(_("The cluster receives no grant for %(year)s.") % {"year": year})
+    if cluster.dissolved is not None:
+        raise DomainError(_("The cluster is dissolved; nothing more is paid to it."))
+    due = row.grant.total - paid_for_year(cluster=cluster, year=year)
+    if due <= 0:
+        raise DomainError(
+            _("The grant for %(year)s is already paid in full.") % {"year": year}, field="amount"
+        )
+    if amount > due:
+        raise DomainError(
+            _("Only %(due)s is still due for %(year)s.")
+            % {"due": format_money(due, 2), "year": year},
+            field="amount",
+        )
+    if booking is None:
+        booking = ledger.grant_received(
+            actor=actor,
+            cluster=cluster,
+            date=paid_on,
+            amount=amount,
+            text=_("Grant %(year)s from %(region)s")
+            % {"year": year, "region": cluster.region.name},
+        )
     payout = Payout.objects.create(
-        cluster=cluster, year=year, amount=amount, paid_on=paid_on, paid_by=actor
-    )
-    ledger.grant_received(
-        actor=actor,
         cluster=cluster,
-        date=paid_on,
+        year=year,
         amount=amount,
-        text=_("Grant %(year)s from %(region)s") % {"year": year, "region": cluster.region.name},
+        paid_on=paid_on,
+        paid_by=actor if getattr(actor, "is_authenticated", False) else None,
+        booking=booking,
+        key=key,
     )
     audit_log(
         actor=actor,
@@ -46,3 +110,37 @@ def payout_record(
         data={"year": year, "amount": str(amount), "paid_on": str(paid_on)},
     )
     return payout
+
+
+@transaction.atomic
+def payout_reverse(*, actor: Any, payout: Payout, on: dt.date, reason: str) -> Payout:
+    """Correct a mistaken payout: a negative payout for the same year, with the reason,
+    and the reversal of its booking. The original stays."""
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the reversal."), field="reason")
+    _lock_cluster(payout.cluster)
+    if payout.reverses_id is not None:
+        raise DomainError(_("A reversal cannot itself be reversed; record the payout again."))
+    if Payout.objects.filter(reverses=payout).exists():
+        raise DomainError(_("The payout has already been reversed."))
+    booking = None
+    if payout.booking is not None:
+        booking = ledger.booking_reverse(actor=actor, booked=payout.booking, date=on, reason=reason)
+    reversal = Payout.objects.create(
+        cluster=payout.cluster,
+        year=payout.year,
+        amount=-payout.amount,
+        paid_on=on,
+        paid_by=actor if getattr(actor, "is_authenticated", False) else None,
+        booking=booking,
+        reverses=payout,
+        reason=reason.strip(),
+    )
+    audit_log(
+        actor=actor,
+        action="finance.payout.reversed",
+        target=payout,
+        scope=f"cluster:{payout.cluster_id}",
+        data={"year": payout.year, "amount": str(payout.amount), "reason": reason.strip()},
+    )
+    return reversal
