@@ -50,7 +50,7 @@ def test_coordinator_plans_polls_and_invites(live_server, browser, page, shoot):
     # 2. Offer a date 30 days ahead, 17:00–19:30.
     day = timezone.localdate() + dt.timedelta(days=30)
     page.get_by_text("Foreslå en dato", exact=True).click()
-    offer = page.locator("form", has=page.locator("input[name=op][value=add_slot]"))
+    offer = page.locator('form[action$="/datoer/ny/"]')
     offer.locator("input[name=day]").fill(day.strftime("%d-%m-%Y"))
     offer.locator("input[name=start_time]").fill("17:00")
     offer.locator("input[name=end_time]").fill("19:30")
