@@ -110,15 +110,23 @@ def cluster_contributors(*, cluster, first: dt.date, last: dt.date) -> Contribut
         .values_list("clinic_id", "start", "end")
     )
 
-    def active(rows, clinic_id, day):
-        return any(c == clinic_id and s <= day and (e is None or day < e) for c, s, e in rows)
+    def spans_by_clinic(rows):
+        spans: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+        for clinic_id, start, until in rows:
+            spans[clinic_id].append((start, until))
+        return spans
+
+    member_spans, consent_spans = spans_by_clinic(memberships), spans_by_clinic(consents)
+
+    def active(spans, day):
+        return any(s <= day and (e is None or day < e) for s, e in spans)
 
     by_month = {}
-    clinic_ids = {c for c, _s, _e in memberships}
+    clinic_ids = set(member_spans) & set(consent_spans)
     for month in months:
         day = month_end(month)
         by_month[month] = frozenset(
-            c for c in clinic_ids if active(memberships, c, day) and active(consents, c, day)
+            c for c in clinic_ids if active(member_spans[c], day) and active(consent_spans[c], day)
         )
     # Withdrawn: the clinic's latest consent to this cluster was revoked.
     latest: dict[int, dt.date | None] = {}
