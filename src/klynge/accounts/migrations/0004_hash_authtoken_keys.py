@@ -5,9 +5,12 @@ Existing keys keep working: the same key, hashed, is found by the new authentica
 On a database that never had `authtoken` this does nothing.
 """
 
+import datetime as dt
 import hashlib
 
 from django.db import migrations
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 TABLE = "authtoken_token"
 
@@ -28,7 +31,12 @@ def forwards(apps, schema_editor):
             prefix=key[:8],
             key_hash=hashlib.sha256(key.encode()).hexdigest(),
         )
-        ApiToken.objects.filter(pk=token.pk).update(created=created)
+        if isinstance(created, str):  # SQLite hands back text
+            created = parse_datetime(created)
+        if created is not None:
+            if timezone.is_naive(created):  # stored in UTC
+                created = timezone.make_aware(created, dt.timezone.utc)
+            ApiToken.objects.filter(pk=token.pk).update(created=created)
     schema_editor.execute(f"DROP TABLE {quoted}")
     # `rest_framework.authtoken` is no longer installed: forget its migrations too.
     schema_editor.execute("DELETE FROM django_migrations WHERE app = 'authtoken'")
