@@ -93,6 +93,13 @@ class Contributors:
     def shown_in_window(self, first: dt.date, last: dt.date) -> set[int]:
         return self.in_window(first, last) - self.withdrawn
 
+    def window(self, first: dt.date, last: dt.date) -> Contributors:
+        """The same facts for the months `first`..`last` (which must lie within)."""
+        months = [m for m in self.months if first <= m <= last]
+        if not months or months[0] != first or months[-1] != last:
+            raise ValueError("the window lies outside the months read")
+        return Contributors(months, {m: self.by_month[m] for m in months}, self.withdrawn)
+
 
 def cluster_contributors(*, cluster, first: dt.date, last: dt.date) -> Contributors:
     from klynge.registry.models import Membership

@@ -246,6 +246,7 @@ def benchmark(
     on: dt.date | None = None,
     salt: str | None = None,
     anonymised: bool = False,
+    contributors: release.Contributors | None = None,
 ) -> Benchmark:
     """Every shown clinic of `cluster` for `indicator`, summed over the `months` months
     ending with `last`, with the cluster, region and national values. `anonymised`
@@ -255,7 +256,11 @@ def benchmark(
     first = add_months(last, -(months - 1))
     threshold = settings.KLYNGE_SUPPRESSION_THRESHOLD
     rate = indicator.is_rate
-    contributors = release.cluster_contributors(cluster=cluster, first=first, last=last)
+    contributors = (
+        contributors.window(first, last)
+        if contributors is not None
+        else release.cluster_contributors(cluster=cluster, first=first, last=last)
+    )
     identified = not anonymised and sees_identified(viewer, cluster)
     member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
     own = None if anonymised else viewer_clinic_id(viewer)
@@ -539,6 +544,7 @@ def cluster_trend(
     on: dt.date | None = None,
     viewer=None,
     identified: bool | None = None,
+    contributors: release.Contributors | None = None,
 ) -> Trend:
     """The cluster's monthly values from the release (exact for an entitled viewer),
     with the runs analysis against a baseline frozen before the first intervention.
@@ -547,7 +553,11 @@ def cluster_trend(
     its published counts are small."""
     if identified is None:
         identified = sees_identified(viewer, cluster)
-    contributors = release.cluster_contributors(cluster=cluster, first=first, last=last)
+    contributors = (
+        contributors.window(first, last)
+        if contributors is not None
+        else release.cluster_contributors(cluster=cluster, first=first, last=last)
+    )
     cells = release.clinic_cells(
         indicator=indicator,
         clinic_ids=contributors.in_window(first, last),
@@ -641,11 +651,25 @@ def cluster_dashboard(
     quarter against the nation, and the same trend and verdict as the indicator page."""
     latest = cluster_latest_months(cluster=cluster, on=on)
     identified = sees_identified(viewer, cluster)
+    if not latest:
+        return []
+    # Who counted in which month, read once for every indicator's window.
+    contributors = release.cluster_contributors(
+        cluster=cluster,
+        first=add_months(min(latest.values()), -(TREND_MONTHS - 1)),
+        last=max(latest.values()),
+    )
     rows = []
     for indicator in Indicator.objects.filter(active=True, pk__in=list(latest)):
         last = latest[indicator.pk]
         bench = benchmark(
-            viewer=viewer, cluster=cluster, indicator=indicator, last=last, months=3, on=on
+            viewer=viewer,
+            cluster=cluster,
+            indicator=indicator,
+            last=last,
+            months=3,
+            on=on,
+            contributors=contributors,
         )
         trend = cluster_trend(
             cluster=cluster,
@@ -653,6 +677,7 @@ def cluster_dashboard(
             first=add_months(last, -(TREND_MONTHS - 1)),
             last=last,
             identified=identified,
+            contributors=contributors,
         )
         rows.append(
             DashboardRow(
