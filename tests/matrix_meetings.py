@@ -162,7 +162,7 @@ def _held_m(w, **extra) -> dict:
 
 MEMBERS_A = {"member_a", "coordinator_a", "board_a"}  # doctors of cluster A: answer, evaluate
 APPROVERS_A = {"coordinator_a", "board_a"}
-BOOKKEEPERS_A = {"coordinator_a", "board_a", "secretariat"}
+BOOKKEEPERS_A = {"coordinator_a", "board_a"}  # finance.manage_books
 
 # One write = one URL = one permission: url name -> (kwargs builder, roles allowed).
 # Every role's run posts them in this order on one World: the removals come last, so
