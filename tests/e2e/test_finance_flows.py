@@ -3,6 +3,8 @@ allowed one is booked, and the annual accounts open as a PDF."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from klynge.finance.models import Transaction
@@ -38,3 +40,42 @@ def test_treasurer_books_an_expense_and_is_refused_transport(live_server, page, 
         f"{live_server.url}/klynger/{world.cluster_a.slug}/regnskab/aarsregnskab-2024.pdf"
     )
     assert response.ok and response.body().startswith(b"%PDF")
+
+
+def test_one_bad_budget_amount_keeps_the_others_and_a_double_click_pays_once(
+    live_server, page, shoot
+):
+    """The budget form posts to its own URL; a refusal shows the bad field and keeps
+    what was typed. A region's double click on "mark paid" records one payout."""
+    from klynge.finance.models import Budget, GrantScheme, Payout
+    from klynge.finance.schemes import ensure_default_scheme
+
+    world = build_world()
+    from klynge.registry.models import Cluster
+
+    ensure_default_scheme(GrantScheme)  # a transactional test flushed the migration's rows
+    Cluster.objects.filter(pk=world.cluster_a.pk).update(
+        registration_completed=dt.date(2019, 3, 15)
+    )
+    log_in(page, live_server, "kasserer@a.test", PASSWORD)
+    page.goto(f"{live_server.url}/klynger/{world.cluster_a.slug}/regnskab/?aar=2024")
+    page.fill("form.budget input[name=budget_3000]", "150.000,00")
+    page.fill("form.budget input[name=budget_4003]", "fem tusind")
+    page.fill("form.budget input[name=adopted_on]", "15-03-2024")
+    page.click("form.budget button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.input_value("form.budget input[name=budget_3000]") == "150.000,00"
+    assert not Budget.objects.exists()
+    shoot(page, "regnskab-budget-fejl")
+    page.fill("form.budget input[name=budget_4003]", "5.000")
+    page.click("form.budget button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert Budget.objects.get().lines.count() == 2
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "region@sjaelland.test", PASSWORD)
+    page.goto(f"{live_server.url}/oekonomi/tilskud/?aar=2024")
+    page.dblclick("form.payout button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert Payout.objects.count() == 1
+    shoot(page, "tilskud-udbetalt")

@@ -19,7 +19,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(db):
-    return build_world()
+    from klynge.registry.models import Cluster
+
+    world = build_world()
+    # The grant is due from the first turn of the month after a complete registration.
+    Cluster.objects.filter(pk=world.cluster_a.pk).update(
+        registration_completed=dt.date(2019, 3, 15)
+    )
+    world.cluster_a.refresh_from_db()
+    return world
 
 
 def login(client, email):
@@ -96,10 +104,21 @@ def test_a_region_records_a_payout_booked_as_income_but_not_for_another_region(w
     assert Payout.objects.count() == 1
 
 
+def test_nothing_is_paid_before_the_registration_is_complete(world, client):
+    from klynge.registry.models import Cluster
+
+    Cluster.objects.filter(pk=world.cluster_a.pk).update(registration_completed=None)
+    login(client, "region@sjaelland.test")
+    assert _payout(client, world, "1.000,00").status_code == 400
+    assert not Payout.objects.exists()
+
+
 def test_a_grant_cannot_be_marked_paid_twice_from_two_tabs(world, client):
     """Before: both tabs booked the full grant; "paid" was then reconciled with max()."""
     login(client, "region@sjaelland.test")
-    due = client.get(reverse("finance:grants"), {"aar": "2024"}).context["rows"][0][0].due
+    page = client.get(reverse("finance:grants"), {"aar": "2024"})
+    due = page.context["rows"][0][0].due
+    assert page.content.decode().count('class="payout"') == 1
     first_tab, second_tab = uuid.uuid4(), uuid.uuid4()
     assert _payout(client, world, f"{due:.2f}", key=first_tab).status_code == 302
     refused = _payout(client, world, f"{due:.2f}", key=second_tab)

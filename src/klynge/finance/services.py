@@ -73,6 +73,8 @@ def payout_record(
         raise DomainError(_("The cluster receives no grant for %(year)s.") % {"year": year})
     if cluster.dissolved is not None:
         raise DomainError(_("The cluster is dissolved; nothing more is paid to it."))
+    if row.first_payout is None:
+        raise DomainError(_("The cluster's registration is not complete; nothing is due yet."))
     due = row.grant.total - paid_for_year(cluster=cluster, year=year)
     if due <= 0:
         raise DomainError(
