@@ -76,7 +76,7 @@ def test_a_failing_finance_step_leaves_the_registry_untouched(world):
         category="catering",
         amount=Decimal("10"),
     )  # the bank is overdrawn
-    with pytest.raises(DomainError, match="overdrawn|overtrukket"):
+    with pytest.raises(DomainError, match=r"overdrawn|overtrukket"):
         accounts.books_close(actor=None, cluster=cluster, on=ON)
     cluster.refresh_from_db()
     assert cluster.dissolved is None

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from klynge.finance import ledger
 from klynge.finance.models import (
     Account,
+    BooksClosure,
     Budget,
     BudgetLine,
     ClusterFinance,
@@ -23,6 +24,7 @@ from klynge.finance.models import (
     FeePayment,
     GrantScheme,
     Payout,
+    StatementImport,
     Transaction,
 )
 from klynge.finance.schemes import ensure_default_scheme
@@ -40,7 +42,7 @@ def generate_books(*, seed: int = 1) -> None:
     clusters = list(Cluster.objects.order_by("id"))
     accounts = {c.pk: ledger.chart_of_accounts(cluster=c) for c in clusters}
     planned: list[tuple[Transaction, list[tuple[Account, Decimal]]]] = []
-    payouts: list[Payout] = []
+    payouts: list[tuple[Payout, int]] = []  # each with its booking's place in `planned`
     for year in range(2017, LAST_YEAR + 1):
         for row in grant_rows(year=year):
             due_on = row.due_on(year)
@@ -48,7 +50,10 @@ def generate_books(*, seed: int = 1) -> None:
                 continue
             chart = accounts[row.cluster.pk]
             payouts.append(
-                Payout(cluster=row.cluster, year=year, amount=row.grant.total, paid_on=due_on)
+                (
+                    Payout(cluster=row.cluster, year=year, amount=row.grant.total, paid_on=due_on),
+                    len(planned),
+                )
             )
             planned.append(
                 (
@@ -78,8 +83,10 @@ def generate_books(*, seed: int = 1) -> None:
                         [(by_category[category], amount), (chart["1000"], -amount)],
                     )
                 )
-    Payout.objects.bulk_create(payouts, batch_size=2000)
     created = Transaction.objects.bulk_create([t for t, _lines in planned], batch_size=2000)
+    for payout, position in payouts:
+        payout.booking = created[position]  # payouts are the record of paid, with their booking
+    Payout.objects.bulk_create([payout for payout, _position in payouts], batch_size=2000)
     Entry.objects.bulk_create(
         (
             Entry(transaction=t, account=account, amount=amount)
@@ -93,10 +100,12 @@ def generate_books(*, seed: int = 1) -> None:
 def clear_books() -> None:
     with connection.cursor() as cursor:
         for model in (
+            BooksClosure,
             FeePayment,
             Entry,
             ExpenseClaim,
             Transaction,
+            StatementImport,
             FeeContract,
             BudgetLine,
             Budget,
