@@ -289,3 +289,37 @@ def test_central_administration_claims_are_decided_with_a_reason_and_paid_into_t
     claims.claim_decide(actor=None, claim=other, approve=False, reason="Gaver dækkes ikke")
     other.refresh_from_db()
     assert (other.status, other.reason) == ("rejected", "Gaver dækkes ikke")
+
+
+def test_two_fee_submits_at_once_stopped_by_the_unique_key_pay_once(world, monkeypatch):
+    """The race a row lock cannot stop on SQLite: both requests passed the key check
+    before either wrote; the unique key stops the second, which returns the first."""
+    import uuid
+
+    from klynge.finance.models import FeePayment
+
+    contract = accounts.contract_create(
+        actor=None,
+        cluster=world.cluster_a,
+        recipient="Ulla Friis",
+        role="Klyngekoordinator",
+        hourly_basis=Decimal("1000"),
+        start=dt.date(2024, 1, 1),
+    )
+    key = uuid.uuid4()
+    first = accounts.fee_pay(actor=None, contract=contract, paid_on=dt.date(2024, 3, 31), key=key)
+    real_filter = FeePayment.objects.filter
+
+    class Blind:  # the second request's key check ran before the first one committed
+        def first(self):
+            return None
+
+    monkeypatch.setattr(
+        FeePayment.objects,
+        "filter",
+        lambda **kw: Blind() if set(kw) == {"key"} else real_filter(**kw),
+    )
+    second = accounts.fee_pay(actor=None, contract=contract, paid_on=dt.date(2024, 3, 31), key=key)
+    assert second.pk == first.pk
+    assert real_filter(contract=contract).count() == 1
+    assert ledger.account_balances(cluster=world.cluster_a)["1000"] == -first.amount

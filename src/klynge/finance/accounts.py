@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -216,12 +216,25 @@ PAYMENTS_PER_YEAR = {
 }
 
 
-@transaction.atomic
 def fee_pay(
     *, actor: Any, contract: FeeContract, paid_on: dt.date, key: uuid.UUID | None = None
 ) -> FeePayment:
     """Pay one instalment of the fixed fee and book it as a fee expense. A second submit
-    of the same form (`key`, unique) returns the first payment instead of paying again."""
+    of the same form (`key`, unique) returns the first payment instead of paying again —
+    also when both arrive at once and the unique key stops the second."""
+    try:
+        return _fee_pay(actor=actor, contract=contract, paid_on=paid_on, key=key)
+    except IntegrityError:
+        earlier = FeePayment.objects.filter(key=key, contract=contract).first() if key else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+@transaction.atomic
+def _fee_pay(
+    *, actor: Any, contract: FeeContract, paid_on: dt.date, key: uuid.UUID | None
+) -> FeePayment:
     list(FeeContract.objects.select_for_update().filter(pk=contract.pk).values_list("pk"))
     if key is not None:
         earlier = FeePayment.objects.filter(key=key).first()

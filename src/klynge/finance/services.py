@@ -15,7 +15,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,6 @@ def _lock_cluster(cluster: Cluster) -> None:
     list(Cluster.objects.select_for_update().filter(pk=cluster.pk).values_list("pk"))
 
 
-@transaction.atomic
 def payout_record(
     *,
     actor: Any,
@@ -50,7 +49,36 @@ def payout_record(
 ) -> Payout:
     """Record a grant payment for `year` and book it as income (or, from a bank import,
     attach the line's `booking`). Never more than is still due; a second submit of the
-    same form (`key`) returns the first payout instead of paying again."""
+    same form (`key`) returns the first payout instead of paying again — also when the
+    two arrive at once and the unique key is what stops the second."""
+    try:
+        return _payout_record(
+            actor=actor,
+            cluster=cluster,
+            year=year,
+            amount=amount,
+            paid_on=paid_on,
+            key=key,
+            booking=booking,
+        )
+    except IntegrityError:
+        earlier = Payout.objects.filter(key=key, cluster=cluster).first() if key else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+@transaction.atomic
+def _payout_record(
+    *,
+    actor: Any,
+    cluster: Cluster,
+    year: int,
+    amount: Decimal,
+    paid_on: dt.date,
+    key: uuid.UUID | None,
+    booking: Transaction | None,
+) -> Payout:
     amount = Decimal(str(amount))
     if amount <= 0:
         raise DomainError(_("The amount must be more than 0 kr."), field="amount")
