@@ -217,6 +217,12 @@ def test_dissolution_from_the_page_needs_confirmation_and_says_the_amount_in_dan
     text = done.content.decode().replace("\u00a0", " ")
     assert "2.858.424,30 kr." in text
     assert "2858424.3" not in text
+    # The coordinator's role ended with the cluster; the secretariat reads the closed books.
+    assert client.get(reverse("finance:books", args=[world.cluster_a.slug])).status_code == 404
+    client.logout()
+    login(client, "sekretariat@kiap.test")
+    books = client.get(reverse("finance:books", args=[world.cluster_a.slug]))
+    assert "2.858.424,30 kr." in books.content.decode().replace("\u00a0", " ")
 
 
 def test_a_bank_statement_is_imported_from_the_books_page(world, client):
@@ -275,6 +281,8 @@ def test_a_double_click_on_pay_books_one_fee_instalment(world, client):
     payment = FeePayment.objects.get()
     reverse_url = reverse("finance:fee.reverse", args=[world.cluster_a.slug, payment.pk])
     assert client.post(reverse_url, {"reason": "fejl"}).status_code == 302
+    page = client.get(reverse("finance:fees", args=[world.cluster_a.slug]))
+    assert "fejl" in page.content.decode()  # the reversal and its reason are on the page
     from klynge.registry.selectors import today
 
     year = today().year  # paid and reversed today
