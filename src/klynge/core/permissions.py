@@ -48,6 +48,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "registry.view_clinic_sizes": frozenset({Role.DATA, Role.REGION, Role.SECRETARIAT}),
     "registry.view_registration": CLUSTER_EDITORS | {Role.REGION},
     "registry.change_cluster": CLUSTER_EDITORS,
+    # Handing out the coordinator or data role gives identified data, and a dated change
+    # back in time rewrites months already published (docs/privacy.md): not the board's.
+    "registry.assign_data_roles": frozenset({Role.COORDINATOR, Role.SECRETARIAT}),
+    "registry.backdate_changes": frozenset({Role.COORDINATOR, Role.SECRETARIAT}),
     "registry.view_documents": CLUSTER_READERS,
     "registry.view_history": CLUSTER_EDITORS | {Role.REGION},
     "registry.register_cluster": frozenset({Role.DOCTOR, Role.SECRETARIAT}),

@@ -47,7 +47,7 @@ from klynge.quality.models import (
     Presentation,
 )
 from klynge.quality.periods import add_months
-from klynge.registry.models import Clinic, Cluster, Doctor
+from klynge.registry.models import Clinic, Cluster, Doctor, Membership
 from klynge.registry.selectors import cluster_memberships_on, today
 
 # --- Caching of aggregates over many clinics ----------------------------------------------------
@@ -283,11 +283,21 @@ def benchmark(
     points_withheld = not identified and (
         0 < len(withdrawn) < min_clinics or len(shown) + (own is not None) < min_clinics
     )
+    # Every member of the window's last month is a row, shown or hidden: a row that
+    # is missing would say which member has not consented (the members page has the
+    # join dates), so a member without a point is a hidden row like a small count.
+    members_then = set(
+        Membership.objects.filter(cluster=cluster)
+        .active_on(release.month_end(last))
+        .values_list("clinic_id", flat=True)
+    )
+    placeholders = [] if identified else sorted(members_then - set(shown) - {own})
     labels = (
         {c.pk: c.name for c in Clinic.objects.filter(pk__in=shown)}
         if open_mode or identified
         else pseudonyms(
-            clinic_ids=shown, salt=salt or f"{cluster.pk}:{indicator.pk}:{on.isoformat()}"
+            clinic_ids=shown + placeholders,
+            salt=salt or f"{cluster.pk}:{indicator.pk}:{on.isoformat()}",
         )
     )
     points = []
@@ -298,6 +308,9 @@ def benchmark(
                 points.append(Point(labels[clinic_id], False, None, None, None, hidden=True))
             else:
                 points.append(Point(labels[clinic_id], False, n, d, n / d if d else None))
+        for clinic_id in placeholders:
+            label = labels.get(clinic_id, _("Clinic"))
+            points.append(Point(label, False, None, None, None, hidden=True))
     if own is not None:
         own_cells = release.clinic_cells(
             indicator=indicator, clinic_ids=[own], first=first, last=last, exact=True
@@ -318,7 +331,7 @@ def benchmark(
         None if cluster_hidden else cluster_n,
         None if cluster_hidden else cluster_d,
         cluster_reported[-1] if cluster_reported else 0,
-        len(contributors.by_month[last]),
+        len(members_then),  # of the members, not of the contributors: that would count consents
         withheld=cluster_hidden,
     )
     all_reported = [t[2] for t in totals]
@@ -471,6 +484,23 @@ def latest_month(indicator: Indicator | None = None) -> dt.date | None:
         return qs.order_by("-period").values_list("period", flat=True).first()
 
     return cached("latest_month", (indicator.pk if indicator else None,), query)
+
+
+def clinic_latest_month(*, clinic_id: int) -> dt.date | None:
+    """A clinic's own newest month of data: another clinic's early upload never moves
+    "Din klinik"."""
+    return (
+        IndicatorValue.objects.filter(
+            indicator_id__in=list(
+                Indicator.objects.filter(active=True).values_list("pk", flat=True)
+            ),
+            clinic_id=clinic_id,
+            period_kind="M",
+        )
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
 
 
 LOOKBACK_MONTHS = 36

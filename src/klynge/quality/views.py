@@ -237,7 +237,9 @@ class RunChartJsonView(ClusterDataMixin, View):
 
 
 def _hidden_text() -> str:
-    return _("hidden (fewer than %(k)s)") % {"k": settings.KLYNGE_SUPPRESSION_THRESHOLD}
+    return _("hidden (fewer than %(k)s, or not shown)") % {
+        "k": settings.KLYNGE_SUPPRESSION_THRESHOLD
+    }
 
 
 class RunChartCsvView(ClusterDataMixin, View):
@@ -464,7 +466,7 @@ class MyClinicView(PermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         doctor = Doctor.objects.select_related("clinic").get(user=self.request.user)
-        last = selectors.latest_month()
+        last = selectors.clinic_latest_month(clinic_id=doctor.clinic_id)
         rows = selectors.clinic_dashboard(clinic_id=doctor.clinic_id, last=last) if last else []
         return {
             **super().get_context_data(**kwargs),
@@ -489,7 +491,7 @@ class MyClinicCsvView(PermissionMixin, View):
 
     def get(self, request):
         doctor = Doctor.objects.select_related("clinic").get(user=request.user)
-        last = selectors.latest_month()
+        last = selectors.clinic_latest_month(clinic_id=doctor.clinic_id)
         rows: list = []
         header = [_("indicator"), _("month"), _("numerator"), _("denominator"), _("value")]
         if last:

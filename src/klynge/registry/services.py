@@ -333,6 +333,51 @@ def _guard_integrity(fn):
 
 @_guard_integrity
 @transaction.atomic
+def clinic_join(
+    *, actor: Any, cluster: Cluster, clinic: Clinic, start: dt.date, with_doctors: bool
+) -> Membership:
+    """A registered clinic joins `cluster` on `start`, with its doctors who take part in
+    no cluster then (one transaction: all of it or nothing)."""
+    membership = membership_start(actor=actor, cluster=cluster, clinic=clinic, start=start)
+    if with_doctors:
+        for doctor in clinic.doctors.all():
+            if not Participation.objects.filter(doctor=doctor).overlapping(start, None).exists():
+                participation_start(actor=actor, cluster=cluster, doctor=doctor, start=start)
+    return membership
+
+
+@_guard_integrity
+@transaction.atomic
+def clinic_create_and_join(
+    *,
+    actor: Any,
+    cluster: Cluster,
+    provider_number: str,
+    name: str,
+    address: str,
+    postal_code: str,
+    capacities: Any,
+    listed_patients: int,
+    counted_on: dt.date,
+    start: dt.date,
+) -> Clinic:
+    """A clinic not yet in the register is added and joins `cluster` on `start`."""
+    clinic = clinic_create(
+        actor=actor,
+        provider_number=provider_number,
+        name=name,
+        address=address,
+        postal_code=postal_code,
+        capacities=capacities,
+        listed_patients=listed_patients,
+        counted_on=counted_on,
+    )
+    membership_start(actor=actor, cluster=cluster, clinic=clinic, start=start)
+    return clinic
+
+
+@_guard_integrity
+@transaction.atomic
 def membership_start(*, actor: Any, cluster: Cluster, clinic: Clinic, start: dt.date) -> Membership:
     """A clinic joins a cluster on `start`. A clinic is in at most one cluster at a time."""
     _lock(Clinic, pk=clinic.pk)

@@ -29,7 +29,19 @@ urlpatterns = [
         name="document.upload",
     ),
     path(
-        "<slug:slug>/klinikker/tilfoej/", views.MembershipAddView.as_view(), name="membership.add"
+        "<slug:slug>/klinikker/tilfoej/",
+        views.MembershipAddView.as_view(),
+        name="membership.add",
+    ),
+    path(
+        "<slug:slug>/klinikker/tilfoej/registreret/",
+        views.MembershipJoinView.as_view(),
+        name="membership.join",
+    ),
+    path(
+        "<slug:slug>/klinikker/tilfoej/ny/",
+        views.ClinicCreateJoinView.as_view(),
+        name="clinic.create_join",
     ),
     path(
         "<slug:slug>/klinikker/<int:pk>/udmeld/",

@@ -22,7 +22,7 @@ from django.views.generic import FormView, TemplateView, View
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date
 from klynge.core.models import AuditEntry
-from klynge.core.views import PermissionMixin
+from klynge.core.views import PermissionMixin, ServiceFormView
 from klynge.registry import charts, exports, selectors, services
 from klynge.registry.forms import (
     ClinicCreateForm,
@@ -216,10 +216,12 @@ class ClusterHistoryView(ClusterMixin, TemplateView):
     template_name = "registry/cluster/history.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {
-            **super().get_context_data(**kwargs),
-            "entries": AuditEntry.objects.for_scope(self.cluster).select_related("actor")[:500],
-        }
+        entries = AuditEntry.objects.for_scope(self.cluster).select_related("actor")
+        if not self.request.user.has_perm("quality.view_consents", self.cluster):
+            # Who consented or withdrew is the coordinator's to know (docs/privacy.md):
+            # the entry's actor names a doctor, and the members page names their clinic.
+            entries = entries.exclude(action__startswith="quality.consent.")
+        return {**super().get_context_data(**kwargs), "entries": entries[:500]}
 
 
 # --- Registration ---------------------------------------------------------------------------
@@ -408,62 +410,76 @@ class MembershipAddView(ClusterMixin, TemplateView):
             **super().get_context_data(**kwargs),
         }
 
-    def post(self, request, slug: str):
-        if "create" in request.POST:
-            create_form = ClinicCreateForm(request.POST)
-            if create_form.is_valid():
-                data = create_form.cleaned_data
-                try:
-                    clinic = services.clinic_create(
-                        actor=request.user,
-                        provider_number=data["provider_number"],
-                        name=data["name"],
-                        address=data["address"],
-                        postal_code=data["postal_code"],
-                        capacities=data["capacities"],
-                        listed_patients=data["listed_patients"],
-                        counted_on=data["counted_on"],
-                    )
-                    services.membership_start(
-                        actor=request.user, cluster=self.cluster, clinic=clinic, start=data["start"]
-                    )
-                except DomainError as error:
-                    _form_error(create_form, error)
-                else:
-                    messages.success(
-                        request,
-                        _("%(clinic)s is added to the register and joins the cluster.")
-                        % {"clinic": clinic.name},
-                    )
-                    return HttpResponseRedirect(self.cluster_url())
-            return self.render_to_response(self.get_context_data(create_form=create_form))
-        join_form = ClinicJoinForm(request.POST)
-        if join_form.is_valid():
-            clinic, start = join_form.clinic, join_form.cleaned_data["start"]
-            try:
-                services.membership_start(
-                    actor=request.user, cluster=self.cluster, clinic=clinic, start=start
-                )
-                if join_form.cleaned_data["with_doctors"]:
-                    for doctor in clinic.doctors.all():
-                        if (
-                            not Participation.objects.filter(doctor=doctor)
-                            .overlapping(start, None)
-                            .exists()
-                        ):
-                            services.participation_start(
-                                actor=request.user, cluster=self.cluster, doctor=doctor, start=start
-                            )
-            except DomainError as error:
-                _form_error(join_form, error)
-            else:
-                messages.success(
-                    request,
-                    _("%(clinic)s is a member from %(date)s.")
-                    % {"clinic": clinic.name, "date": format_date(start)},
-                )
-                return HttpResponseRedirect(self.cluster_url())
-        return self.render_to_response(self.get_context_data(join_form=join_form))
+
+class MembershipWriteView(ClusterMixin, ServiceFormView):
+    permission = "registry.change_cluster"
+    page = MembershipAddView
+
+    def success_url(self) -> str:
+        return self.cluster_url()
+
+
+class MembershipJoinView(MembershipWriteView):
+    """A registered clinic joins (found by provider number)."""
+
+    form_class = ClinicJoinForm
+    form_name = "join_form"
+
+    def perform(self, form):
+        clinic, start = form.clinic, form.cleaned_data["start"]
+        if refusal := refused_backdating(self.request, self.cluster, start):
+            raise DomainError(refusal, field="start")
+        services.clinic_join(
+            actor=self.request.user,
+            cluster=self.cluster,
+            clinic=clinic,
+            start=start,
+            with_doctors=form.cleaned_data["with_doctors"],
+        )
+        return _("%(clinic)s is a member from %(date)s.") % {
+            "clinic": clinic.name,
+            "date": format_date(start),
+        }
+
+
+class ClinicCreateJoinView(MembershipWriteView):
+    """A clinic not yet in the register is added and joins."""
+
+    form_class = ClinicCreateForm
+    form_name = "create_form"
+
+    def perform(self, form):
+        if refusal := refused_backdating(self.request, self.cluster, form.cleaned_data["start"]):
+            raise DomainError(refusal, field="start")
+        clinic = services.clinic_create_and_join(
+            actor=self.request.user, cluster=self.cluster, **form.cleaned_data
+        )
+        return _("%(clinic)s is added to the register and joins the cluster.") % {
+            "clinic": clinic.name
+        }
+
+
+DATA_ROLES = {"coordinator", "data_person"}
+
+
+def refused_backdating(request, cluster, on: dt.date) -> str | None:
+    """The board registers changes from today on; only the coordinator and the
+    secretariat may date one back (it rewrites months already published)."""
+    if on < selectors.today() and not request.user.has_perm("registry.backdate_changes", cluster):
+        return _(
+            "Only the coordinator or the secretariat can register a change back in time; "
+            "register it from today."
+        )
+    return None
+
+
+def refused_data_role(request, cluster, role: str) -> str | None:
+    if role in DATA_ROLES and not request.user.has_perm("registry.assign_data_roles", cluster):
+        return _(
+            "Only the coordinator or the secretariat can hand over the coordinator or data "
+            "role: it gives access to the clinics' identified data."
+        )
+    return None
 
 
 class _EndView(ClusterMixin, FormView):
@@ -489,6 +505,12 @@ class _EndView(ClusterMixin, FormView):
         raise NotImplementedError
 
     def form_valid(self, form):
+        refusal = refused_backdating(self.request, self.cluster, form.cleaned_data["date"])
+        if refusal is None and isinstance(self.target, RoleAssignment):
+            refusal = refused_data_role(self.request, self.cluster, self.target.role)
+        if refusal:
+            form.add_error("date", refusal)
+            return self.form_invalid(form)
         try:
             self.end(form.cleaned_data["date"])
         except DomainError as error:
@@ -594,6 +616,14 @@ class RoleAddView(ClusterMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
+        refusal = refused_data_role(self.request, self.cluster, data["role"])
+        if refusal:
+            form.add_error("role", refusal)
+            return self.form_invalid(form)
+        refusal = refused_backdating(self.request, self.cluster, data["start"])
+        if refusal:
+            form.add_error("start", refusal)
+            return self.form_invalid(form)
         try:
             services.role_assign(
                 actor=self.request.user,
