@@ -224,10 +224,14 @@ def fee_pay(
     also when both arrive at once and the unique key stops the second."""
     try:
         return _fee_pay(actor=actor, contract=contract, paid_on=paid_on, key=key)
-    except IntegrityError:
+    except IntegrityError as exc:
         earlier = FeePayment.objects.filter(key=key, contract=contract).first() if key else None
         if earlier is None:
-            raise
+            # The first submit holds the key but has not committed yet (a double click
+            # racing it): it will be recorded once; this one says so instead of failing.
+            raise DomainError(
+                _("The form was sent twice at once; it is recorded once. Reload the page.")
+            ) from exc
         return earlier
 
 

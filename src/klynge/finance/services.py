@@ -61,10 +61,14 @@ def payout_record(
             key=key,
             booking=booking,
         )
-    except IntegrityError:
+    except IntegrityError as exc:
         earlier = Payout.objects.filter(key=key, cluster=cluster).first() if key else None
         if earlier is None:
-            raise
+            # The first submit holds the key but has not committed yet (a double click
+            # racing it): it will be recorded once; this one says so instead of failing.
+            raise DomainError(
+                _("The form was sent twice at once; it is recorded once. Reload the page.")
+            ) from exc
         return earlier
 
 
