@@ -136,17 +136,23 @@ class ServiceFormView(PermissionMixin, View):
 
 
 class HomeView(TemplateView):
-    """The front page: national key figures and, for a doctor, their own clusters.
-    (`core` renders what domains compute; it imports their selectors only here.)"""
+    """The front page. Anonymous visitors see the national key figures; everyone logged
+    in lands on "Mit overblik" (`klynge.core.overview`): the sections each domain
+    contributes for their roles, above the same key figures. (`core` renders what
+    domains compute; it imports their selectors only here.)"""
 
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from klynge.core.overview import overview_for
         from klynge.registry import selectors
 
         on = selectors.today()
+        user = self.request.user
         return {
             **super().get_context_data(**kwargs),
+            "on": on,
+            "overview": overview_for(user=user, on=on) if user.is_authenticated else None,
             "stats": selectors.national_totals(on=on),
-            "my_clusters": selectors.user_clusters(user=self.request.user, on=on),
+            "my_clusters": selectors.user_clusters(user=user, on=on),
         }
