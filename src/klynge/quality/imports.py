@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -53,14 +54,26 @@ DANISH_NAMES = {
 }
 CPR_HEADERS = {"cpr", "cprnr", "cprnummer", "personnummer", "pnr", "cprno", "personalnumber"}
 
-# METHODS.md C: DDMMYY, optional hyphen or space, SSSS; not part of a longer number.
-# (polars' regex has no look-behind, so the boundaries are matched explicitly.)
-CPR_PATTERN = r"(?:^|[^0-9])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])([0-9]{2})[-\s]?([0-9])[0-9]{3}(?:[^0-9]|$)"
+# METHODS.md C: DDMMYY, an optional separator, SSSS; not part of a longer number. Written
+# by people, the separator is a hyphen (also the typographic ones), a slash, a dot or a
+# space; written by Excel, a number loses its leading zero (`101901234` for 0101901234).
+CPR_SEPARATORS = "-\u2010\u2011\u2012\u2013\u2014\u2212/.\\s"
+# polars' regex has no look-behind, so its pre-filter matches the boundaries explicitly
+# and is looser than the rule (any 5-6 digits, a separator, 4 digits); Python decides.
+CPR_PATTERN = rf"(?:^|[^0-9])[0-9]{{5,6}}[{CPR_SEPARATORS}]?[0-9]{{4}}(?:[^0-9]|$)"
 # In Python the boundaries are look-arounds, so one rejected candidate cannot hide the
 # number right after it.
 _CPR_RE = re.compile(
-    r"(?<![0-9])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])([0-9]{2})[-\s]?([0-9])[0-9]{3}(?![0-9])"
+    rf"(?<![0-9])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])([0-9]{{2}})[{CPR_SEPARATORS}]?([0-9])[0-9]{{3}}(?![0-9])"
 )
+_CPR_STRIPPED_RE = re.compile(r"(?<![0-9])([1-9])(0[1-9]|1[0-2])([0-9]{2})([0-9])[0-9]{3}(?![0-9])")
+
+# Bounds checked before a file is parsed, so no file can hold a worker for long.
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 1000
+MAX_XLSX_ROWS = 1_048_576  # Excel's own limit
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MAX_ZIP_RATIO = 200  # a worksheet's XML compresses about 10-30 times
 
 
 @dataclass(frozen=True)
@@ -119,12 +132,28 @@ def _utf8(data: bytes) -> bytes:
         return data.decode("cp1252", errors="replace").encode("utf-8")
 
 
+def _refuse_nul(data: bytes) -> None:
+    """A NUL byte is never part of a text file (and no database column can hold it)."""
+    at = data.find(b"\x00")
+    if at >= 0:
+        raise FileUnreadable(
+            "the line holds a NUL byte; it is not a text file", line=data.count(b"\n", 0, at) + 1
+        )
+
+
 def _read_csv(data: bytes) -> pl.DataFrame:
+    _refuse_nul(data)
     data = _utf8(data)
     first = data.split(b"\n", 1)[0]
     separator = ";" if first.count(b";") > first.count(b",") else ","
     if first.count(b"\t") > max(first.count(b";"), first.count(b",")):
         separator = "\t"
+    columns = first.count(separator.encode()) + 1
+    if columns > MAX_COLUMNS:
+        raise FileUnreadable(
+            f"the header row has {columns} columns; an indicator file has 5 (at most {MAX_COLUMNS})",
+            line=1,
+        )
     try:
         return pl.read_csv(
             data, separator=separator, infer_schema=False, has_header=True, quote_char='"'
@@ -157,22 +186,50 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def unpacked_size(data: bytes) -> int:
+    """What a workbook (a ZIP archive) unpacks to, checked against the bounds before
+    anything reads it: a small file that unpacks to gigabytes (a ZIP bomb) is refused.
+    Members are read through `zipfile`, which stops at the declared size."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FileUnreadable("the file is not a readable Excel workbook (.xlsx)") from exc
+    total = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if total > MAX_UNPACKED_BYTES or total / packed > MAX_ZIP_RATIO:
+        raise FileUnreadable(
+            f"the workbook unpacks to {total // 1_000_000} MB from {len(data) // 1_000_000} MB;"
+            " that is not an indicator file"
+        )
+    return total
+
+
 def _read_xlsx(data: bytes) -> pl.DataFrame:
     from openpyxl import load_workbook
 
+    unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
         raise FileUnreadable("the file is not a readable Excel workbook (.xlsx)") from exc
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     header = next(rows, None)
     if header is None:
         raise FileUnreadable("the workbook's first sheet is empty")
+    while header and header[-1] is None:  # trailing empty cells of a formatted row
+        header = header[:-1]
+    if len(header) > MAX_COLUMNS:
+        raise FileUnreadable(
+            f"the header row has more than {MAX_COLUMNS} columns; an indicator file has 5", line=1
+        )
     names = [_cell_text(h) or f"column_{i + 1}" for i, h in enumerate(header)]
     columns: list[list[str]] = [[] for _ in names]
     lines: list[int] = []
     for number, row in enumerate(rows, start=2):  # keep the sheet's own row numbers
+        if number > MAX_XLSX_ROWS:
+            raise FileUnreadable(f"the sheet has more than {MAX_XLSX_ROWS} rows", line=number)
         if row is None or all(v is None for v in row):
             continue
         lines.append(number)
@@ -196,8 +253,23 @@ def read_table(data: bytes, filename: str = "") -> pl.DataFrame:
     cells = [c for c in frame.columns if c != "line"]
     if not cells:
         return frame
+    for c in cells:
+        _refuse_first(
+            frame, pl.col(c).str.contains("\x00", literal=True), "the cell holds a NUL byte"
+        )
+        _refuse_first(
+            frame,
+            pl.col(c).str.len_chars() > MAX_CELL_CHARS,
+            f"a cell is longer than {MAX_CELL_CHARS} characters",
+        )
     blank = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() == "" for c in cells])
     return frame.filter(~blank)
+
+
+def _refuse_first(frame: pl.DataFrame, condition: pl.Expr, reason: str) -> None:
+    hit = frame.filter(condition.fill_null(False)).select("line").head(1)
+    if hit.height:
+        raise FileUnreadable(reason, line=int(hit.item()))
 
 
 # --- CPR numbers ---------------------------------------------------------------------------------
@@ -219,11 +291,12 @@ def _cpr_birth_date(day: int, month: int, yy: int, seventh: int) -> dt.date | No
 
 def looks_like_cpr(text: str, today: dt.date | None = None) -> bool:
     today = today or dt.date.today()
-    for match in _CPR_RE.finditer(text):
-        day, month, yy, seventh = (int(g) for g in match.groups())
-        born = _cpr_birth_date(day, month, yy, seventh)
-        if born is not None and born <= today:
-            return True
+    for pattern in (_CPR_RE, _CPR_STRIPPED_RE):
+        for match in pattern.finditer(text):
+            day, month, yy, seventh = (int(g) for g in match.groups())
+            born = _cpr_birth_date(day, month, yy, seventh)
+            if born is not None and born <= today:
+                return True
     return False
 
 
@@ -240,6 +313,101 @@ def find_cpr(frame: pl.DataFrame, today: dt.date | None = None) -> list[RowError
             if looks_like_cpr(value, today):
                 found.append(RowError(int(line), shown, "cpr-cell"))
     return sorted(found, key=lambda e: (e.line, e.column))
+
+
+# Parts of a workbook where a person's text lives: a shared string (rich text comes in
+# runs), an inline string, a comment. Their whole text is checked; any other element
+# (a cell's value or formula, a sheet's or document's property) on its own.
+_TEXT_CONTAINERS = {"si", "is", "comment", "threadedComment"}
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def find_cpr_in_workbook(data: bytes, today: dt.date | None = None) -> list[RowError]:
+    """CPR-like text anywhere in a workbook, not just the first sheet's cached values:
+    every sheet, formulas (uncached ones too), comments, shared strings, names and
+    properties. A cell is reported as `sheet number:column letter` on its row; anything
+    else on line 0 (or the row a comment belongs to). Values are never kept."""
+    unpacked_size(data)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    parts = [m for m in archive.namelist() if m.endswith((".xml", ".rels", ".vml"))]
+    sheet_number = {
+        part: int(match.group(1))
+        for part in parts
+        if (match := re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", part))
+    }
+    strings = "xl/sharedStrings.xml"
+    flagged: set[str] = set()  # indices (as written in a cell) of CPR-like shared strings
+    if strings in parts:
+        items = (e for e in _elements(archive, strings) if _local(e.tag) == "si")
+        for index, item in enumerate(items):
+            if looks_like_cpr("".join(item.itertext()), today):
+                flagged.add(str(index))
+    found: set[RowError] = set()
+    for part in parts:
+        if part == strings:
+            continue
+        for element in _elements(archive, part):
+            name = _local(element.tag)
+            if part in sheet_number:
+                if name != "c":
+                    continue
+                if _cell_has_cpr(element, flagged, today):
+                    column, row = _cell_ref(element.get("r", ""))
+                    found.add(RowError(row, f"{sheet_number[part]}:{column}", "cpr-cell"))
+                element.clear()
+                continue
+            text = "".join(element.itertext()) if name in _TEXT_CONTAINERS else element.text
+            if looks_like_cpr(text or "", today) or looks_like_cpr(
+                " ".join(element.attrib.values()), today
+            ):
+                _column, row = _cell_ref(element.get("ref", ""))
+                found.add(RowError(row, "comment" if name in _TEXT_CONTAINERS else "", "cpr-cell"))
+    return sorted(found, key=lambda e: (e.line, e.column))
+
+
+def _elements(archive: zipfile.ZipFile, part: str):
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    try:
+        with archive.open(part) as fh:
+            for _event, element in iterparse(fh, events=("end",)):
+                yield element
+    except ParseError as exc:
+        raise FileUnreadable("the workbook's XML cannot be read") from exc
+
+
+def _cell_has_cpr(cell, flagged_strings: set[str], today: dt.date | None) -> bool:
+    """A cell's value, formula or inline string; a shared string by its index."""
+    for child in cell:
+        name = _local(child.tag)
+        if name == "v" and cell.get("t") == "s":
+            if (child.text or "").strip() in flagged_strings:
+                return True
+            continue
+        text = "".join(child.itertext()) if name == "is" else child.text or ""
+        if looks_like_cpr(text, today):
+            return True
+    return False
+
+
+def _cell_ref(ref: str) -> tuple[str, int]:
+    match = _CELL_REF.fullmatch(ref)
+    return (match.group(1), int(match.group(2))) if match else ("", 0)
+
+
+def safe_filename(filename: str, today: dt.date | None = None) -> tuple[str, bool]:
+    """The name to store and show for an uploaded file, and whether the given name looks
+    like it holds a CPR number: then only a neutral name with the file's suffix is kept
+    (the file's hash identifies it). Control characters never survive."""
+    name = "".join(ch for ch in filename.replace("\\", "/").rsplit("/", 1)[-1] if ch.isprintable())
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if looks_like_cpr(name, today):
+        return "fil." + suffix if suffix in {"csv", "xlsx", "txt"} else "fil", True
+    return name[:255], False
 
 
 # --- Checking ------------------------------------------------------------------------------------

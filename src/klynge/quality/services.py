@@ -4,6 +4,7 @@ audit entry."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -42,6 +43,9 @@ def import_messages() -> dict[str, str]:
         ),
         "cpr-cell": _(
             "The cell looks like a CPR number. Files with patient identifiers are refused; remove the column or the value."
+        ),
+        "cpr-filename": _(
+            "The file's name looks like a CPR number. Files about patients are refused; rename the file without it."
         ),
         "missing-column": _("The column is missing from the header row."),
         "empty": _("The file has a header row but no data."),
@@ -83,15 +87,19 @@ def import_run_create(
 ) -> ImportRun:
     """Record a new import. The raw file is stored only when a worker will read it
     (`keep_file`), and deleted as soon as the import has finished."""
+    shown_name, cpr_in_name = imports.safe_filename(filename)
     run = ImportRun.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         source=source,
         scope=scope,
-        filename=filename[:255],
+        filename=shown_name,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         phase=_("Waiting for a worker"),
     )
+    if cpr_in_name:  # refused at once: neither the name nor the file is kept
+        message = import_messages()["cpr-filename"]
+        return _reject(run, [imports.RowError(0, "", message)], 1, cpr=True)
     if keep_file:
         run.upload.save(f"import-{run.pk}.bin", ContentFile(data), save=True)
     return run
@@ -106,6 +114,8 @@ def import_run_execute(
 ) -> ImportRun:
     """Check the whole file, then write it in one transaction, or write nothing and keep
     every error. Crashes leave the run as ERROR with its file, so it can be retried."""
+    if run.status == ImportStatus.FAILED:  # refused when it was recorded
+        return run
     if data is None:
         with run.upload.open("rb") as fh:
             data = fh.read()
@@ -114,6 +124,14 @@ def import_run_execute(
     try:
         _progress(run, _("Reading the file"), 5)
         try:
+            cpr = _cpr_outside_the_table(run, data, today)
+            if cpr:
+                messages = import_messages()
+                errors = [
+                    imports.RowError(e.line, e.column, messages[e.message])
+                    for e in cpr[: imports.MAX_REPORTED_ERRORS]
+                ]
+                return _reject(run, errors, len(cpr), cpr=True)
             frame = imports.read_table(data, run.filename)
         except imports.FileUnreadable as exc:
             return _reject(
@@ -171,6 +189,16 @@ def import_run_execute(
         )
         run.refresh_from_db()
         raise
+
+
+def _cpr_outside_the_table(
+    run: ImportRun, data: bytes, today: dt.date | None
+) -> list[imports.RowError]:
+    """CPR-like text where the table check does not look: a workbook's other sheets,
+    comments, formulas and properties."""
+    if data[:4] == b"PK\x03\x04":
+        return imports.find_cpr_in_workbook(data, today)
+    return []
 
 
 def _reject(
@@ -336,7 +364,12 @@ def import_run_undo(*, actor: Any, run: ImportRun) -> ImportRun:
     return run
 
 
-def import_should_run_in_background(size_bytes: int) -> bool:
+def import_should_run_in_background(size_bytes: int, data: bytes = b"") -> bool:
+    """Anything not small goes to the worker; a workbook is judged by what it unpacks
+    to (a 700 KB workbook can hold a million rows)."""
+    if data[:4] == b"PK\x03\x04":
+        with contextlib.suppress(imports.FileUnreadable):  # refused when it is read
+            size_bytes = max(size_bytes, imports.unpacked_size(data))
     return size_bytes > settings.KLYNGE_IMPORT_INLINE_MAX_BYTES
 
 
@@ -538,10 +571,12 @@ def import_start(*, actor: Any, data: bytes, filename: str, source: str) -> Impo
             % {"max": settings.KLYNGE_IMPORT_MAX_BYTES // 1_000_000}
         )
     scope, allowed, _description = import_scope(user=actor)
-    if import_should_run_in_background(len(data)):
+    if import_should_run_in_background(len(data), data):
         run = import_run_create(
             actor=actor, data=data, filename=filename, source=source, scope=scope, keep_file=True
         )
+        if run.status == ImportStatus.FAILED:
+            return run
         allowed_list = sorted(allowed) if allowed is not None else None
         transaction.on_commit(lambda: import_run_process.enqueue(run.pk, allowed_list))
         return run
