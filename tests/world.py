@@ -19,6 +19,7 @@ from klynge.registry.models import (
     Region,
     RoleKind,
 )
+from klynge.registry.staff import staff_post_start
 
 FOUNDED = dt.date(2019, 3, 1)
 PASSWORD = "pw-for-tests"
@@ -122,6 +123,10 @@ def build_world() -> World:
         "region_other": _user("region@hovedstaden.test", region=Region.objects.get(code=1084)),
         "secretariat": _user("sekretariat@kiap.test", is_secretariat=True),
     }
+    for key, code in (("region_a", 1085), ("region_other", 1084)):  # dated posts (REG-7)
+        staff_post_start(
+            actor=None, user=users[key], region=Region.objects.get(code=code), start=FOUNDED
+        )
     _quality_data(clinics_a + clinics_b, users["coordinator_a"], a)
     return World(cluster_a=a, cluster_b=b, users=users, clinics_a=clinics_a, free_clinic=free)
 

@@ -118,8 +118,7 @@ def roles_for(user: Any, obj: Any = None) -> frozenset[Role]:
         roles: set[Role] = {Role.AUTHENTICATED}
         if getattr(user, "is_secretariat", False):
             roles.add(Role.SECRETARIAT)
-        if obj is None and getattr(user, "region_id", None):
-            roles.add(Role.REGION)
+        # REGION without an object comes from the registry's dated staff posts.
         for model, resolver in _resolvers:
             if isinstance(obj, model):
                 roles |= resolver(user, obj)

@@ -3,13 +3,16 @@ the browser; the same specs export to SVG/PNG with vl-convert)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from klynge.registry.geography import region_map_file
 from klynge.registry.selectors import OverviewRow
 
 VEGA_LOCALE_DA = {
@@ -63,10 +66,17 @@ def vega_locale() -> dict:
     return VEGA_LOCALE_DA if (get_language() or "da").startswith("da") else VEGA_LOCALE_EN
 
 
-def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> dict:
-    """Denmark's municipalities as the base layer, one circle per cluster at its
-    coordinator's practice, sized by participating doctors; the filtered region is
-    shaded. Clicking a circle opens the cluster's page."""
+def cluster_map_spec(
+    rows: list[OverviewRow],
+    *,
+    region: int | None = None,
+    municipalities: list[int] | None = None,
+    on: dt.date | None = None,
+) -> dict:
+    """Denmark's municipalities as the base layer with the borders of the regions in
+    force on `on` (four from 1 January 2027), one circle per cluster at its coordinator's
+    practice, sized by participating doctors; the filtered region's municipalities on
+    `on` (`municipalities`) are shaded. Clicking a circle opens the cluster's page."""
     points = [
         {
             "name": row.cluster.name,
@@ -82,10 +92,11 @@ def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> d
         if row.latitude is not None
     ]
     fill: dict[str, Any] = {"value": "#eef2f1"}
-    if region:
+    if region and municipalities is not None:
+        codes = ",".join(str(int(c)) for c in sorted(municipalities))
         fill = {
             "condition": {
-                "test": f"datum.properties.regionskode == '{region}'",
+                "test": f"indexof([{codes}], datum.properties.kommunenr) >= 0",
                 "value": "#cfe3de",
             },
             "value": "#f4f6f6",
@@ -111,6 +122,25 @@ def cluster_map_spec(rows: list[OverviewRow], *, region: int | None = None) -> d
                         "field": "properties.navn",
                         "type": "nominal",
                         "title": _("Municipality"),
+                    },
+                },
+            },
+            {
+                "data": {
+                    "url": static(region_map_file(on or timezone.localdate())),
+                    "format": {"type": "json", "property": "features"},
+                },
+                "mark": {
+                    "type": "geoshape",
+                    "filled": False,
+                    "stroke": "#4f6f68",
+                    "strokeWidth": 1.1,
+                },
+                "encoding": {
+                    "tooltip": {
+                        "field": "properties.navn",
+                        "type": "nominal",
+                        "title": _("Region"),
                     },
                 },
             },

@@ -12,7 +12,8 @@ from typing import IO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from klynge.registry.selectors import cluster_overview
+from klynge.core.errors import DomainError
+from klynge.registry.selectors import cluster_overview, filter_problem
 
 COLUMNS = [
     "cluster",
@@ -31,7 +32,12 @@ COLUMNS = [
 def register_rows(
     *, on: dt.date, region: int | None = None, municipality: int | None = None
 ) -> list[dict]:
-    """Plain rows (ISO dates, integers) in a stable order: by cluster name."""
+    """Plain rows (ISO dates, integers) in a stable order: by cluster name. The region
+    is the one in force on `on`. A region and municipality that contradict each other
+    on `on` raise `DomainError`: an impossible filter exports nothing, never everything."""
+    problem = filter_problem(on=on, region=region, municipality=municipality)
+    if problem:
+        raise DomainError(problem)
     return [
         {
             "cluster": row.cluster.name,

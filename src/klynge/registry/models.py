@@ -13,22 +13,68 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from klynge.core.models import TimeFramed, time_frame_check
 
 
+class AreaLayer(models.TextChoices):
+    REGION = "region", _("Region")
+    HEALTH_COUNCIL = "health_council", _("Health council")
+
+
+class RegionQuerySet(models.QuerySet):
+    def valid_on(self, on: dt.date) -> RegionQuerySet:
+        """Areas in force on `on`: `start <= on < end` (an empty bound is open)."""
+        return self.filter(
+            (Q(start__isnull=True) | Q(start__lte=on)) & (Q(end__isnull=True) | Q(end__gt=on))
+        )
+
+    def regions(self) -> RegionQuerySet:
+        return self.filter(layer=AreaLayer.REGION)
+
+
 class Region(models.Model):
-    code = models.PositiveIntegerField(_("code"), primary_key=True)  # 1081-1085
+    """An area of a layer with a validity: a region (1081-1085 from 2007, 1086 Region
+    Østdanmark from 2027) or, in the same table, another layer such as a health council.
+    `start` is the first day in force, `end` the first day no longer in force (empty =
+    open); a merged area names its `successor`. Which municipalities belong to it, and
+    when, is `AreaMember`."""
+
+    code = models.PositiveIntegerField(_("code"), primary_key=True)
     name = models.CharField(_("name"), max_length=100)
+    layer = models.CharField(
+        _("layer"), max_length=20, choices=AreaLayer.choices, default=AreaLayer.REGION
+    )
     iso_code = models.CharField(max_length=10, blank=True)
     nuts2 = models.CharField(max_length=10, blank=True)
+    start = models.DateField(_("valid from"), null=True, blank=True)
+    end = models.DateField(_("no longer valid from"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
+    seat = models.CharField(_("headquarters"), max_length=100, blank=True)
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("region")
         verbose_name_plural = _("regions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(end__gt=F("start")),
+                name="region_end_after_start",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -37,10 +83,15 @@ class Region(models.Model):
     def short_name(self) -> str:
         return self.name.removeprefix("Region ")
 
+    def is_valid_on(self, on: dt.date) -> bool:
+        return (self.start is None or self.start <= on) and (self.end is None or on < self.end)
+
 
 class Municipality(models.Model):
     code = models.PositiveIntegerField(_("code"), primary_key=True)  # 101 ... 860
     name = models.CharField(_("name"), max_length=100)
+    # Deprecated: the region of 2007-2026, kept only while other apps still read it.
+    # The registry reads `AreaMember` (dated) through `region_of()` / `in_region()`.
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities")
 
     class Meta:
@@ -50,6 +101,54 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def region_on(self, on: dt.date) -> Region | None:
+        """The region this municipality belongs to on `on` (dated, `AreaMember`)."""
+        member = (
+            AreaMember.objects.active_on(on)
+            .filter(municipality=self, area__layer=AreaLayer.REGION)
+            .select_related("area")
+            .first()
+        )
+        return member.area if member else None
+
+
+class AreaMember(TimeFramed):
+    """A municipality belonging to an area (a region, a health council) from `start`
+    until `end`. A municipality is in one area per layer at a time."""
+
+    area = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="members")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="area_members"
+    )
+
+    class Meta:
+        ordering = ["municipality", "start"]
+        indexes = [models.Index(fields=["municipality", "start", "end"])]
+        constraints = [time_frame_check("area_member_end_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} ∈ {self.area} [{self.start}, {self.end or '…'})"
+
+
+class RegionalPost(TimeFramed):
+    """A user serving in a region's quality unit from `start` until `end`: the dated
+    source of the region role (written by `registry/staff.py`, audited)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="regional_posts"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="posts")
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["user", "start", "end"])]
+        constraints = [time_frame_check("regional_post_end_after_start")]
+        verbose_name = _("regional post")
+        verbose_name_plural = _("regional posts")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.region} [{self.start}, {self.end or '…'})"
 
 
 class PostalCode(models.Model):
@@ -199,8 +298,12 @@ class Cluster(models.Model):
         return self.name
 
     @property
-    def region(self) -> Region:
-        return self.municipality.region
+    def region(self) -> Region | None:
+        """The region of the cluster's municipality today (`region_on` for another day)."""
+        return self.region_on(timezone.localdate())
+
+    def region_on(self, on: dt.date) -> Region | None:
+        return self.municipality.region_on(on)
 
 
 class Membership(TimeFramed):

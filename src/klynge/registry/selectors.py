@@ -16,10 +16,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klynge.core.formatting import format_number
+from klynge.core.formatting import format_date, format_number
 from klynge.core.permissions import Role
 from klynge.registry.models import (
     BOARD_ROLES,
+    AreaMember,
     Clinic,
     ClinicCount,
     Cluster,
@@ -29,6 +30,7 @@ from klynge.registry.models import (
     Participation,
     PostalCode,
     Region,
+    RegionalPost,
     RoleAssignment,
     RoleKind,
 )
@@ -38,12 +40,128 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+# --- Geography on a date -----------------------------------------------------------------
+#
+# Regions are dated (`Region.start`/`end`) and so is which region a municipality belongs
+# to (`AreaMember`). Every region-scoped read asks "on which date?" through these.
+
+
+def regions_on(on: dt.date) -> QuerySet[Region]:
+    """The regions in force on `on` (five until 2026, four from 1 January 2027)."""
+    return Region.objects.regions().valid_on(on).order_by("code")
+
+
+def region_of(municipality: Municipality | int, on: dt.date) -> Region | None:
+    """The region `municipality` belongs to on `on`."""
+    code = municipality if isinstance(municipality, int) else municipality.pk
+    member = (
+        AreaMember.objects.active_on(on)
+        .filter(municipality_id=code, area__layer="region")
+        .select_related("area")
+        .first()
+    )
+    return member.area if member else None
+
+
+def region_map(on: dt.date) -> dict[int, Region]:
+    """Municipality code → its region on `on`, for every municipality (one query)."""
+    return {
+        m.municipality_id: m.area
+        for m in AreaMember.objects.active_on(on)
+        .filter(area__layer="region")
+        .select_related("area")
+    }
+
+
+def in_region(region: Region | int, on: dt.date, *, field: str = "municipality") -> Q:
+    """A filter for rows whose `field` (a municipality foreign key, e.g.
+    `cluster__municipality`) lies in `region` on `on`: `qs.filter(in_region(r, on))`."""
+    code = region if isinstance(region, int) else region.pk
+    members = AreaMember.objects.active_on(on).filter(area_id=code).values("municipality_id")
+    return Q(**{f"{field}__in": members})
+
+
+def municipalities_in(region: Region | int | None, on: dt.date) -> QuerySet[Municipality]:
+    """The municipalities of `region` on `on` (all of them without a region)."""
+    qs = Municipality.objects.order_by("name")
+    if region is None:
+        return qs
+    return qs.filter(in_region(region, on, field="pk"))
+
+
+def filter_problem(
+    *,
+    on: dt.date,
+    region: Region | int | None = None,
+    municipality: Municipality | int | None = None,
+) -> str | None:
+    """Why a region/municipality filter cannot be answered on `on` (a region not in
+    force then, a municipality outside the chosen region), in the user's language;
+    None when the filter is possible. Callers show the reason and list nothing."""
+    if region is not None:
+        code = region if isinstance(region, int) else region.pk
+        found = Region.objects.regions().filter(pk=code).first()
+        if found is None:
+            return _("There is no region with the code %(code)s.") % {"code": code}
+        if not found.is_valid_on(on):
+            if found.successor is not None and found.end is not None and on >= found.end:
+                return _(
+                    "%(region)s was not a region on %(date)s; from %(end)s it is part of "
+                    "%(successor)s."
+                ) % {
+                    "region": found.name,
+                    "date": format_date(on),
+                    "end": format_date(found.end),
+                    "successor": found.successor.name,
+                }
+            return _("%(region)s was not a region on %(date)s.") % {
+                "region": found.name,
+                "date": format_date(on),
+            }
+        if municipality is not None:
+            mun_code = municipality if isinstance(municipality, int) else municipality.pk
+            home = region_of(mun_code, on)
+            if home is None or home.pk != code:
+                mun = Municipality.objects.filter(pk=mun_code).first()
+                return _(
+                    "%(municipality)s is not in %(region)s on %(date)s, so no cluster "
+                    "matches both. Choose another municipality or all municipalities."
+                ) % {
+                    "municipality": mun.name if mun else mun_code,
+                    "region": found.name,
+                    "date": format_date(on),
+                }
+    return None
+
+
+def staff_region(user, on: dt.date | None = None) -> Region | None:
+    """The region whose quality unit `user` serves on `on` (today by default), from the
+    dated posts (`RegionalPost`); memoised on the user object per date."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    on = on or today()
+    cache: dict[dt.date, Region | None] = user.__dict__.setdefault("_klynge_posts", {})
+    if on not in cache:
+        post = RegionalPost.objects.active_on(on).filter(user=user).select_related("region").first()
+        cache[on] = post.region if post else None
+    return cache[on]
+
+
+def staff_region_code(user, on: dt.date | None = None) -> int | None:
+    region = staff_region(user, on)
+    return region.pk if region else None
+
+
 # --- Roles and permissions --------------------------------------------------------------
 
 
 def user_global_roles(user, _obj: None) -> set[Role]:
-    """Roles that hold without an object: being a registered doctor."""
-    return {Role.DOCTOR} if Doctor.objects.filter(user=user).exists() else set()
+    """Roles that hold without an object: being a registered doctor, serving a region's
+    quality unit today."""
+    roles = {Role.DOCTOR} if Doctor.objects.filter(user=user).exists() else set()
+    if staff_region(user) is not None:
+        roles.add(Role.REGION)
+    return roles
 
 
 def user_cluster_roles(user, cluster: Cluster) -> set[Role]:
@@ -65,8 +183,11 @@ def user_cluster_roles(user, cluster: Cluster) -> set[Role]:
             roles.add(Role.DATA)
         if held & BOARD_ROLES:
             roles.add(Role.BOARD)
-    if user.region_id and user.region_id == cluster.municipality.region_id:
-        roles.add(Role.REGION)
+    post = staff_region(user, on)
+    if post is not None:
+        home = region_of(cluster.municipality_id, on)
+        if home is not None and home.pk == post.pk:
+            roles.add(Role.REGION)
     return roles
 
 
@@ -242,14 +363,13 @@ def cluster_overview(
 ) -> list[OverviewRow]:
     """All clusters active on `on` with their size and map position (the coordinator's
     practice, else the first member clinic), optionally filtered (REG-6)."""
-    clusters = (
-        Cluster.objects.active_on(on).select_related("municipality__region").order_by("name", "id")
-    )
+    clusters = Cluster.objects.active_on(on).select_related("municipality").order_by("name", "id")
     if region:
-        clusters = clusters.filter(municipality__region_id=region)
+        clusters = clusters.filter(in_region(region, on))
     if municipality:
         clusters = clusters.filter(municipality_id=municipality)
     cluster_list = list(clusters)
+    regions = region_map(on)
     ids = [c.pk for c in cluster_list]
     sizes = cluster_sizes(on=on, cluster_ids=ids)
     positions: dict[int, tuple[float | None, float | None]] = {}
@@ -276,7 +396,7 @@ def cluster_overview(
         rows.append(
             OverviewRow(
                 cluster=cluster,
-                region=cluster.municipality.region,
+                region=regions[cluster.municipality_id],
                 municipality=cluster.municipality,
                 clinics=size.clinics,
                 doctors=size.doctors,
@@ -320,39 +440,37 @@ class Coverage:
 
 
 def coverage(*, on: dt.date, region: int | None = None) -> Coverage:
-    """Share of clinics and of GPs in a cluster on `on`, nationally, per region and per
-    municipality, and the clinics in no cluster. A GP counts as "in a cluster" when
-    they take part in one; a clinic when it is a member. With `region`, municipality
-    rows and the unclustered list are limited to that region (national and regional
-    totals stay: they are aggregates)."""
+    """Share of clinics and of GPs in a cluster on `on`, nationally, per region in force
+    on `on` and per municipality, and the clinics in no cluster. A GP counts as "in a
+    cluster" when they take part in one; a clinic when it is a member. With `region`,
+    municipality rows and the unclustered list are limited to that region on `on`
+    (national and regional totals stay: they are aggregates). The regional rows add up
+    to the national one on every date."""
     clustered_clinics = set(Membership.objects.active_on(on).values_list("clinic_id", flat=True))
     participating = set(Participation.objects.active_on(on).values_list("doctor_id", flat=True))
-    municipalities = {m.code: m for m in Municipality.objects.select_related("region")}
+    municipalities = {m.code: m for m in Municipality.objects.all()}
+    region_of_mun = {code: r.pk for code, r in region_map(on).items()}
     national = CoverageRow(0, _("Denmark"))
-    regions = {r.code: CoverageRow(r.code, r.name) for r in Region.objects.all()}
+    regions = {r.code: CoverageRow(r.code, r.name) for r in regions_on(on)}
     per_mun = {code: CoverageRow(code, m.name) for code, m in municipalities.items()}
     clinic_mun = dict(Clinic.objects.values_list("id", "municipality_id"))
     for clinic_id, mun in clinic_mun.items():
         inside = clinic_id in clustered_clinics
-        for row in (national, regions[municipalities[mun].region_id], per_mun[mun]):
+        for row in (national, regions[region_of_mun[mun]], per_mun[mun]):
             row.clinics += 1
             row.clinics_in_cluster += inside
     for doctor_id, clinic_id in Doctor.objects.values_list("id", "clinic_id"):
         mun = clinic_mun[clinic_id]
         inside = doctor_id in participating
-        for row in (national, regions[municipalities[mun].region_id], per_mun[mun]):
+        for row in (national, regions[region_of_mun[mun]], per_mun[mun]):
             row.doctors += 1
             row.doctors_in_cluster += inside
     mun_rows = [
-        row
-        for code, row in per_mun.items()
-        if region is None or municipalities[code].region_id == region
+        row for code, row in per_mun.items() if region is None or region_of_mun[code] == region
     ]
-    unclustered = Clinic.objects.exclude(pk__in=clustered_clinics).select_related(
-        "municipality__region"
-    )
+    unclustered = Clinic.objects.exclude(pk__in=clustered_clinics).select_related("municipality")
     if region is not None:
-        unclustered = unclustered.filter(municipality__region_id=region)
+        unclustered = unclustered.filter(in_region(region, on))
     return Coverage(
         national=national,
         regions=list(regions.values()),

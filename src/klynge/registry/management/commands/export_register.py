@@ -2,12 +2,18 @@
 
 python manage.py export_register --format csv --output klynger.csv
 python manage.py export_register --format xlsx --output klynger.xlsx --date 2025-01-01
+python manage.py export_register --date 2027-01-15 --region 1086
+
+The region of each cluster is the one its municipality belongs to on `--date` (from 1
+January 2027 Region Østdanmark instead of Hovedstaden and Sjælland). A region and a
+municipality that do not go together on that date are refused and nothing is written.
 """
 
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from klynge.core.errors import DomainError
 from klynge.registry import exports
 from klynge.registry.selectors import today
 
@@ -21,13 +27,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--date", help="the register as it stood on this ISO date (default today)"
         )
+        parser.add_argument("--region", type=int, help="only this region's code (e.g. 1086)")
+        parser.add_argument("--municipality", type=int, help="only this municipality's code")
 
-    def handle(self, *args, format, output, date, **options):
+    def handle(self, *args, format, output, date, region, municipality, **options):
         try:
             on = dt.date.fromisoformat(date) if date else today()
         except ValueError as exc:
             raise CommandError(f"--date must be an ISO date like 2025-01-01, not {date!r}") from exc
-        rows = exports.register_rows(on=on)
+        try:
+            rows = exports.register_rows(on=on, region=region, municipality=municipality)
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc
         if format == "xlsx":
             if not output or output == "-":
                 raise CommandError("XLSX needs --output FILE")
