@@ -175,6 +175,7 @@ _WRITES: dict = {
     "meetings:speaker.add": (_m, EDITORS_A),
     "meetings:speaker.fee": (_part("speaker"), BOOKKEEPERS_A),
     "meetings:poll.answer": (_part("poll"), MEMBERS_A),
+    "meetings:meeting.rsvp": (_m, MEMBERS_A),
     "meetings:poll.slot.add": (_m, EDITORS_A),
     "meetings:poll.close": (_part("slot"), EDITORS_A),
     "meetings:agenda.template": (_m, EDITORS_A),

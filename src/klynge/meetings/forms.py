@@ -133,6 +133,24 @@ class SlotForm(forms.Form):
         return data
 
 
+def _yes(value: str) -> bool:
+    return value == "yes"
+
+
+class RsvpForm(forms.Form):
+    """ "Jeg kommer / jeg kommer ikke": `coming` is "yes" or "no" (the two buttons of one
+    form carry it)."""
+
+    coming = forms.TypedChoiceField(
+        choices=[("yes", _("I am coming")), ("no", _("I am not coming"))],
+        coerce=_yes,
+        error_messages={
+            "required": _("Say whether you are coming."),
+            "invalid_choice": _("Say whether you are coming."),
+        },
+    )
+
+
 class ItemForm(forms.Form):
     title = forms.CharField(label=_("Item"), max_length=200)
     description = forms.CharField(

@@ -150,6 +150,23 @@ class PollAnswer(models.Model):
         return f"{self.slot}: {self.answer}"
 
 
+class Rsvp(models.Model):
+    """A doctor's "I am coming / I am not coming" to a meeting: one per doctor per
+    meeting, changeable until the meeting begins. It is what they said beforehand;
+    `Attendance` stays what actually happened."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="rsvps")
+    doctor = models.ForeignKey("registry.Doctor", on_delete=models.CASCADE, related_name="+")
+    coming = models.BooleanField(_("coming"))
+    answered_at = models.DateTimeField(_("answered"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "doctor"], name="rsvp_once")]
+
+    def __str__(self) -> str:
+        return f"{self.doctor}: {'coming' if self.coming else 'not coming'}"
+
+
 class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(default=0)

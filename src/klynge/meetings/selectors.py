@@ -21,6 +21,7 @@ from klynge.meetings.models import (
     MeetingKind,
     MinutesVersion,
     PollAnswer,
+    Rsvp,
 )
 from klynge.registry.models import Cluster, Doctor, Participation
 from klynge.registry.selectors import today, user_cluster_roles
@@ -175,6 +176,55 @@ def poll_answers_of(meeting: Meeting, doctor: Doctor | None) -> dict[int, str]:
 
 def poll_respondents(meeting: Meeting) -> int:
     return PollAnswer.objects.filter(slot__meeting=meeting).values("doctor").distinct().count()
+
+
+# --- "I am coming / I am not coming" ----------------------------------------------------
+
+
+@dataclass
+class RsvpSummary:
+    """Who said they will come to a meeting, who will not, and who has not answered
+    (the invited doctors on the meeting's day), each list by name."""
+
+    coming: list[tuple[Doctor, Rsvp]]
+    not_coming: list[tuple[Doctor, Rsvp]]
+    unanswered: list[Doctor]
+
+    @property
+    def invited(self) -> int:
+        return len(self.coming) + len(self.not_coming) + len(self.unanswered)
+
+    def of(self, doctor: Doctor | None) -> Rsvp | None:
+        """`doctor`'s answer, if they gave one."""
+        if doctor is None:
+            return None
+        for d, rsvp in [*self.coming, *self.not_coming]:
+            if d.pk == doctor.pk:
+                return rsvp
+        return None
+
+    def includes(self, doctor: Doctor) -> bool:
+        """Whether `doctor` is invited (answered or not)."""
+        return any(d.pk == doctor.pk for d in self.unanswered) or self.of(doctor) is not None
+
+    def by_doctor(self) -> dict[int, Rsvp]:
+        return {d.pk: rsvp for d, rsvp in [*self.coming, *self.not_coming]}
+
+
+def rsvp_summary(meeting: Meeting) -> RsvpSummary:
+    """The answers to "are you coming?" of the doctors invited to `meeting`. An answer
+    from a doctor no longer invited (who left the cluster since) is not counted."""
+    answers = {r.doctor_id: r for r in Rsvp.objects.filter(meeting=meeting)}
+    summary = RsvpSummary(coming=[], not_coming=[], unanswered=[])
+    for doctor in invited_doctors(meeting):
+        rsvp = answers.get(doctor.pk)
+        if rsvp is None:
+            summary.unanswered.append(doctor)
+        elif rsvp.coming:
+            summary.coming.append((doctor, rsvp))
+        else:
+            summary.not_coming.append((doctor, rsvp))
+    return summary
 
 
 # --- Attendance -------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from klynge.meetings.models import (
     MinutesVersion,
     PollAnswer,
     PollSlot,
+    Rsvp,
     Speaker,
 )
 from klynge.registry.models import Cluster, Doctor
@@ -301,6 +302,38 @@ def poll_close(*, actor: Any, meeting: Meeting, slot: PollSlot, invite: bool = T
     if invite:
         meeting_invite(actor=actor, meeting=meeting)
     return meeting
+
+
+# --- "I am coming / I am not coming" ----------------------------------------------------
+
+
+@transaction.atomic
+def rsvp_give(*, doctor: Doctor, meeting: Meeting, coming: bool) -> Rsvp:
+    """A doctor invited to a dated meeting says whether they will come; answering again
+    replaces the answer, until the meeting begins. The coordinator reads the answers
+    beside the attendance list; attendance itself stays what actually happened."""
+    _lock(meeting)  # one answer per doctor, even for a double click
+    if meeting.is_cancelled:
+        raise DomainError(_("The meeting is cancelled."))
+    if meeting.starts is None:
+        raise DomainError(_("The date is not set yet; answer the date poll instead."))
+    if meeting.starts <= timezone.now():
+        raise DomainError(_("The meeting has begun; the answer can no longer be changed."))
+    if doctor.pk not in {d.pk for d in selectors.invited_doctors(meeting)}:
+        raise DomainError(_("Only the doctors invited to the meeting can answer."))
+    rsvp, _new = Rsvp.objects.update_or_create(
+        meeting=meeting,
+        doctor=doctor,
+        defaults={"coming": bool(coming), "answered_at": timezone.now()},
+    )
+    audit_log(
+        actor=doctor.user if doctor.user_id else None,
+        action="meetings.rsvp.given",
+        target=meeting,
+        scope=_scope(meeting),
+        data={"doctor": doctor.pk, "coming": bool(coming)},
+    )
+    return rsvp
 
 
 # --- Invitations ------------------------------------------------------------------------

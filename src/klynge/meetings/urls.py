@@ -30,6 +30,7 @@ urlpatterns = [
         views.SpeakerFeeBookView.as_view(),
         name="speaker.fee",
     ),
+    path(M + "kommer/", views.RsvpGiveView.as_view(), name="meeting.rsvp"),
     path(M + "indkald/", views.InviteSendView.as_view(), name="invite.send"),
     path(
         M + "mails/<int:dispatch>/send-igen/",

@@ -53,6 +53,7 @@ from klynge.meetings.views.minutes import (
 )
 from klynge.meetings.views.poll import PollAnswerView, PollCloseView, PollSlotAddView
 from klynge.meetings.views.reports import ActivityReportDownloadView, ActivityReportView
+from klynge.meetings.views.rsvp import RsvpGiveView
 
 __all__ = [
     "ActionAddView",
@@ -97,6 +98,7 @@ __all__ = [
     "PollAnswerView",
     "PollCloseView",
     "PollSlotAddView",
+    "RsvpGiveView",
     "SpeakerAddView",
     "SpeakerFeeBookView",
     "SpeakerRemoveView",

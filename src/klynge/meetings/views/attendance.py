@@ -32,8 +32,17 @@ class AttendanceView(AttendanceMixin, TemplateView):
     template_name = "meetings/attendance.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        rsvp = selectors.rsvp_summary(self.meeting) if self.meeting.starts else None
+        answers = rsvp.by_doctor() if rsvp is not None else {}
         context = {
-            "rows": selectors.attendance_list(self.meeting),
+            # Each doctor with what was registered and, beside it, what they answered
+            # beforehand ("jeg kommer / jeg kommer ikke"): the answer informs, the
+            # registration records what happened.
+            "rows": [
+                (doctor, mark, answers.get(doctor.pk))
+                for doctor, mark in selectors.attendance_list(self.meeting)
+            ],
+            "rsvp": rsvp,
             "statuses": Attendance.Status.choices,
             "guest_form": GuestForm(),
             "guests": list(self.meeting.guests.all()),

@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from klynge.core.permissions import has_perm
 from klynge.core.views import ServiceFormView
 from klynge.meetings import selectors, services
-from klynge.meetings.forms import MeetingForm, NewMeetingForm, SlotForm, SpeakerForm
+from klynge.meetings.forms import MeetingForm, NewMeetingForm, RsvpForm, SlotForm, SpeakerForm
 from klynge.meetings.models import Action, Announcement, Dispatch, PollAnswer
 from klynge.meetings.views.base import MeetingMixin, MeetingWriteView
 from klynge.registry.forms import DanishDateField
@@ -133,7 +133,16 @@ class MeetingDetailView(MeetingMixin, TemplateView):
             if d.kind in (Dispatch.Kind.INVITATION, Dispatch.Kind.UPDATE)
             and d.sequence == meeting.sequence
         ]
+        held = bool(meeting.starts and meeting.starts <= timezone.now())
+        rsvp = selectors.rsvp_summary(meeting) if meeting.starts else None
+        invited = rsvp is not None and doctor is not None and rsvp.includes(doctor)
         context.update(
+            rsvp=rsvp,
+            my_rsvp=rsvp.of(doctor) if rsvp is not None else None,
+            can_rsvp=(
+                invited and not held and not meeting.is_cancelled and self.can("meetings.answer")
+            ),
+            rsvp_form=RsvpForm(),
             items=list(meeting.items.select_related("owner").prefetch_related("attachments")),
             carried=selectors.open_actions(meeting=meeting),
             speakers=list(meeting.speakers.all()),
@@ -149,7 +158,7 @@ class MeetingDetailView(MeetingMixin, TemplateView):
             queued=sum(d.status == Dispatch.Status.QUEUED for d in invitations),
             deadline=services.notice_deadline(meeting),
             minutes=list(meeting.minutes.all()),
-            held=bool(meeting.starts and meeting.starts <= timezone.now()),
+            held=held,
             evaluated=selectors.has_evaluated(meeting, self.request.user),
         )
         return context
