@@ -344,17 +344,35 @@ def test_coordinator_not_yet_participating_on_start_date():
     assert selectors.cluster_coordinator_on(cluster=setup.cluster, on=dt.date(2022, 1, 1)) == late
 
 
-def test_holder_cannot_be_assigned_the_same_role_again():
+def test_re_electing_the_sitting_holder_continues_the_term():
+    """Re-election was refused ("already holds this role"); now the term goes on: no
+    second row, no gap, and a term already set to end is open again."""
     setup = build_cluster(clinics=1, doctors_per_clinic=1)
-    with pytest.raises(DomainError):
-        services.role_assign(
-            actor=None,
-            cluster=setup.cluster,
-            doctor=setup.coordinator,
-            role=RoleKind.COORDINATOR,
-            start=dt.date(2021, 1, 1),
-        )
+    term = RoleAssignment.objects.get(cluster=setup.cluster)
+    again = services.role_assign(
+        actor=None,
+        cluster=setup.cluster,
+        doctor=setup.coordinator,
+        role=RoleKind.COORDINATOR,
+        start=dt.date(2021, 1, 1),
+    )
+    assert again == term
     assert RoleAssignment.objects.filter(cluster=setup.cluster).count() == 1
+    assert (again.start, again.end) == (FOUNDED, None)
+
+    # A term set to end on 1 March 2023 and re-elected from that day continues.
+    services.role_end(actor=None, assignment=term, end=dt.date(2023, 3, 1))
+    continued = services.role_assign(
+        actor=None,
+        cluster=setup.cluster,
+        doctor=setup.coordinator,
+        role=RoleKind.COORDINATOR,
+        start=dt.date(2023, 3, 1),
+    )
+    term.refresh_from_db()
+    assert continued == term and term.end is None
+    assert RoleAssignment.objects.filter(cluster=setup.cluster).count() == 1
+    assert actions(setup.cluster)[-1] == "registry.role.continued"
 
 
 def test_hand_over_refused_before_a_later_registered_term():
@@ -394,14 +412,15 @@ def test_several_board_members_at_once():
         role=RoleKind.BOARD_MEMBER
     )
     assert {r.doctor for r in board} == set(setup.doctors[1:])
-    with pytest.raises(DomainError):  # but not the same person twice
-        services.role_assign(
-            actor=None,
-            cluster=setup.cluster,
-            doctor=setup.doctors[1],
-            role=RoleKind.BOARD_MEMBER,
-            start=dt.date(2020, 1, 1),
-        )
+    # The same person again is a re-election: their term goes on, no second row.
+    services.role_assign(
+        actor=None,
+        cluster=setup.cluster,
+        doctor=setup.doctors[1],
+        role=RoleKind.BOARD_MEMBER,
+        start=dt.date(2020, 1, 1),
+    )
+    assert RoleAssignment.objects.filter(doctor=setup.doctors[1]).count() == 1
 
 
 # --- Registering a cluster ----------------------------------------------------------------------
@@ -431,10 +450,12 @@ def test_registering_doctor_becomes_coordinator_and_their_clinic_joins():
     ]
     assert selectors.cluster_coordinator_on(cluster=cluster, on=FOUNDED) == doctor
     assert selectors.cluster_coordinator_on(cluster=cluster, on=dt.date(2018, 12, 31)) is None
+    # The coordinator has an e-mail but no login yet: they are invited (issue 11).
     assert actions(cluster) == [
         "registry.cluster.registered",
         "registry.membership.started",
         "registry.participation.started",
+        "accounts.invitation.created",
         "registry.role.assigned",
     ]
     registered = AuditEntry.objects.get(action="registry.cluster.registered")
@@ -756,6 +777,7 @@ def test_every_service_writes_dotted_action_codes():
         "registry.membership.ended",
         "registry.cluster.changed",
         "registry.cluster.statutes_uploaded",
+        "accounts.invitation.created",  # the doctors have e-mails and no login
     }
     assert all(re.fullmatch(r"[a-z_]+(\.[a-z_]+){2,}", e.action) for e in entries)
     assert {e.scope for e in entries} == {f"cluster:{setup.cluster.pk}"}

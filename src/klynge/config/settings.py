@@ -140,6 +140,12 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ALLOW_REGISTRATION = env_bool("KLYNGE_ALLOW_SIGNUP", False)
 ACCOUNT_ADAPTER = "klynge.accounts.adapter.AccountAdapter"
+# Doctors log in rarely: a one-time code by e-mail beside the password (issue 11).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Password reset and login by code never tell whether an address has an account, and no
+# "unknown account" e-mail is sent to addresses without one.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Klynge"
 LOGIN_REDIRECT_URL = "core:home"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("klynge.finance.urls")),
     path("", include("klynge.meetings.urls")),
     path("", include("klynge.governance.urls")),
+    path("", include("klynge.accounts.urls")),
     path("", include("klynge.documents.urls")),
     path("klynger/", include("klynge.registry.urls")),
     path("daekning/", include("klynge.overviews.urls")),

@@ -94,6 +94,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "governance.manage_statutes": CLUSTER_EDITORS,
     "documents.view_archive": CLUSTER_READERS,
     "documents.manage_archive": frozenset({Role.COORDINATOR, Role.BOARD}),
+    # accounts: invitations, login status, hand-overs (issue 11)
+    "accounts.accept_invitation": EVERYONE,
+    "accounts.view_people": CLUSTER_EDITORS,  # who can log in, invited, not delivered
+    "accounts.invite": CLUSTER_EDITORS,  # send again, add an e-mail and invite
+    "accounts.hand_over": frozenset({Role.COORDINATOR, Role.SECRETARIAT}),
+    "accounts.invite_staff": frozenset({Role.REGION, Role.SECRETARIAT}),
+    "accounts.step_in": frozenset({Role.SECRETARIAT}),  # clusters nobody can run
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }

@@ -492,6 +492,9 @@ def participation_start(
         data={"doctor": doctor.name, "start": str(start)},
     )
     registration_refresh(cluster=cluster)
+    from klynge.accounts.services import doctor_invite
+
+    doctor_invite(actor=actor, doctor=doctor, cluster=cluster)
     return participation
 
 
@@ -533,10 +536,26 @@ def participation_end(*, actor: Any, participation: Participation, end: dt.date)
 @_guard_integrity
 @transaction.atomic
 def role_assign(
-    *, actor: Any, cluster: Cluster, doctor: Doctor, role: str, start: dt.date
-) -> RoleAssignment:
+    *,
+    actor: Any,
+    cluster: Cluster,
+    doctor: Doctor,
+    role: str,
+    start: dt.date,
+    hand_over_by: dt.date | None = None,
+    hand_over_now: bool = False,
+) -> RoleAssignment | None:
     """Give `doctor` a role from `start`. The holder of a single-holder role (e.g. the
-    coordinator) hands over: their term ends the same day (REG-3, GOV-3)."""
+    coordinator) hands over: their term ends the same day (REG-3, GOV-3).
+
+    Re-electing the sitting holder continues their term (a term set to end is open
+    again). Handing the coordinator's or treasurer's role from a holder who can log in
+    to a doctor who cannot is a *pending hand-over* (`accounts.Handover`): the doctor is
+    invited, and the outgoing holder keeps the role until the invitation is accepted or
+    until `hand_over_by`; then None is returned. `hand_over_now` is the completion of
+    such a hand-over. A doctor without a login who gets a role is invited."""
+    from klynge.accounts import services as accounts
+
     _lock(Cluster, pk=cluster.pk)
     if not Participation.objects.active_on(start).filter(doctor=doctor, cluster=cluster).exists():
         raise DomainError(
@@ -550,24 +569,39 @@ def role_assign(
             },
             field="doctor",
         )
-    current = RoleAssignment.objects.filter(cluster=cluster, role=role).overlapping(start, None)
+    terms = RoleAssignment.objects.filter(cluster=cluster, role=role)
+    current = list(terms.overlapping(start, None).select_related("doctor__user"))
+    own = [t for t in current if t.doctor_id == doctor.pk] or list(
+        terms.filter(doctor=doctor, end=start)  # a term ending the day the new one starts
+    )
+    if own:
+        return _role_continue(actor=actor, term=own[-1], others=current)
     if role in SINGLE_HOLDER_ROLES:
         for previous in current:
-            if previous.doctor_id == doctor.pk:
-                raise DomainError(
-                    _("%(doctor)s already holds this role.") % {"doctor": doctor.name},
-                    field="doctor",
-                )
             if previous.start >= start:
                 raise DomainError(
                     _("A later term for this role is already registered; end it first."),
                     field="start",
                 )
+        outgoing = current[-1] if current else None
+        if (
+            not hand_over_now
+            and outgoing is not None
+            and accounts.handover_needed(
+                outgoing_user=outgoing.doctor.user, incoming_user=doctor.user, role=role
+            )
+        ):
+            accounts.handover_request(
+                actor=actor,
+                cluster=cluster,
+                doctor=doctor,
+                role=role,
+                start=start,
+                hand_over_by=hand_over_by,
+            )
+            return None
+        for previous in current:
             role_end(actor=actor, assignment=previous, end=start)
-    elif current.filter(doctor=doctor).exists():
-        raise DomainError(
-            _("%(doctor)s already holds this role.") % {"doctor": doctor.name}, field="doctor"
-        )
     assignment = RoleAssignment.objects.create(
         cluster=cluster, doctor=doctor, role=role, start=start
     )
@@ -579,7 +613,35 @@ def role_assign(
         data={"role": role, "doctor": doctor.name, "start": str(start)},
     )
     registration_refresh(cluster=cluster)
+    accounts.doctor_invite(actor=actor, doctor=doctor, cluster=cluster)
     return assignment
+
+
+def _role_continue(
+    *, actor: Any, term: RoleAssignment, others: list[RoleAssignment]
+) -> RoleAssignment:
+    """Re-election of the sitting holder: the term goes on (an end already set is
+    lifted), unless another holder's later term is registered."""
+    if term.end is None:
+        return term
+    if term.role in SINGLE_HOLDER_ROLES and any(
+        o.pk != term.pk and o.start >= term.end for o in others
+    ):
+        raise DomainError(
+            _("A later term for this role is already registered; end it first."), field="start"
+        )
+    previous_end = term.end
+    term.end = None
+    term.save(update_fields=["end"])
+    audit_log(
+        actor=actor,
+        action="registry.role.continued",
+        target=term,
+        scope=_scope(term.cluster),
+        data={"role": term.role, "doctor": term.doctor.name, "end_lifted": str(previous_end)},
+    )
+    registration_refresh(cluster=term.cluster)
+    return term
 
 
 @transaction.atomic
@@ -614,4 +676,28 @@ def doctor_create(*, actor: Any, clinic: Clinic, name: str, email: str = "") -> 
         target=doctor,
         data={"clinic": clinic.provider_number},
     )
+    return doctor
+
+
+@transaction.atomic
+def doctor_email_set(*, actor: Any, doctor: Doctor, email: str) -> Doctor:
+    """Record a doctor's e-mail address (so they can be invited)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise DomainError(_("Write a valid e-mail address."), field="email") from exc
+    if doctor.email != email:
+        old = doctor.email
+        doctor.email = email
+        doctor.save(update_fields=["email"])
+        audit_log(
+            actor=actor,
+            action="registry.doctor.email_set",
+            target=doctor,
+            data={"old": old, "new": email},
+        )
     return doctor
