@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from klynge.core import uploads
 from klynge.core.errors import DomainError
 from klynge.core.models import audit_log
 from klynge.finance import ledger
@@ -64,6 +65,7 @@ def claim_submit(
         raise DomainError(_("Choose a category for the expense."), field="category")
     if receipt is None:
         raise DomainError(_("Attach the receipt."), field="receipt")
+    receipt = uploads.checked_receipt(receipt)
     if Decimal(str(amount)) <= 0:
         raise DomainError(_("The amount must be more than 0 kr."), field="amount")
     claim = ExpenseClaim(

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from klynge.core import uploads
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date
 from klynge.core.models import audit_log
@@ -128,6 +129,8 @@ def _post(
         )
     if any(account.cluster_id != cluster.pk for account, _amount in lines):
         raise DomainError(_("An account belongs to another cluster."))
+    if receipt is not None:
+        receipt = uploads.checked_receipt(receipt)
     booked = Transaction.objects.create(
         cluster=cluster,
         date=date,
