@@ -25,6 +25,7 @@ from tests.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.django_db
 
+
 def _docx() -> bytes:
     import docx
 
