@@ -32,15 +32,19 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 # The demo turns debug on (with it the demo secret key and static files from the apps);
-# everything else runs production-safe by default.
+# everything else runs production-safe by default. `make demo PORT=8123` serves on that
+# port, and the links in the demo's e-mails point there (KLYNGE_SITE_URL). TODAY=YYYY-MM-DD
+# places a newly generated demo around another day (default: the real date).
 demo: export KLYNGE_DEBUG := 1
+demo: export KLYNGE_SITE_URL := http://127.0.0.1:$(PORT)
 demo: install messages system-deps
 	@mkdir -p data
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py collectstatic --no-input -v 0
-	$(BIN)/python manage.py generate_dataset --scale denmark --seed 1 --if-empty
+	$(BIN)/python manage.py generate_dataset --scale denmark --seed 1 --if-empty $(if $(TODAY),--today $(TODAY))
 	$(BIN)/python manage.py demo_logins
 	@echo "A task worker runs beside the server (mail is written to data/mail/)."
+	@echo "Klynge runs at $(KLYNGE_SITE_URL)/"
 	@$(BIN)/python manage.py db_worker --no-startup-delay >data/worker.log 2>&1 & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -1,17 +1,24 @@
-"""Demo meetings for the synthetic register: two years of every cluster's meetings
-with agendas, attendance (some doctors below the statutes' 50 % rule), decisions,
-follow-up actions (the latest still open), evaluations and statutes. In the demo
-coordinator's cluster the minutes of past meetings are approved and kept as PDF, the
-members have e-mail addresses, a date poll is open and a general assembly is planned,
-so every step can be tried. Written in bulk."""
+"""Demo meetings for the synthetic register, placed around the demo's day (`today`):
+two years of every cluster's past meetings with agendas, attendance (some doctors below
+the statutes' 50 % rule), decisions, follow-up actions, evaluations and statutes, and
+the meetings of the next five months (those within 30 days already invited). The
+latest meeting's actions are open and due; one of the meeting before is still open and
+overdue. In the demo coordinator's cluster the minutes of past meetings are approved
+and kept as PDF, the members have e-mail addresses, a date poll is open and a general
+assembly is planned, so every step can be tried. Written in bulk, with identifiers
+drawn from the seed, so the same seed and day give the same rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 import zoneinfo
+from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -37,7 +44,7 @@ from klynge.meetings.models import (
     Speaker,
 )
 from klynge.quality.models import Indicator
-from klynge.registry.dataset import DEMO_DOMAIN, REFERENCE_DATE
+from klynge.registry.dataset import DEMO_DOMAIN
 from klynge.registry.models import Cluster, Doctor, Participation, RoleKind
 
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
@@ -66,12 +73,21 @@ def _at(day: dt.date, hour: int = 17) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=CPH)
 
 
-def generate_meetings(*, seed: int = 1) -> None:
+UPCOMING_DAYS = 150  # meetings planned this far ahead
+INVITED_DAYS = 30  # invitations go out this long before a meeting
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def generate_meetings(*, seed: int = 1, today: dt.date | None = None) -> None:
+    today = today or timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-        _generate(seed)
+        _generate(seed, today)
 
 
-def _generate(seed: int) -> None:
+def _generate(seed: int, today: dt.date) -> None:
     rng = random.Random(seed + 4242)
     indicators = list(Indicator.objects.order_by("code"))
     clusters = list(Cluster.objects.select_related("municipality").order_by("id"))
@@ -91,14 +107,17 @@ def _generate(seed: int) -> None:
         for c in clusters
     )
     meetings: list[Meeting] = []
+    first, last = today - dt.timedelta(days=730), today + dt.timedelta(days=UPCOMING_DAYS)
     for cluster in clusters:
         theme_offset = rng.randrange(len(THEMES))
         n = 0
-        for year in (REFERENCE_DATE.year - 1, REFERENCE_DATE.year):
+        for year in range(first.year, last.year + 1):
             for month, day, kind in CALENDAR:
-                starts = _at(dt.date(year, month, day))
-                if starts.date() < cluster.founded or starts > now - dt.timedelta(days=3):
+                on = dt.date(year, month, day)
+                if not first <= on <= last or on < cluster.founded:
                     continue
+                starts = _at(on)
+                invited = starts - dt.timedelta(days=INVITED_DAYS)
                 if kind == "general_assembly":
                     title = f"Ordinær generalforsamling {year}"
                 else:
@@ -113,11 +132,14 @@ def _generate(seed: int) -> None:
                         ends=starts + dt.timedelta(hours=2, minutes=30),
                         place=f"{cluster.municipality.name}, mødelokalet",
                         catering="Sandwich og kaffe",
-                        invited_at=starts - dt.timedelta(days=30),
+                        invited_at=invited if invited <= now else None,
                         poll_closed_at=starts - dt.timedelta(days=40),
+                        uid=_uuid(rng),
                     )
                 )
     Meeting.objects.bulk_create(meetings)
+    # Upcoming meetings have their agenda and themes; only held ones have the rest.
+    held_meetings = [m for m in meetings if m.starts is not None and m.starts <= now]
     items: list[AgendaItem] = []
     follow_ups: dict[int, AgendaItem] = {}
     for meeting in meetings:
@@ -129,7 +151,11 @@ def _generate(seed: int) -> None:
                 title=str(t.title),
                 duration=t.duration,
                 follow_up=t.follow_up,
-                notes="Drøftet. Se beslutninger og aktioner." if position == 3 else "",
+                notes=(
+                    "Drøftet. Se beslutninger og aktioner."
+                    if position == 3 and meeting.starts is not None and meeting.starts <= now
+                    else ""
+                ),
             )
             items.append(item)
             if position == 3:
@@ -147,11 +173,14 @@ def _generate(seed: int) -> None:
     actions: list[Action] = []
     responses: list[EvaluationResponse] = []
     propensity: dict[int, float] = {}
-    latest: dict[int, dt.datetime] = {}
-    for m in meetings:
+    held: dict[int, list[dt.datetime]] = {}
+    for m in held_meetings:
         assert m.starts is not None
-        latest[m.cluster_id] = max(latest.get(m.cluster_id, m.starts), m.starts)
-    for meeting in meetings:
+        if m.kind == "cluster":
+            held.setdefault(m.cluster_id, []).append(m.starts)
+    latest = {c: max(starts) for c, starts in held.items()}
+    before_latest = {c: sorted(starts)[-2] for c, starts in held.items() if len(starts) > 1}
+    for meeting in held_meetings:
         assert meeting.starts is not None
         on = meeting.starts.date()
         present_doctors = []
@@ -180,8 +209,14 @@ def _generate(seed: int) -> None:
                 )
             )
             is_latest = meeting.starts == latest[meeting.cluster_id]
-            for text in ("Gennemgå egne patienter på listen", "Kort oplæg til næste møde"):
+            is_before = meeting.starts == before_latest.get(meeting.cluster_id)
+            for k, text in enumerate(
+                ("Gennemgå egne patienter på listen", "Kort oplæg til næste møde")
+            ):
                 owner = rng.choice(present_doctors) if present_doctors else None
+                # The latest meeting's actions are open; the first of the meeting before
+                # is still open too, and by now overdue.
+                still_open = is_latest or (is_before and k == 0)
                 actions.append(
                     Action(
                         meeting=meeting,
@@ -189,13 +224,14 @@ def _generate(seed: int) -> None:
                         text=text,
                         owner=owner,
                         due=on + dt.timedelta(days=60),
-                        status="open" if is_latest else "done",
-                        closed_on=None if is_latest else on + dt.timedelta(days=50),
+                        status="open" if still_open else "done",
+                        closed_on=None if still_open else on + dt.timedelta(days=50),
                     )
                 )
         for _ in range(min(len(present_doctors), rng.randrange(3, 9))):
             responses.append(
                 EvaluationResponse(
+                    id=_uuid(rng),
                     meeting=meeting,
                     relevance=rng.choice([3, 4, 4, 5, 5]),
                     learning=rng.choice([3, 3, 4, 4, 5]),
@@ -207,10 +243,10 @@ def _generate(seed: int) -> None:
     Decision.objects.bulk_create(decisions)
     Action.objects.bulk_create(actions)
     EvaluationResponse.objects.bulk_create(responses, batch_size=5000)
-    _demo_cluster(rng)
+    _demo_cluster(rng, today)
 
 
-def _demo_cluster(rng: random.Random) -> None:
+def _demo_cluster(rng: random.Random, today: dt.date) -> None:
     """Approved minutes, e-mail addresses, an open poll and a planned general assembly
     in the demo coordinator's cluster."""
     coordinator = Doctor.objects.filter(user__email=f"koordinator@{DEMO_DOMAIN}").first()
@@ -230,7 +266,9 @@ def _demo_cluster(rng: random.Random) -> None:
         if not doctor.email:
             doctor.email = f"{slugify(doctor.name)}.{doctor.pk}@{DEMO_DOMAIN}"
             doctor.save(update_fields=["email"])
-    past = list(Meeting.objects.filter(cluster=cluster).order_by("starts"))
+    past = list(
+        Meeting.objects.filter(cluster=cluster, starts__lt=timezone.now()).order_by("starts")
+    )
     Speaker.objects.create(
         meeting=past[-1],
         name="Overlæge Hanne Krogh",
@@ -240,7 +278,7 @@ def _demo_cluster(rng: random.Random) -> None:
     )
     for meeting in past[:-1]:  # the latest meeting's minutes are still a draft
         services.minutes_approve(actor=coordinator.user, meeting=meeting)
-    now = timezone.localdate()
+    _archive_names_from_seed(cluster, rng)
     poll = services.meeting_create(
         actor=coordinator.user,
         cluster=cluster,
@@ -253,7 +291,7 @@ def _demo_cluster(rng: random.Random) -> None:
     services.poll_open(
         actor=coordinator.user,
         meeting=poll,
-        slots=[(_at(day), _at(day, 19)) for day in _weekdays_ahead(now, weeks=3)],
+        slots=[(_at(day), _at(day, 19)) for day in _weekdays_ahead(today, weeks=3)],
         notify=False,
     )
     for doctor in members:
@@ -263,22 +301,51 @@ def _demo_cluster(rng: random.Random) -> None:
             PollAnswer.objects.create(
                 slot=slot, doctor=doctor, answer=rng.choice(["yes", "yes", "if_need_be", "no"])
             )
-    services.meeting_create(
-        actor=coordinator.user,
-        cluster=cluster,
-        title=f"Ordinær generalforsamling {now.year + 1}",
-        kind=MeetingKind.GENERAL_ASSEMBLY,
-        template="annual_assembly",
-        starts=_at(_weekdays_ahead(now, weeks=6)[0], 18),
-        ends=_at(_weekdays_ahead(now, weeks=6)[0], 20),
-        place=f"{cluster.municipality.name}, mødelokalet",
+    created = [poll]
+    planned = Meeting.objects.filter(
+        cluster=cluster, kind=MeetingKind.GENERAL_ASSEMBLY, starts__gt=timezone.now()
     )
+    if not planned.exists():
+        assembly_day = _weekdays_ahead(today, weeks=6)[0]
+        created.append(
+            services.meeting_create(
+                actor=coordinator.user,
+                cluster=cluster,
+                title=f"Ordinær generalforsamling {assembly_day.year}",
+                kind=MeetingKind.GENERAL_ASSEMBLY,
+                template="annual_assembly",
+                starts=_at(assembly_day, 18),
+                ends=_at(assembly_day, 20),
+                place=f"{cluster.municipality.name}, mødelokalet",
+            )
+        )
+    for meeting in created:  # calendar identities from the seed, like the bulk-made ones
+        Meeting.objects.filter(pk=meeting.pk).update(uid=_uuid(rng))
     Announcement.objects.create(
         cluster=cluster,
         title="Ny lægemiddelkonsulent i regionen",
         body="Regionen har ansat en ny lægemiddelkonsulent, som gerne kommer på besøg i klyngen.",
         created_by=coordinator.user,
     )
+
+
+def _archive_names_from_seed(cluster: Cluster, rng: random.Random) -> None:
+    """The archive stores each file under a random name (`documents.version_path`);
+    the demo's are drawn from the seed instead, so the same seed and day give the same
+    rows. They are as long and as unpredictable without the seed; files are only ever
+    served through the archive's permission-checked view."""
+    from klynge.documents.models import DocumentVersion
+
+    for version in DocumentVersion.objects.filter(document__cluster=cluster).order_by("pk"):
+        old = version.file.name
+        new = f"documents/{cluster.pk}/{_uuid(rng).hex}{PurePosixPath(old).suffix}"
+        with default_storage.open(old, "rb") as fh:
+            content = fh.read()
+        if default_storage.exists(new):
+            default_storage.delete(new)
+        default_storage.save(new, ContentFile(content))
+        default_storage.delete(old)
+        DocumentVersion.objects.filter(pk=version.pk).update(file=new)
 
 
 def _weekdays_ahead(today: dt.date, *, weeks: int) -> list[dt.date]:

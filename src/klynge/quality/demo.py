@@ -1,5 +1,6 @@
 """Synthetic indicator values for the demo register (issue: 60 months of every shipped
-indicator for every clinic).
+indicator for every clinic), through the month before the demo's day: a demo built on
+1 December 2026 has values for December 2021 to November 2026.
 
 Each clinic has its own level (a logit-normal random effect), months vary by season
 (antibiotics, CRP and out-of-hours contacts peak in winter), a little overdispersion is
@@ -34,12 +35,15 @@ from klynge.quality.models import (
     ReplacedValue,
 )
 from klynge.quality.periods import add_months
-from klynge.registry.dataset import REFERENCE_DATE
 from klynge.registry.models import Cluster, Membership
 from klynge.registry.selectors import clinic_counts_on
 
 MONTHS = 60
-FIRST_MONTH = add_months(dt.date(REFERENCE_DATE.year, REFERENCE_DATE.month, 1), -MONTHS)
+
+
+def first_month(today: dt.date) -> dt.date:
+    """The first of the 60 months that end with the month before `today`."""
+    return add_months(dt.date(today.year, today.month, 1), -MONTHS)
 
 
 @dataclass(frozen=True)
@@ -82,21 +86,22 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
 
-def generate_values(*, seed: int = 1) -> ImportRun | None:
-    """Generate and write the values; returns the generator's `ImportRun`."""
+def generate_values(*, seed: int = 1, today: dt.date | None = None) -> ImportRun | None:
+    """Generate and write the values for the 60 months before `today`'s month (default:
+    the real date); returns the generator's `ImportRun`."""
+    today = today or timezone.localdate()
+    first = first_month(today)
     indicators = list(Indicator.objects.filter(active=True).order_by("code"))
     if not indicators:
         return None
     rng = np.random.default_rng(seed + 7919)
-    counts = clinic_counts_on(on=REFERENCE_DATE)
+    counts = clinic_counts_on(on=today)
     clinic_ids = np.array(sorted(counts), dtype=np.int64)
     patients = np.array([counts[c].listed_patients for c in clinic_ids], dtype=float)
-    cluster_of = dict(
-        Membership.objects.active_on(REFERENCE_DATE).values_list("clinic_id", "cluster_id")
-    )
+    cluster_of = dict(Membership.objects.active_on(today).values_list("clinic_id", "cluster_id"))
     clusters = list(Cluster.objects.order_by("id").values_list("id", flat=True))
     months = np.arange(MONTHS)
-    month_of_year = np.array([add_months(FIRST_MONTH, int(m)).month for m in months])
+    month_of_year = np.array([add_months(first, int(m)).month for m in months])
     season = np.cos(2 * np.pi * (month_of_year - 1) / 12)  # +1 in January, -1 in July
 
     # A fifth of the clusters improve one indicator after a dated decision.
@@ -112,13 +117,13 @@ def generate_values(*, seed: int = 1) -> ImportRun | None:
             Intervention(
                 cluster_id=cluster_id,
                 indicator=indicator,
-                date=add_months(FIRST_MONTH, start),
+                date=add_months(first, start),
                 text=f"Fælles indsats besluttet på klyngemødet: {indicator.title_da.lower()}",
                 meeting_ref="Klyngemøde (demo)",
             )
         )
 
-    period_days = np.array([add_months(FIRST_MONTH, int(m)) for m in months], dtype="datetime64[D]")
+    period_days = np.array([add_months(first, int(m)) for m in months], dtype="datetime64[D]")
     frames = []
     for indicator in indicators:
         model = MODELS.get(indicator.code, DEFAULT_MODEL)
@@ -198,4 +203,4 @@ def months_between(first: dt.date, last: dt.date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
-__all__ = ["MONTHS", "clear_values", "generate_values", "math", "months_between"]
+__all__ = ["MONTHS", "clear_values", "first_month", "generate_values", "math", "months_between"]

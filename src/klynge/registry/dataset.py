@@ -6,9 +6,15 @@ with the real size distribution (mean 29 doctors / 48,000 listed patients, small
 10 / about 17,000, largest 73 / about 110,000), about 2 % of clinics in no cluster,
 a history of membership and role changes, and demo users for every role.
 
-Everything random comes from one `random.Random(seed)` consumed in a fixed order, and
-no decision depends on today's date or on set/dict hash order, so the same seed gives
-the same register (and the same export) byte for byte.
+The register is placed relative to a day, `today` (`generate_dataset --today
+YYYY-MM-DD`, by default the real date): the history of memberships and roles runs until
+a month before it and the clinics are counted on 1 January of every year up to it; the
+extensions (indicators, books, meetings) place their data around it too. Everything
+random comes from one `random.Random(seed)` consumed in a fixed order, no decision
+depends on set/dict hash order, and everything is written under the demo's clock
+(`demo_clock`: noon in Copenhagen on `today`), so the same seed and the same day give
+the same register, the same export and the same demo data byte for byte, whatever the
+real date.
 
 `england` builds an England-sized register (6,500 clinics in 1,250 clusters, the size
 of its Primary Care Networks) on the same geography, to show how the product scales.
@@ -16,15 +22,22 @@ of its Primary Care Networks) on the same geography, to show how the product sca
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.utils import timezone
 
 from klynge.accounts.models import User
 from klynge.core.identifiers import cvr_check_digit
@@ -47,9 +60,16 @@ from klynge.registry.models import (
 )
 from klynge.registry.services import TRANSLITERATE, cluster_slug
 
-# The dataset describes the register as it stands on this date; history lies before it.
-REFERENCE_DATE = dt.date(2026, 1, 1)
-COUNT_YEARS = range(2017, 2027)  # listed patients counted on 1 January of each year
+NEIGHBOURS = Path(__file__).resolve().parent / "data" / "dk_kommune_naboer.csv"
+FIRST_COUNT_YEAR = 2017  # listed patients are counted on 1 January of each year from here
+
+
+def count_years(today: dt.date) -> range:
+    """The years whose 1 January has a clinic count in a register placed at `today`."""
+    return range(FIRST_COUNT_YEAR, today.year + 1)
+
+
+COUNT_YEARS = count_years(dt.date.today())  # for the real date (what `make demo` builds)
 DEMO_PASSWORD = "klynge-demo"
 DEMO_DOMAIN = "demo.klynge.test"  # RFC 2606: never a real mailbox
 
@@ -158,26 +178,75 @@ POPULATION = {
 
 
 # Other domains add their demo data (e.g. quality's indicator values) through this
-# hook, so the registry does not depend on them: name -> fn(summary, rng_seed, options).
+# hook, so the registry does not depend on them.
 _EXTENSIONS: dict[str, tuple[Callable[..., object], Callable[[], None]]] = {}
 
 
 def register_extension(
     name: str, generate: Callable[..., object], clear: Callable[[], None]
 ) -> None:
-    """`generate(seed=...)` adds demo data after the register; `clear()` removes it
-    before `--replace` deletes the register it refers to."""
+    """`generate(seed=..., today=...)` adds demo data after the register, placed around
+    `today`; `clear()` removes it before `--replace` deletes the register it refers to."""
     _EXTENSIONS[name] = (generate, clear)
 
 
-def run_extensions(*, seed: int, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
-    """Run every registered extension not in `skip`, in registration order."""
+def run_extensions(
+    *,
+    seed: int,
+    today: dt.date | None = None,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> list[str]:
+    """Run every registered extension not in `skip`, in registration order, under the
+    demo's clock for `today` (default: the real date)."""
+    today = today or timezone.localdate()
     ran = []
-    for name, (generate_extension, _clear) in _EXTENSIONS.items():
-        if name not in skip:
-            generate_extension(seed=seed)
-            ran.append(name)
+    with demo_clock(today):
+        for name, (generate_extension, _clear) in _EXTENSIONS.items():
+            if name not in skip:
+                generate_extension(seed=seed, today=today)
+                ran.append(name)
     return ran
+
+
+def demo_moment(today: dt.date) -> dt.datetime:
+    """Noon in Copenhagen on `today`: the demo's "now"."""
+    return dt.datetime.combine(today, dt.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
+@contextmanager
+def demo_clock(today: dt.date) -> Iterator[dt.datetime]:
+    """Make `django.utils.timezone.now` answer the demo's day while the generator runs.
+
+    The demo data is written through the same services and models as real data, and
+    those stamp rows with the current time (`auto_now_add`, `default=timezone.now`, an
+    approval's time) and check it (minutes can only be approved after the meeting).
+    Running them on the demo's clock keeps the output a function of seed and day, and
+    lets a demo be built for another day than the real one. The clock stands still at
+    noon on `today` (rows written together keep their order by id). Only the generating
+    process is affected, and only inside this block."""
+    start = demo_moment(today)
+    moment = start.astimezone(dt.UTC)
+
+    def now() -> dt.datetime:
+        return moment
+
+    real_now = timezone.now
+    # Fields declared `default=timezone.now` hold the function itself, not the name.
+    fields = [
+        f
+        for model in apps.get_models()
+        for f in model._meta.concrete_fields
+        if getattr(f, "default", None) is real_now
+    ]
+    timezone.now = now  # type: ignore[assignment]
+    for f in fields:
+        f.default = now
+    try:
+        yield start
+    finally:
+        timezone.now = real_now  # type: ignore[assignment]
+        for f in fields:
+            f.default = real_now
 
 
 @dataclass(frozen=True)
@@ -198,6 +267,19 @@ SCALES = {
     "denmark": Scale(
         "denmark",
         114,
+        29,
+        10,
+        73,
+        48_000,
+        17_000,
+        110_000,
+        {1: 0.47, 2: 0.28, 3: 0.12, 4: 0.07, 5: 0.04, 6: 0.02},
+        0.02,
+    ),
+    # A small register (12 clusters) with the same sizes, for fast tests of the demo.
+    "sample": Scale(
+        "sample",
+        12,
         29,
         10,
         73,
@@ -245,6 +327,7 @@ class DemoLogin:
 class DatasetSummary:
     scale: str
     seed: int
+    today: dt.date
     regions: int = 0
     municipalities: int = 0
     clinics: int = 0
@@ -312,6 +395,65 @@ def _split(total: int, weights: list[float]) -> list[int]:
     return parts
 
 
+def load_neighbours() -> dict[int, set[int]]:
+    """Municipality code -> its neighbours, from the shipped `dk_kommune_naboer.csv`
+    (land borders, plus ferries and bridges to islands; see `data/adjacency.py`)."""
+    neighbours: dict[int, set[int]] = {}
+    with open(NEIGHBOURS, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            a, b = int(row["kommunenr_a"]), int(row["kommunenr_b"])
+            neighbours.setdefault(a, set()).add(b)
+            neighbours.setdefault(b, set()).add(a)
+    return neighbours
+
+
+def _homes(
+    n: int, weight: Mapping[int, float], neighbours: dict[int, set[int]], quota: dict[int, int]
+) -> tuple[list[int], dict[int, list[int]]]:
+    """Where `n` clusters have their home: municipalities get clusters in proportion
+    to their population (every island without a neighbour at least one, so Bornholm's
+    doctors have a cluster on Bornholm). Each municipality without a cluster is gathered
+    by its most populous neighbour that has one (or, failing that, gathers into the
+    neighbour's catchment it borders). Returns one home per cluster (codes, sorted) and
+    each home's catchment (itself first, then the municipalities it gathers)."""
+    codes = sorted(weight)
+    per = dict(zip(codes, _split(n, [weight[c] for c in codes]), strict=True))
+    for code in codes:
+        if not neighbours.get(code) and per[code] == 0 and quota[code] > 0:
+            donor = max(codes, key=lambda c: (per[c], weight[c], -c))
+            per[donor] -= 1
+            per[code] += 1
+    catchment: dict[int, list[int]] = {c: [c] for c in codes if per[c] > 0}
+    home_of = {c: c for c in catchment}
+    pending = [c for c in codes if c not in home_of]
+    while pending:  # municipalities two steps away join through a gathered neighbour
+        left = []
+        for code in sorted(pending, key=lambda c: (-weight[c], c)):
+            options = [m for m in neighbours.get(code, ()) if m in home_of]
+            if not options:
+                left.append(code)
+                continue
+            best = max(options, key=lambda m: (m in catchment, weight[home_of[m]], -m))
+            home_of[code] = home_of[best]
+            catchment[home_of[best]].append(code)
+        if len(left) == len(pending):
+            raise RuntimeError(f"municipalities with no way to a cluster: {left}")
+        pending = left
+    homes = [c for c in codes for _ in range(per[c])]
+    return homes, catchment
+
+
+def _place(home: int, gathered: list[int], next_door: set[int], quota: dict[int, int]) -> int:
+    """The municipality for a cluster's next practice: where most doctors of the home's
+    catchment are still to be placed; once none are, the neighbour of the home with the
+    most left; once none are, the home itself."""
+    for candidates in (gathered, sorted(next_door)):
+        best = max(candidates, key=lambda c: (quota[c], -c), default=None)
+        if best is not None and quota[best] > 0:
+            return best
+    return home
+
+
 class _Names:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -349,45 +491,70 @@ def _cvr(rng: random.Random) -> str:
             return f"{first}{check}"
 
 
-@transaction.atomic
 def generate(
-    *, scale_name: str = "denmark", seed: int = 1, with_users: bool = True
+    *,
+    scale_name: str = "denmark",
+    seed: int = 1,
+    with_users: bool = True,
+    today: dt.date | None = None,
 ) -> DatasetSummary:
-    """Fill an empty register. Raises if clusters or clinics already exist."""
+    """Fill an empty register placed at `today` (default: the real date). Raises if
+    clusters or clinics already exist."""
+    today = today or timezone.localdate()
+    with demo_clock(today), transaction.atomic():
+        return _generate(scale_name=scale_name, seed=seed, with_users=with_users, today=today)
+
+
+def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -> DatasetSummary:
     if Cluster.objects.exists() or Clinic.objects.exists():
         raise RuntimeError("The register is not empty; use --replace to start again.")
     scale = SCALES[scale_name]
     load_geography(Region, Municipality, PostalCode)  # idempotent; a flushed test DB lacks it
     rng = random.Random(seed)
     names = _Names(rng)
-    summary = DatasetSummary(scale=scale_name, seed=seed)
+    summary = DatasetSummary(scale=scale_name, seed=seed, today=today)
 
-    regions = list(Region.objects.order_by("code"))
+    from klynge.registry.selectors import regions_on
+
+    regions = list(regions_on(today))
     municipalities = list(Municipality.objects.order_by("code"))
     postal_by_mun: dict[int, list[PostalCode]] = {}
     for area in PostalCode.objects.order_by("code_from"):
         postal_by_mun.setdefault(area.municipality_id, []).append(area)
     weight = {m.code: POPULATION.get(m.name, 30) for m in municipalities}
-    muns_in_region = {r.code: [m for m in municipalities if m.region_id == r.code] for r in regions}
-    region_weight = {r.code: sum(weight[m.code] for m in muns_in_region[r.code]) for r in regions}
+    by_code = {m.code: m for m in municipalities}
+    neighbours = load_neighbours()
 
-    # 1. Cluster sizes, regions and home municipalities.
+    # 1. Cluster sizes drawn like the real ones, and a quota of clustered doctors per
+    # municipality in proportion to its population.
     doctors_per_cluster = _sizes_with_mean(
         rng, scale.clusters, scale.mean_doctors, scale.min_doctors, scale.max_doctors
     )
     patients_per_cluster = _patients_for(rng, doctors_per_cluster, scale)
-    cluster_regions = _split(scale.clusters, [region_weight[r.code] for r in regions])
-    homes: list[Municipality] = []
-    for region, count in zip(regions, cluster_regions, strict=True):
-        muns = muns_in_region[region.code]
-        picked: dict[int, int] = {}
-        for _ in range(count):  # big municipalities get several clusters, with diminishing odds
-            home = rng.choices(
-                muns, weights=[weight[m.code] / (1 + picked.get(m.code, 0)) ** 1.5 for m in muns]
-            )[0]
-            picked[home.code] = picked.get(home.code, 0) + 1
-            homes.append(home)
-    rng.shuffle(homes)
+    quota = dict(
+        zip(
+            by_code,
+            _split(sum(doctors_per_cluster), [weight[c] for c in by_code]),
+            strict=True,
+        )
+    )
+    home_slots, catchment = _homes(scale.clusters, weight, neighbours, quota)
+    # The biggest clusters go where the most doctors per cluster practise nearby.
+    slots = sorted(
+        home_slots,
+        key=lambda code: (
+            -sum(quota[m] for m in catchment[code]) / home_slots.count(code),
+            code,
+        ),
+    )
+    order = sorted(range(scale.clusters), key=lambda i: (-doctors_per_cluster[i], i))
+    home_of_size = dict(zip(order, slots, strict=True))
+    home_codes = [home_of_size[i] for i in range(scale.clusters)]
+    shuffled = list(range(scale.clusters))
+    rng.shuffle(shuffled)
+    doctors_per_cluster = [doctors_per_cluster[i] for i in shuffled]
+    patients_per_cluster = [patients_per_cluster[i] for i in shuffled]
+    homes = [by_code[home_codes[i]] for i in shuffled]
 
     # 2. Names: "Køgeklyngen", or "Aarhusklyngen – nord" when a municipality has several.
     per_home: dict[int, int] = {}
@@ -451,33 +618,49 @@ def generate(
         list_sizes = _split(
             patients_per_cluster[ci], [s * rng.uniform(0.8, 1.2) for s in practice_sizes]
         )
-        region_muns = muns_in_region[cluster.municipality.region_id]
-        for size, patients in zip(practice_sizes, list_sizes, strict=True):
-            mun = (
-                cluster.municipality
-                if rng.random() < 0.65
-                else rng.choices(region_muns, weights=[weight[m.code] for m in region_muns])[0]
+        home_code = cluster.municipality.code
+        for k, (size, patients) in enumerate(zip(practice_sizes, list_sizes, strict=True)):
+            # The first practice (the coordinator's) is in the home municipality; the
+            # others where doctors are still to be placed: the home municipality, the
+            # neighbours it gathers, then any neighbour of the home.
+            code = (
+                home_code
+                if k == 0
+                else _place(
+                    home_code, catchment[home_code], neighbours.get(home_code, set()), quota
+                )
             )
-            plan.append((ci, mun, size, patients))
+            quota[code] -= size
+            plan.append((ci, by_code[code], size, patients))
     clustered = len(plan)
     unclustered = round(clustered * scale.unclustered_share / (1 - scale.unclustered_share))
-    for _ in range(unclustered):
-        mun = rng.choices(municipalities, weights=[weight[m.code] for m in municipalities])[0]
+    for _ in range(unclustered):  # where doctors are still missing, by population
+        mun = rng.choices(
+            municipalities, weights=[max(quota[m.code], 0) + 0.01 for m in municipalities]
+        )[0]
         size = rng.choices(sizes, weights=size_weights)[0]
+        quota[mun.code] -= size
         plan.append((None, mun, size, round(size * rng.gauss(1_600, 150))))
 
-    # Every municipality has at least one practice: move one from a crowded neighbour.
+    # Every municipality has at least one practice: move one (not a coordinator's) of a
+    # cluster whose home is next door, so it stays next to its cluster's home.
     present = {p[1].code for p in plan}
-    for mun in municipalities:
+    for mun in municipalities if scale.clusters >= 100 else []:  # the small sample skips it
         if mun.code in present:
             continue
         counts: dict[int, int] = {}
         for p in plan:
             counts[p[1].code] = counts.get(p[1].code, 0) + 1
+        first_of: dict[int | None, int] = {}
+        for j, p in enumerate(plan):
+            first_of.setdefault(p[0], j)
         j = next(
             j
             for j, p in enumerate(plan)
-            if p[1].region_id == mun.region_id and counts[p[1].code] > 3
+            if p[0] is not None
+            and first_of[p[0]] != j
+            and homes[p[0]].code in neighbours.get(mun.code, ())
+            and counts[p[1].code] > 3
         )
         plan[j] = (plan[j][0], mun, plan[j][2], plan[j][3])
         present.add(mun.code)
@@ -515,8 +698,8 @@ def generate(
     count_rows: list[ClinicCount] = []
     for clinic, (_ci, _mun, size, patients) in zip(clinics, plan, strict=True):
         growth = rng.uniform(-0.01, 0.015)
-        for year in COUNT_YEARS:
-            factor = 1 - growth * (REFERENCE_DATE.year - year)
+        for year in count_years(today):
+            factor = 1 - growth * (today.year - year)
             count_rows.append(
                 ClinicCount(
                     clinic=clinic,
@@ -547,10 +730,16 @@ def generate(
     memberships: list[Membership] = []
     participations: list[Participation] = []
     founding_doctors: dict[int, list[Doctor]] = {}
-    by_region: dict[int, list[int]] = {}
+    # A clinic that moved or left was in a cluster near it: one whose home is its own
+    # municipality or a neighbour.
+    by_home: dict[int, list[int]] = {}
     for ci, cluster in enumerate(clusters):
-        by_region.setdefault(cluster.municipality.region_id, []).append(ci)
-    last_change = REFERENCE_DATE - dt.timedelta(days=31)
+        by_home.setdefault(cluster.municipality.code, []).append(ci)
+
+    def nearby(code: int) -> list[int]:
+        return [ci for m in sorted({code, *neighbours.get(code, ())}) for ci in by_home.get(m, [])]
+
+    last_change = today - dt.timedelta(days=31)  # the history ends a month ago
 
     def join(ci: int, clinic: Clinic, start: dt.date, end: dt.date | None) -> None:
         memberships.append(Membership(clinic=clinic, cluster=clusters[ci], start=start, end=end))
@@ -562,8 +751,8 @@ def generate(
     for clinic, (planned, _mun, _size, _p) in zip(clinics, plan, strict=True):
         roll = rng.random()
         if planned is None:
-            if roll < 0.4:  # was a member once, then left
-                former = rng.choice(by_region[clinic.municipality.region_id])
+            if roll < 0.4 and nearby(clinic.municipality.code):  # was a member once, then left
+                former = rng.choice(nearby(clinic.municipality.code))
                 start = clusters[former].founded
                 join(former, clinic, start, _day(start + dt.timedelta(days=180), last_change, rng))
             continue
@@ -573,8 +762,8 @@ def generate(
             roll = 1.0
         if roll < 0.08:  # joined later
             join(ci, clinic, _day(cluster.founded + dt.timedelta(days=60), last_change, rng), None)
-        elif roll < 0.12 and len(by_region[cluster.municipality.region_id]) > 1:  # moved here
-            former = rng.choice([x for x in by_region[cluster.municipality.region_id] if x != ci])
+        elif roll < 0.12 and len(nearby(clinic.municipality.code)) > 1:  # moved here
+            former = rng.choice([x for x in nearby(clinic.municipality.code) if x != ci])
             first = clusters[former].founded
             moved = _day(max(first, cluster.founded) + dt.timedelta(days=90), last_change, rng)
             join(former, clinic, first, moved)
@@ -585,11 +774,21 @@ def generate(
     Membership.objects.bulk_create(memberships, batch_size=5000)
     Participation.objects.bulk_create(participations, batch_size=5000)
 
+    mun_of_clinic = {c.pk: c.municipality_id for c in clinics}
     # 6. Roles: a coordinator from founding (a fifth handed over later), a board in half.
     roles: list[RoleAssignment] = []
     for ci, cluster in enumerate(clusters):
         pool, start = founding_doctors[ci], cluster.founded
         people = rng.sample(pool, min(len(pool), 6))
+        # The coordinator practises in the cluster's municipality (its first practice
+        # is there and founded it, so someone does).
+        at_home = [d for d in pool if mun_of_clinic[d.clinic_id] == cluster.municipality_id]
+        if mun_of_clinic[people[0].clinic_id] != cluster.municipality_id:
+            chosen = at_home[rng.randrange(len(at_home))]
+            if chosen in people:
+                people.remove(chosen)
+            people.insert(0, chosen)
+            people = people[:6]
         coordinator = people[0]
         if rng.random() < 0.2 and len(people) > 1:
             handover = _day(start + dt.timedelta(days=365), last_change, rng)
@@ -643,16 +842,21 @@ def generate(
     summary.clusters = len(clusters)
     summary.unclustered_clinics = unclustered
     if with_users:
-        summary.logins = _demo_users(clusters, roles, doctors_by_clinic, memberships)
+        summary.logins = _demo_users(clusters, roles, doctors_by_clinic, memberships, seed, today)
     audit_log(
-        actor=None, action="registry.dataset.generated", data={"scale": scale_name, "seed": seed}
+        actor=None,
+        action="registry.dataset.generated",
+        data={"scale": scale_name, "seed": seed, "today": today.isoformat()},
     )
     return summary
 
 
-def _demo_users(clusters, roles, doctors_by_clinic, memberships) -> list[DemoLogin]:
-    """One login per role. Passwords are hashed once and shared (demo only)."""
-    password = make_password(DEMO_PASSWORD)
+def _demo_users(
+    clusters, roles, doctors_by_clinic, memberships, seed: int, today: dt.date
+) -> list[DemoLogin]:
+    """One login per role. Passwords are hashed once and shared, with a salt from the
+    seed so the same seed gives the same rows (demo only: the password is public)."""
+    password = make_password(DEMO_PASSWORD, salt=f"klyngedemo{seed}")
     logins: list[DemoLogin] = []
 
     def user(email: str, name: str, **extra) -> User:
@@ -673,11 +877,25 @@ def _demo_users(clusters, roles, doctors_by_clinic, memberships) -> list[DemoLog
             "ser alle klynger, admin",
         )
     )
-    for region in Region.objects.order_by("code"):
+    from klynge.registry import staff
+    from klynge.registry.selectors import regions_on
+
+    # A regional unit for each region since the clusters began, serving through dated
+    # posts; when regions merge (Region Østdanmark from 1 January 2027) their staff move
+    # to the successor on that day, as the reform's migration moves real staff.
+    since = dt.date(FIRST_COUNT_YEAR, 1, 1)
+    for region in regions_on(since):
         slug = region.short_name.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
         email = f"region.{slug}@{DEMO_DOMAIN}"
-        user(email, f"Kvalitetsenheden, {region.name}", region=region)
-        logins.append(DemoLogin("Regional kvalitetsenhed", email, DEMO_PASSWORD, region.name))
+        staff_user = user(email, f"Kvalitetsenheden, {region.name}", region=region)
+        staff.staff_post_start(actor=None, user=staff_user, region=region, start=since)
+        serves = (
+            region.successor if region.successor and region.end and region.end <= today else region
+        )
+        logins.append(DemoLogin("Regional kvalitetsenhed", email, DEMO_PASSWORD, serves.name))
+    successors = Region.objects.filter(predecessors__isnull=False).distinct().order_by("code")
+    for successor in successors:
+        staff.staff_posts_move(actor=None, successor=successor)
 
     # The demo cluster: the first one (by name) with a board, so every role is there.
     with_board = {r.cluster_id for r in roles if r.role == RoleKind.TREASURER}
@@ -742,6 +960,9 @@ def clear() -> None:
     ]
     for _generate, clear_extension in reversed(_EXTENSIONS.values()):
         clear_extension()
+    from klynge.registry.models import RegionalPost
+
+    RegionalPost.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").delete()
     User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").delete()
     Doctor.objects.filter(user__isnull=False).update(user=None)
     with connection.cursor() as cursor:

@@ -1,5 +1,6 @@
 """Print the demo logins created by `generate_dataset` (used by `make demo`)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from klynge.accounts.models import User
@@ -24,8 +25,8 @@ class Command(BaseCommand):
             doctor = getattr(user, "doctor", None)
             if user.is_secretariat:
                 role = "Nationalt sekretariat (alle klynger, admin)"
-            elif user.region_id:
-                role = f"Regional kvalitetsenhed, {user.region.name}"
+            elif region := selectors.staff_region(user, selectors.today()):
+                role = f"Regional kvalitetsenhed, {region.name}"
             elif doctor:
                 clusters = selectors.user_clusters(user=user)
                 held = selectors.user_role_labels(user=user)
@@ -34,4 +35,5 @@ class Command(BaseCommand):
             else:
                 role = "Bruger"
             self.stdout.write(f"  {user.email:<42} {role}")
-        self.stdout.write("\nOpen http://127.0.0.1:8000/ and log in with one of them.\n")
+        site = settings.KLYNGE_SITE_URL.rstrip("/")
+        self.stdout.write(f"\nOpen {site}/ and log in with one of them.\n")

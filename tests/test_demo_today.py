@@ -1,0 +1,120 @@
+"""The demo is placed around a day (`generate_dataset --today`) and is a function of
+seed and day (issue 11 part 5).
+
+Each build runs the small `sample` scale (12 clusters, every extension) in a
+transaction that is rolled back, with its own empty media folder, so every build
+starts from a fresh register as a new database would. The rows are compared as a
+canonical dump: every row of the project's apps in primary-key order, with primary and
+foreign keys replaced by their rank in their table (PostgreSQL's sequences are not
+rolled back, so raw ids differ between builds while the data does not).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from contextlib import contextmanager
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import Max
+from django.test import override_settings
+
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo-today")]
+
+APPS = ("accounts", "core", "registry", "quality", "finance", "meetings", "governance", "documents")
+
+
+def canonical_dump() -> str:
+    models = sorted(
+        (
+            m
+            for m in apps.get_models(include_auto_created=True)
+            if m._meta.app_label in APPS and not m._meta.proxy
+        ),
+        key=lambda m: m._meta.label,
+    )
+    ranks = {
+        m: {pk: i for i, pk in enumerate(m.objects.order_by("pk").values_list("pk", flat=True))}
+        for m in models
+    }
+    out = []
+    for model in models:
+        fields = model._meta.concrete_fields
+        for row in model.objects.order_by("pk").values_list(*[f.attname for f in fields]):
+            values = []
+            for f, value in zip(fields, row, strict=True):
+                target = f.related_model if f.is_relation else (model if f.primary_key else None)
+                if target in ranks and value is not None:
+                    value = ranks[target][value]
+                values.append(value)
+            out.append(json.dumps([model._meta.label, values], default=str, ensure_ascii=False))
+    return "\n".join(out)
+
+
+@contextmanager
+def built(django_db_blocker, tmp_path, today: str):
+    media = tmp_path / f"media-{today}-{len(list(tmp_path.iterdir()))}"
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], MEDIA_ROOT=media
+    )
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        _fresh_sequences()
+        call_command(
+            "generate_dataset", "--scale", "sample", "--seed", "1", "--today", today,
+            stdout=io.StringIO(),
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
+def _fresh_sequences() -> None:
+    """Start every id sequence where a new database would (PostgreSQL does not roll its
+    sequences back; SQLite's AUTOINCREMENT counters are rolled back with the data)."""
+    if connection.vendor != "postgresql":
+        return
+    out = io.StringIO()
+    call_command("sqlsequencereset", *APPS, stdout=out, no_color=True)
+    with connection.cursor() as cursor:
+        cursor.execute(out.getvalue())
+
+
+def newest_month():
+    from klynge.quality.models import IndicatorValue
+
+    return IndicatorValue.objects.aggregate(m=Max("period"))["m"]
+
+
+@pytest.mark.parametrize(
+    ("today", "month"),
+    [("2026-12-01", dt.date(2026, 11, 1)), ("2027-03-15", dt.date(2027, 2, 1))],
+)
+def test_same_seed_and_day_give_the_same_rows_and_data_through_last_month(
+    django_db_blocker, tmp_path, today, month
+):
+    from klynge.finance.models import ClaimStatus, ExpenseClaim, Payout
+    from klynge.meetings.models import Action, Meeting, PollSlot
+
+    day = dt.date.fromisoformat(today)
+    with built(django_db_blocker, tmp_path, today):
+        first = canonical_dump()
+        assert newest_month() == month
+        # Past and upcoming meetings, an open poll, overdue and due actions.
+        assert Meeting.objects.filter(starts__date__lt=day).exists()
+        assert Meeting.objects.filter(starts__date__gt=day).exists()
+        assert PollSlot.objects.filter(starts__date__gt=day).exists()
+        assert Action.objects.filter(status="open", due__lt=day).exists()
+        assert Action.objects.filter(status="open", due__gte=day).exists()
+        # This year's grants and claims waiting for the secretariat's decision.
+        assert Payout.objects.filter(year=day.year).exists()
+        assert ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED).exists()
+    with built(django_db_blocker, tmp_path, today):
+        second = canonical_dump()
+    assert len(first) > 100_000
+    assert hashlib.sha256(first.encode()).hexdigest() == hashlib.sha256(second.encode()).hexdigest()
