@@ -282,7 +282,10 @@ class OrphansView(PermissionMixin, TemplateView):
         failed = kwargs.get("form")
         rows = []
         for orphan in orphans:
-            form = AppointForm(doctors=orphan.candidates, prefix=f"c{orphan.cluster.pk}")
+            form = AppointForm(
+                doctors=Doctor.objects.filter(pk__in=[d.pk for d in orphan.candidates]),
+                prefix=f"c{orphan.cluster.pk}",
+            )
             if failed is not None and self.kwargs.get("slug") == orphan.cluster.slug:
                 form = failed
             rows.append((orphan, form))

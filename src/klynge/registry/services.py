@@ -575,7 +575,9 @@ def role_assign(
         terms.filter(doctor=doctor, end=start)  # a term ending the day the new one starts
     )
     if own:
-        return _role_continue(actor=actor, term=own[-1], others=current)
+        term = _role_continue(actor=actor, term=own[-1], others=current)
+        accounts.doctor_invite(actor=actor, doctor=doctor, cluster=cluster)
+        return term
     if role in SINGLE_HOLDER_ROLES:
         for previous in current:
             if previous.start >= start:
