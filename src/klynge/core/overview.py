@@ -1,4 +1,4 @@
-""""Mit overblik": the start page every logged-in user lands on, built once here and
+""" "Mit overblik": the start page every logged-in user lands on, built once here and
 extended by each domain (PLAT-7).
 
 A domain contributes *sections* from its own `overview.py` (collected with
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from django.utils.module_loading import autodiscover_modules
-from django.utils.translation import pgettext
+from django.utils.translation import gettext as _
 
 T = TypeVar("T")
 
@@ -77,9 +77,9 @@ class Item:
     def tone_label(self) -> str:
         """The tone as a word, shown beside the colour."""
         labels = {
-            "due": pgettext("overview", "To do"),
-            "overdue": pgettext("overview", "Overdue"),
-            "done": pgettext("overview", "Ready"),
+            "due": _("To do"),
+            "overdue": _("Overdue"),
+            "done": _("Ready"),
         }
         return labels.get(self.tone, "")
 
@@ -117,7 +117,7 @@ class RenderedSection:
 class Section(Protocol):
     key: str
     order: int
-    title: str  # translated when rendered (gettext_lazy)
+    title: Any  # a (lazy) translated string, rendered with str()
 
     def applies(self, user: Any, on: dt.date) -> bool: ...
 

@@ -76,8 +76,7 @@ def grant_items(row: GrantRow | None, *, year: int, on: dt.date) -> tuple[Item, 
                 detail=(
                     _("Due from %(date)s") % {"date": format_date(due_on)}
                     if due_on > on
-                    else _("Due since %(date)s; the region pays it")
-                    % {"date": format_date(due_on)}
+                    else _("Due since %(date)s; the region pays it") % {"date": format_date(due_on)}
                 ),
             )
         )
@@ -221,7 +220,8 @@ def budget_items(cluster: Cluster, on: dt.date) -> list[Item]:
     balances = ledger.account_balances(cluster=cluster)
     items = [
         Item(
-            text=_("Bank balance: %(amount)s") % {"amount": format_money(balances.get("1000", ZERO))},
+            text=_("Bank balance: %(amount)s")
+            % {"amount": format_money(balances.get("1000", ZERO))},
             url=url,
         )
     ]

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from klynge.core.formatting import format_date, format_datetime
-from klynge.core.overview import Block, Item, Link, register
+from klynge.core.overview import Block, Button, Item, ItemForm, Link, register
 from klynge.core.permissions import Role
 from klynge.meetings import selectors
 from klynge.meetings.models import (
@@ -34,6 +34,7 @@ from klynge.meetings.models import (
     Meeting,
     MeetingKind,
     PollAnswer,
+    Rsvp,
 )
 from klynge.registry.models import Cluster
 from klynge.registry.overview import viewer
@@ -122,6 +123,7 @@ class NextMeetingSection:
                         url=meeting_url(meeting),
                         detail=" · ".join(details),
                         lines=lines,
+                        form=_rsvp_form(meeting, viewer(user, on).doctor, now),
                     ),
                 )
             blocks.append(
@@ -129,15 +131,30 @@ class NextMeetingSection:
                     items=items,
                     empty=_("No meetings planned"),
                     context=cluster.name,
-                    link=Link(
-                        _("All meetings"), reverse("meetings:list", args=[cluster.slug])
-                    ),
+                    link=Link(_("All meetings"), reverse("meetings:list", args=[cluster.slug])),
                 )
             )
         return blocks
 
 
-def _open_polls(user: Any, on: dt.date, cluster: Cluster) -> list[Meeting]:
+def _rsvp_form(meeting: Meeting, doctor: Any, now: dt.datetime) -> ItemForm | None:
+    """ "Jeg kommer / Jeg kommer ikke" until the meeting begins (posted to the meetings'
+    own write, `meetings:meeting.rsvp`, which brings the user back here)."""
+    if doctor is None or meeting.starts is None or meeting.starts <= now:
+        return None
+    answer = Rsvp.objects.filter(meeting=meeting, doctor=doctor).values_list("coming", flat=True)
+    coming = answer.first()
+    return ItemForm(
+        action=meeting_url(meeting, "meeting.rsvp"),
+        legend=_("Are you coming?"),
+        buttons=(
+            Button(_("I am coming"), "coming", "yes", pressed=coming is True),
+            Button(_("I am not coming"), "coming", "no", pressed=coming is False),
+        ),
+    )
+
+
+def _open_polls(user: Any, on: dt.date, cluster: Cluster) -> list[Any]:
     """Meetings of `cluster` (as the member sees them) whose date poll is open."""
     return list(
         _meetings_for(user, on, cluster)
@@ -170,9 +187,7 @@ class PollsSection:
                 Item(
                     text=_("Answer the date poll: %(title)s") % {"title": m.title},
                     url=meeting_url(m),
-                    detail=ngettext(
-                        "%(n)s proposed date", "%(n)s proposed dates", m.n_slots
-                    )
+                    detail=ngettext("%(n)s proposed date", "%(n)s proposed dates", m.n_slots)
                     % {"n": m.n_slots},
                     tone="due",
                 )
@@ -241,7 +256,10 @@ def _action_item(action: Action, on: dt.date, *, owner: bool) -> Item:
         parts.append(action.owner.name if action.owner else _("No owner"))
     parts.append(_("from %(meeting)s") % {"meeting": action.meeting.title})
     return Item(
-        text=action.text, url=meeting_url(action.meeting, "minutes"), detail=" · ".join(parts), tone=tone
+        text=action.text,
+        url=meeting_url(action.meeting, "minutes"),
+        detail=" · ".join(parts),
+        tone=tone,
     )
 
 
@@ -299,7 +317,9 @@ class AnnouncementsSection:
             blocks.append(
                 Block(
                     items=tuple(
-                        Item(text=a.title, url=url, detail=format_date(timezone.localdate(a.created)))
+                        Item(
+                            text=a.title, url=url, detail=format_date(timezone.localdate(a.created))
+                        )
                         for a in news
                     ),
                     empty=_("No new announcements"),
@@ -321,7 +341,7 @@ def _names(doctors: list[Any], limit: int = 8) -> str:
     return ", ".join(names)
 
 
-def _preparation(meeting: Meeting) -> tuple[list[str], bool]:
+def _preparation(meeting: Any) -> tuple[list[str], bool]:
     """What is ready and what is missing before `meeting`, and whether anything is."""
     lines, missing = [], False
     if meeting.n_items:
@@ -337,6 +357,25 @@ def _preparation(meeting: Meeting) -> tuple[list[str], bool]:
             lines.append(
                 _("Invitations sent %(date)s")
                 % {"date": format_date(timezone.localdate(meeting.invited_at))}
+            )
+            rsvp = selectors.rsvp_summary(meeting)
+            lines.append(
+                " · ".join(
+                    (
+                        ngettext("%(n)s is coming", "%(n)s are coming", len(rsvp.coming))
+                        % {"n": len(rsvp.coming)},
+                        ngettext(
+                            "%(n)s is not coming", "%(n)s are not coming", len(rsvp.not_coming)
+                        )
+                        % {"n": len(rsvp.not_coming)},
+                        ngettext(
+                            "%(n)s has not answered",
+                            "%(n)s have not answered",
+                            len(rsvp.unanswered),
+                        )
+                        % {"n": len(rsvp.unanswered)},
+                    )
+                )
             )
         else:
             lines.append(_("Invitations not sent"))
@@ -402,9 +441,7 @@ class MeetingPreparationSection:
                     items=tuple(items),
                     empty=_("No meetings planned"),
                     context=cluster.name,
-                    link=Link(
-                        _("Plan a meeting"), reverse("meetings:create", args=[cluster.slug])
-                    ),
+                    link=Link(_("Plan a meeting"), reverse("meetings:create", args=[cluster.slug])),
                 )
             )
         return blocks

@@ -21,28 +21,41 @@ from klynge.core.formatting import format_date, format_money
 from klynge.core.overview import Block, Item, Link, memo, register
 from klynge.core.permissions import Role, roles_for
 from klynge.finance.selectors import GrantRow, grant_rows
-from klynge.overviews.views import _scope
-from klynge.registry.selectors import registration_checklist
+from klynge.registry.models import Region
+from klynge.registry.selectors import registration_checklist, staff_region
 
 MAX_ITEMS = 10
 
 
-def _applies(user: Any) -> bool:
-    return bool(roles_for(user) & {Role.REGION, Role.SECRETARIAT})
+def _region(user: Any, on: dt.date) -> Region | None:
+    """The region the user's pages show on `on` (None: the nation, for the secretariat),
+    as the grants and coverage pages scope it: the region of the post held on `on`."""
+    if user.is_secretariat:
+        return None
+    return staff_region(user, on)
+
+
+def _applies(user: Any, on: dt.date) -> bool:
+    """The secretariat, and regional staff with a post (never the nation by default)."""
+    if Role.SECRETARIAT in roles_for(user):
+        return True
+    return Role.REGION in roles_for(user) and _region(user, on) is not None
 
 
 def _rows(user: Any, on: dt.date) -> list[GrantRow]:
     def compute() -> list[GrantRow]:
+        region = _region(user, on)
         try:
-            return grant_rows(year=on.year, region=_scope(user))
+            return grant_rows(year=on.year, region=region.pk if region else None)
         except ValueError:  # no grant scheme in force this year
             return []
 
     return memo(user, ("grant_rows", on.year), compute)
 
 
-def _context(user: Any) -> str:
-    return "" if user.is_secretariat else str(user.region or "")
+def _context(user: Any, on: dt.date) -> str:
+    region = _region(user, on)
+    return region.name if region else ""
 
 
 class PayoutsDueSection:
@@ -51,7 +64,7 @@ class PayoutsDueSection:
     title = gettext_lazy("Payouts due")
 
     def applies(self, user: Any, on: dt.date) -> bool:
-        return _applies(user)
+        return _applies(user, on)
 
     def blocks(self, user: Any, on: dt.date) -> list[Block]:
         due = [
@@ -75,7 +88,7 @@ class PayoutsDueSection:
             Block(
                 items=items,
                 empty=_("No payouts due"),
-                context=_context(user),
+                context=_context(user, on),
                 summary=ngettext(
                     "%(n)s cluster waits for its grant: %(total)s in all.",
                     "%(n)s clusters wait for their grant: %(total)s in all.",
@@ -95,7 +108,7 @@ class IncompleteRegistrationsSection:
     title = gettext_lazy("Incomplete registrations")
 
     def applies(self, user: Any, on: dt.date) -> bool:
-        return _applies(user)
+        return _applies(user, on)
 
     def blocks(self, user: Any, on: dt.date) -> list[Block]:
         incomplete = sorted(
@@ -126,7 +139,7 @@ class IncompleteRegistrationsSection:
             Block(
                 items=tuple(items),
                 empty=_("Every registration is complete"),
-                context=_context(user),
+                context=_context(user, on),
                 summary=ngettext(
                     "%(n)s cluster has not completed its registration.",
                     "%(n)s clusters have not completed their registration.",

@@ -102,8 +102,7 @@ class DataFreshnessSection:
                     by_month[month].append(str(indicators[indicator_id].title))
             items = [
                 Item(
-                    text=_("Complete through %(month)s")
-                    % {"month": charts.month_label(month)},
+                    text=_("Complete through %(month)s") % {"month": charts.month_label(month)},
                     detail=ngettext("%(n)s indicator", "%(n)s indicators", len(names))
                     % {"n": len(names)},
                     tone="done" if month >= expected else "due",
@@ -130,7 +129,7 @@ class DataFreshnessSection:
                     empty=_("No data for the cluster yet"),
                     context=cluster.name,
                     link=Link(
-                        _("The cluster's data"),
+                        _("The cluster's quality data"),
                         reverse("quality:cluster.dashboard", args=[cluster.slug]),
                     ),
                 )

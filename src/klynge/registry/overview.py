@@ -16,8 +16,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from klynge.core.overview import Block, Item, Link, memo, register
 from klynge.core.permissions import Role, roles_for
