@@ -521,3 +521,75 @@ def test_format_cvr():
     assert paperwork.format_cvr("13585628") == "13585628"
     assert paperwork.format_cvr("1358562") == "01358562"
     assert paperwork.format_cvr("") == paperwork.BLANK
+
+
+# --- Elections: re-election continues the term; a new officer without a login ---------
+
+
+def _general_assembly(world, days_ago: int = 3):
+    from django.utils import timezone
+
+    from klynge.meetings import services as meetings
+    from klynge.meetings.models import MeetingKind
+
+    starts = timezone.now() - dt.timedelta(days=days_ago)
+    return meetings.meeting_create(
+        actor=None,
+        cluster=world.cluster_a,
+        title="Generalforsamling",
+        kind=MeetingKind.GENERAL_ASSEMBLY,
+        starts=starts,
+        ends=starts + dt.timedelta(hours=2),
+    )
+
+
+def test_re_electing_the_sitting_coordinator_continues_the_term(world):
+    """Was refused ("already holds this role"); now the term simply goes on."""
+    from klynge.governance.elections import election_record
+    from klynge.registry.models import RoleAssignment
+
+    ga = _general_assembly(world)
+    sitting = cluster_coordinator_on(cluster=world.cluster_a, on=today())
+    term = RoleAssignment.objects.get(cluster=world.cluster_a, role="coordinator", end=None)
+    election = election_record(
+        actor=world.users["coordinator_a"],
+        meeting=ga,
+        role="coordinator",
+        doctor=sitting,
+        start=today() - dt.timedelta(days=3),
+    )
+    assert RoleAssignment.objects.filter(cluster=world.cluster_a, role="coordinator").count() == 1
+    term.refresh_from_db()
+    assert (term.start, term.end) == (world.cluster_a.founded, None)
+    assert election.assignment == term
+    assert cluster_coordinator_on(cluster=world.cluster_a, on=today()) == sitting
+
+
+def test_electing_a_treasurer_without_a_login_waits_for_their_invitation(world):
+    from klynge.accounts.models import Invitation
+    from klynge.accounts.services import invitation_accept
+    from klynge.governance.elections import election_record
+    from klynge.registry.models import Doctor, RoleAssignment
+    from klynge.registry.services import doctor_email_set
+
+    ga = _general_assembly(world)
+    newcomer = Doctor.objects.filter(clinic__in=world.clinics_a, user__isnull=True).first()
+    doctor_email_set(actor=None, doctor=newcomer, email="valgt@a.test")
+    election = election_record(
+        actor=world.users["coordinator_a"],
+        meeting=ga,
+        role="treasurer",
+        doctor=newcomer,
+        start=today(),
+    )
+    assert election.assignment is None  # the sitting treasurer (who can log in) stays
+    sitting = RoleAssignment.objects.get(cluster=world.cluster_a, role="treasurer", end=None)
+    assert sitting.doctor.user == world.users["board_a"]
+
+    invitation_accept(
+        invitation=Invitation.objects.get(doctor=newcomer), password="Kvalitet-i-klyngen-7"
+    )
+    election.refresh_from_db()
+    assert election.assignment is not None and election.assignment.doctor == newcomer
+    sitting.refresh_from_db()
+    assert sitting.end == today()

@@ -13,7 +13,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from klynge.registry.models import Membership, Participation, RoleAssignment, RoleKind
-from tests import matrix_documents, matrix_finance, matrix_governance, matrix_meetings
+from tests import (
+    matrix_documents,
+    matrix_finance,
+    matrix_governance,
+    matrix_meetings,
+    matrix_people,
+)
 from tests.matrix_common import (
     DOCTORS,
     EDITORS_A,
@@ -37,6 +43,7 @@ OWN_NAMESPACES = {
     "meetings",
     "governance",
     "documents",
+    "accounts",
 }
 
 
@@ -171,6 +178,7 @@ MATRIX = {
     **matrix_finance.ROWS,
     **matrix_governance.ROWS,
     **matrix_documents.ROWS,
+    **matrix_people.ROWS,
 }
 
 
@@ -238,6 +246,7 @@ WRITES = {
     **matrix_finance.WRITES,
     **matrix_governance.WRITES,
     **matrix_documents.WRITES,
+    **matrix_people.WRITES,
 }
 
 

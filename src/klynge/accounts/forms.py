@@ -31,7 +31,7 @@ class SetPasswordForm(forms.Form):
         self.email = email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         one, two = data.get("password1"), data.get("password2")
         if one and two and one != two:
             self.add_error("password2", _("The two passwords are not the same."))
@@ -63,10 +63,11 @@ class StaffInviteForm(forms.Form):
 
     def __init__(self, *args: Any, regions: Any = None, secretariat: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions if regions is not None else Region.objects.all()
+        field: Any = self.fields["region"]
+        field.queryset = regions if regions is not None else Region.objects.all()
         if not secretariat:
-            self.fields["region"].required = True
-            self.fields["region"].empty_label = None
+            field.required = True
+            field.empty_label = None
 
 
 class AppointForm(forms.Form):
@@ -76,4 +77,5 @@ class AppointForm(forms.Form):
     def __init__(self, *args: Any, doctors: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if doctors is not None:
-            self.fields["doctor"].queryset = doctors
+            field: Any = self.fields["doctor"]
+            field.queryset = doctors

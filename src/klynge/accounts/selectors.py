@@ -76,9 +76,9 @@ def cluster_people(*, cluster: Cluster, on: dt.date, now: dt.datetime) -> list[P
         .order_by("name")
     )
     newest: dict[int, Invitation] = {}
-    for invitation in Invitation.objects.filter(doctor__in=doctors, superseded__isnull=True):
-        if invitation.doctor_id is not None and invitation.doctor_id not in newest:
-            newest[invitation.doctor_id] = invitation  # ordered newest first
+    for row in Invitation.objects.filter(doctor__in=doctors, superseded__isnull=True):
+        if row.doctor_id is not None and row.doctor_id not in newest:
+            newest[row.doctor_id] = row  # ordered newest first
     roles: dict[int, list[str]] = {}
     for term in RoleAssignment.objects.active_on(on).filter(cluster=cluster):
         roles.setdefault(term.doctor_id, []).append(str(term.get_role_display()))

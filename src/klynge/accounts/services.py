@@ -312,13 +312,13 @@ def _staff_post(*, user: User, region: Any) -> None:
     """Regional staff: a dated post from today when the registry has them (REG-7);
     the account's region is kept in step while permissions still read it."""
     try:
-        from klynge.registry.staff import staff_post_start
-    except ImportError:
-        staff_post_start = None
-    if staff_post_start is not None:
+        from klynge.registry import staff
+    except ImportError:  # the registry has no dated posts yet: the account's region only
+        staff = None  # type: ignore[assignment]
+    if staff is not None:
         from klynge.registry.selectors import today
 
-        staff_post_start(actor=user, user=user, region=region, start=today())
+        staff.staff_post_start(actor=user, user=user, region=region, start=today())
     if user.region_id != region.pk:
         user.region = region
         user.save(update_fields=["region"])

@@ -199,7 +199,7 @@ class StaffView(PermissionMixin, TemplateView):
     def form(self, data: Any = None) -> StaffInviteForm:
         secretariat, region = self.scope()
         regions = (
-            _regions() if secretariat else Region.objects.filter(pk=getattr(region, "pk", None))
+            _regions() if secretariat else Region.objects.filter(pk__in=[getattr(region, "pk", 0)])
         )
         return StaffInviteForm(data, regions=regions, secretariat=secretariat)
 
