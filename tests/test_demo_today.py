@@ -118,3 +118,27 @@ def test_same_seed_and_day_give_the_same_rows_and_data_through_last_month(
         second = canonical_dump()
     assert len(first) > 100_000
     assert hashlib.sha256(first.encode()).hexdigest() == hashlib.sha256(second.encode()).hexdigest()
+
+
+def test_extensions_run_on_the_demos_clock_with_or_without_a_today_argument(monkeypatch):
+    from django.utils import timezone
+
+    from klynge.registry import dataset
+
+    seen = []
+
+    def with_today(*, seed, today):
+        seen.append(("with", seed, today, timezone.localdate()))
+
+    def without_today(*, seed):
+        seen.append(("without", seed, None, timezone.localdate()))
+
+    monkeypatch.setattr(
+        dataset,
+        "_EXTENSIONS",
+        {"a": (with_today, lambda: None), "b": (without_today, lambda: None)},
+    )
+    day = dt.date(2027, 3, 15)
+    assert dataset.run_extensions(seed=3, today=day) == ["a", "b"]
+    assert seen == [("with", 3, day, day), ("without", 3, None, day)]
+    assert timezone.localdate() != day  # the real clock is back

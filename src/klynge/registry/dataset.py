@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import inspect
 import random
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
@@ -197,14 +198,19 @@ def run_extensions(
     skip: frozenset[str] | set[str] = frozenset(),
 ) -> list[str]:
     """Run every registered extension not in `skip`, in registration order, under the
-    demo's clock for `today` (default: the real date)."""
+    demo's clock for `today` (default: the real date). An extension that takes no
+    `today` reads the day from the clock (`timezone.localdate()` answers `today`)."""
     today = today or timezone.localdate()
     ran = []
     with demo_clock(today):
         for name, (generate_extension, _clear) in _EXTENSIONS.items():
-            if name not in skip:
+            if name in skip:
+                continue
+            if "today" in inspect.signature(generate_extension).parameters:
                 generate_extension(seed=seed, today=today)
-                ran.append(name)
+            else:
+                generate_extension(seed=seed)
+            ran.append(name)
     return ran
 
 
