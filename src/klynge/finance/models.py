@@ -65,6 +65,16 @@ class Payout(models.Model):
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The region that paid: the one the cluster's municipality belonged to on `paid_on`
+    # (Region Sjælland for a 2026 payout, Region Østdanmark from 2027); kept as history.
+    payer = models.ForeignKey(
+        "registry.Region",
+        verbose_name=_("paid by region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     note = models.CharField(max_length=200, blank=True)
     booking = models.OneToOneField(
         "Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="payout"

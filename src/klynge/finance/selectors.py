@@ -10,8 +10,8 @@ from django.db.models import Sum
 
 from klynge.finance import grants
 from klynge.finance.models import BooksClosure, GrantScheme, Payout
-from klynge.registry.models import Cluster, Membership
-from klynge.registry.selectors import clinic_counts_on
+from klynge.registry.models import Cluster, Membership, Region
+from klynge.registry.selectors import clinic_counts_on, in_region, region_map, today
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class GrantRow:
     first_payout: dt.date | None
     paid: Decimal = Decimal("0")  # the year's payouts less their reversals
     returned: Decimal | None = None  # the funds returned when the cluster was dissolved
+    region: Region | None = None  # the region in force on the date asked about
 
     @property
     def due(self) -> Decimal:
@@ -39,19 +40,26 @@ class GrantRow:
 
 
 def grant_rows(
-    *, year: int, region: int | None = None, only: Cluster | None = None
+    *,
+    year: int,
+    region: int | None = None,
+    only: Cluster | None = None,
+    on: dt.date | None = None,
 ) -> list[GrantRow]:
-    """One row per cluster active in `year` (of `region`, or just `only`). The basis
-    is the listed patients (and doctor capacities) on 1 January of the founding year,
-    of the clinics that were members when the cluster was founded. `paid` is read from
-    the payouts only: they are the single record of what is paid."""
+    """One row per cluster active in `year` (of `region` as it stood on `on`, default
+    today, or just `only`). The basis is the listed patients (and doctor capacities) on
+    1 January of the founding year, of the clinics that were members when the cluster
+    was founded. `paid` is read from the payouts only: they are the single record of
+    what is paid (each keeps the region that paid it, `Payout.payer`)."""
+    on = on or today()
     schemes = [s.as_rule() for s in GrantScheme.objects.all()]
     clusters = Cluster.objects.filter(founded__year__lte=year).exclude(
         dissolved__lt=dt.date(year, 1, 1)
     )
-    clusters = clusters.select_related("municipality__region").order_by("name", "id")
+    clusters = clusters.select_related("municipality").order_by("name", "id")
     if region:
-        clusters = clusters.filter(municipality__region_id=region)
+        clusters = clusters.filter(in_region(region, on))
+    regions = region_map(on)
     if only is not None:
         clusters = clusters.filter(pk=only.pk)
     rows = []
@@ -92,6 +100,7 @@ def grant_rows(
                 grants.first_payout(cluster.registration_completed),
                 paid.get(cluster.pk, Decimal("0")),
                 returned.get(cluster.pk),
+                regions.get(cluster.municipality_id),
             )
         )
     return rows

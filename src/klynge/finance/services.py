@@ -25,6 +25,7 @@ from klynge.core.models import audit_log
 from klynge.finance import ledger, selectors
 from klynge.finance.models import Payout, Transaction
 from klynge.registry.models import Cluster
+from klynge.registry.selectors import region_of
 
 
 def paid_for_year(*, cluster: Cluster, year: int) -> Decimal:
@@ -118,6 +119,7 @@ def _payout_record(
             % {"due": format_money(due, 2), "year": year},
             field="amount",
         )
+    payer = region_of(cluster.municipality_id, paid_on)  # the region in force that day
     if booking is None:
         booking = ledger.grant_received(
             actor=actor,
@@ -125,13 +127,14 @@ def _payout_record(
             date=paid_on,
             amount=amount,
             text=_("Grant %(year)s from %(region)s")
-            % {"year": year, "region": cluster.region.name},
+            % {"year": year, "region": payer.name if payer else ""},
         )
     payout = Payout.objects.create(
         cluster=cluster,
         year=year,
         amount=amount,
         paid_on=paid_on,
+        payer=payer,
         paid_by=actor if getattr(actor, "is_authenticated", False) else None,
         booking=booking,
         key=key,
@@ -141,7 +144,12 @@ def _payout_record(
         action="finance.payout.recorded",
         target=payout,
         scope=f"cluster:{cluster.pk}",
-        data={"year": year, "amount": str(amount), "paid_on": str(paid_on)},
+        data={
+            "year": year,
+            "amount": str(amount),
+            "paid_on": str(paid_on),
+            "payer": payer.pk if payer else None,
+        },
     )
     return payout
 
@@ -166,6 +174,7 @@ def payout_reverse(*, actor: Any, payout: Payout, on: dt.date, reason: str) -> P
         amount=-payout.amount,
         paid_on=on,
         paid_by=actor if getattr(actor, "is_authenticated", False) else None,
+        payer_id=payout.payer_id,  # a reversal undoes the original payer's payment
         booking=booking,
         reverses=payout,
         reason=reason.strip(),

@@ -9,12 +9,14 @@ from django.views.generic import TemplateView, View
 from klynge.core.downloads import csv_response
 from klynge.core.views import PermissionMixin
 from klynge.registry import selectors
-from klynge.registry.models import Region
+from klynge.registry.forms import AsOfForm
 
 
-def _scope(user) -> int | None:
-    """Regional staff see their region's detail; the secretariat sees all."""
-    return None if user.is_secretariat else user.region_id
+def _scope(user, on) -> int | None:
+    """Regional staff see their region's detail as of `on` (from 1 January 2027 Region
+    Østdanmark for the staff of Hovedstaden and Sjælland); the secretariat sees all."""
+    region = selectors.staff_scope(user, on)
+    return region.pk if region else None
 
 
 class CoverageView(PermissionMixin, TemplateView):
@@ -22,13 +24,16 @@ class CoverageView(PermissionMixin, TemplateView):
     template_name = "overviews/coverage.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        on = selectors.today()
-        region = _scope(self.request.user)
+        form = AsOfForm(self.request.GET or None)
+        on = form.on()
+        region = selectors.staff_scope(self.request.user, on)
         return {
             **super().get_context_data(**kwargs),
+            "form": form,
             "on": on,
-            "coverage": selectors.coverage(on=on, region=region),
-            "region": Region.objects.filter(pk=region).first() if region else None,
+            "query": f"?dato={on.isoformat()}",
+            "coverage": selectors.coverage(on=on, region=region.pk if region else None),
+            "region": region,
         }
 
 
@@ -36,8 +41,9 @@ class UnclusteredExportView(PermissionMixin, View):
     permission = "overviews.view_coverage"
 
     def get(self, request):
-        on = selectors.today()
-        result = selectors.coverage(on=on, region=_scope(request.user))
+        on = AsOfForm(request.GET or None).on()
+        result = selectors.coverage(on=on, region=_scope(request.user, on))
+        regions = selectors.region_map(on)
         header = [
             "provider_number",
             "clinic",
@@ -55,7 +61,7 @@ class UnclusteredExportView(PermissionMixin, View):
                 c.postal_code,
                 c.city,
                 c.municipality.name,
-                c.municipality.region.name,
+                regions[c.municipality_id].name,
             ]
             for c in result.unclustered
         ]

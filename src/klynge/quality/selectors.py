@@ -48,7 +48,13 @@ from klynge.quality.models import (
 )
 from klynge.quality.periods import add_months
 from klynge.registry.models import Clinic, Cluster, Doctor, Membership
-from klynge.registry.selectors import cluster_memberships_on, today
+from klynge.registry.selectors import (
+    cluster_memberships_on,
+    municipalities_in,
+    region_of,
+    staff_region_code,
+    today,
+)
 
 # --- Caching of aggregates over many clinics ----------------------------------------------------
 
@@ -206,9 +212,19 @@ def area_months(*, indicator: Indicator, region=None, first: dt.date, last: dt.d
             label=region.name,
             first=first,
             last=last,
-            clinic__municipality__region=region,
+            clinic__municipality__in=municipalities_in(region, _inside_validity(region, last)),
         ),
     )
+
+
+def _inside_validity(region, on: dt.date) -> dt.date:
+    """`on`, moved inside the region's validity (its last day, or its first): a window
+    that ends after a merged region ended still compares with that region's clinics."""
+    if region.end is not None and on >= region.end:
+        return region.end - dt.timedelta(days=1)
+    if region.start is not None and on < region.start:
+        return region.start
+    return on
 
 
 def comparator_level(area, *, first: dt.date, last: dt.date, cluster_reported: list[int]) -> Level:
@@ -335,7 +351,7 @@ def benchmark(
         withheld=cluster_hidden,
     )
     all_reported = [t[2] for t in totals]
-    region = cluster.municipality.region
+    region = region_of(cluster.municipality_id, last)  # the region in force at the window's end
     region_area = area_months(indicator=indicator, region=region, first=first, last=last)
     nation_area = area_months(indicator=indicator, first=first, last=last)
     region_level = comparator_level(
@@ -763,6 +779,6 @@ def user_import_roles(user, run) -> set:
         cluster = Cluster.objects.filter(pk=int(ref)).select_related("municipality").first()
         if cluster is not None:
             roles |= user_cluster_roles(user, cluster) & {Role.COORDINATOR, Role.BOARD, Role.REGION}
-    elif kind == "region" and ref.isdigit() and user.region_id == int(ref):
+    elif kind == "region" and ref.isdigit() and staff_region_code(user) == int(ref):
         roles.add(Role.REGION)
     return roles

@@ -3,9 +3,10 @@ decide the domain rules."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core import validators
@@ -60,7 +61,7 @@ class ClusterForm(forms.ModelForm):
     bank_account = forms.CharField(label=_("Account number"), required=False, max_length=14)
     municipality = forms.ModelChoiceField(
         label=_("Municipality"),
-        queryset=Municipality.objects.select_related("region").order_by("name"),
+        queryset=Municipality.objects.order_by("name"),
     )
 
     class Meta:
@@ -196,10 +197,40 @@ class DocumentForm(forms.Form):
         return upload
 
 
+class AsOfField(DanishDateField):
+    """ "As of" date for overviews: a date picker (ISO in the browser), also typed Danish."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("As of"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+
+
+class AsOfForm(forms.Form):
+    """The date a dated page is shown as of (`?dato=`); empty or unreadable = today."""
+
+    dato = AsOfField()
+
+    def on(self) -> dt.date:
+        from klynge.registry.selectors import today
+
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("dato"):
+            return self.cleaned_data["dato"]
+        return today()
+
+
 class OverviewFilterForm(forms.Form):
+    """Date, region and municipality for the overview, the map and the export. The
+    regions offered are those in force on the date and the municipality list follows
+    the chosen region on that date; a combination that cannot hold (a municipality
+    outside the region, a region not in force on the date) is a form error in the
+    user's language, and the pages then list and export nothing."""
+
+    dato = AsOfField()
     region = forms.ModelChoiceField(
         label=_("Region"),
-        queryset=Region.objects.all(),
+        queryset=Region.objects.regions(),
         required=False,
         empty_label=_("All regions"),
     )
@@ -211,9 +242,42 @@ class OverviewFilterForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        from klynge.registry import selectors
+
         super().__init__(*args, **kwargs)
-        municipalities: QuerySet[Municipality] = Municipality.objects.order_by("name")
+        on = self._date_asked() or selectors.today()
+        self.on = on
+        region_field = self.fields["region"]
+        # Every region is offered; one not in force on the date says when it was, so
+        # changing the date never hides the region already chosen.
+        region_field.widget.choices = [("", region_field.empty_label)] + [
+            (r.pk, selectors.region_label(r, on)) for r in Region.objects.regions()
+        ]
         region = self.data.get("region")
-        if region and str(region).isdigit():
-            municipalities = municipalities.filter(region_id=int(region))
-        self.fields["municipality"].queryset = municipalities
+        region_code = int(region) if region and str(region).isdigit() else None
+        offered = selectors.municipalities_in(region_code, on)
+        mun_field = self.fields["municipality"]
+        mun_field.widget.choices = [("", mun_field.empty_label)] + [(m.pk, m.name) for m in offered]
+        # The municipality select is swapped in place when the region changes (htmx).
+        mun_field.widget.attrs["id"] = "id_municipality"
+
+    def _date_asked(self) -> dt.date | None:
+        raw = self.data.get("dato") if self.is_bound else None
+        if not raw:
+            return None
+        try:
+            return self.fields["dato"].clean(raw)
+        except forms.ValidationError:
+            return None
+
+    def clean(self):
+        from klynge.registry import selectors
+
+        data = super().clean()
+        on = data.get("dato") or selectors.today()
+        data["on"] = on
+        region, municipality = data.get("region"), data.get("municipality")
+        problem = selectors.filter_problem(on=on, region=region, municipality=municipality)
+        if problem:
+            raise forms.ValidationError(problem, code="impossible")
+        return data

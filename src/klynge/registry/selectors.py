@@ -51,6 +51,21 @@ def regions_on(on: dt.date) -> QuerySet[Region]:
     return Region.objects.regions().valid_on(on).order_by("code")
 
 
+def region_label(region: Region, on: dt.date) -> str:
+    """The region's name, with its period when it is not in force on `on`."""
+    if region.is_valid_on(on):
+        return region.name
+    if region.end is not None and on >= region.end:
+        return _("%(region)s (until %(date)s)") % {
+            "region": region.name,
+            "date": format_date(region.end - dt.timedelta(days=1)),
+        }
+    return _("%(region)s (from %(date)s)") % {
+        "region": region.name,
+        "date": format_date(region.start),
+    }
+
+
 def region_of(municipality: Municipality | int, on: dt.date) -> Region | None:
     """The region `municipality` belongs to on `on`."""
     code = municipality if isinstance(municipality, int) else municipality.pk
@@ -106,7 +121,7 @@ def filter_problem(
         if not found.is_valid_on(on):
             if found.successor is not None and found.end is not None and on >= found.end:
                 return _(
-                    "%(region)s was not a region on %(date)s; from %(end)s it is part of "
+                    "%(region)s is not a region on %(date)s; from %(end)s it is part of "
                     "%(successor)s."
                 ) % {
                     "region": found.name,
@@ -114,7 +129,7 @@ def filter_problem(
                     "end": format_date(found.end),
                     "successor": found.successor.name,
                 }
-            return _("%(region)s was not a region on %(date)s.") % {
+            return _("%(region)s is not a region on %(date)s.") % {
                 "region": found.name,
                 "date": format_date(on),
             }
@@ -150,6 +165,21 @@ def staff_region(user, on: dt.date | None = None) -> Region | None:
 def staff_region_code(user, on: dt.date | None = None) -> int | None:
     region = staff_region(user, on)
     return region.pk if region else None
+
+
+def staff_scope(user, on: dt.date) -> Region | None:
+    """The region a regional user's pages show as of `on`: the post they held on `on`,
+    else (a date before their post, or after it ended) today's post's region carried
+    to the region in force on `on` (its successor after a merger). None for the
+    secretariat and for users without a post: the whole nation / nothing regional."""
+    if getattr(user, "is_secretariat", False):
+        return None
+    region = staff_region(user, on) or staff_region(user)
+    while region is not None and region.end is not None and on >= region.end:
+        if region.successor is None:
+            break
+        region = region.successor
+    return region
 
 
 # --- Roles and permissions --------------------------------------------------------------

@@ -133,7 +133,7 @@ def staff_posts_move(*, actor, successor: Region) -> list[RegionalPost]:
             .order_by("id")
         )
         for post in posts:
-            if RegionalPost.objects.filter(user=post.user).active_on(on).exists():
+            if RegionalPost.objects.filter(user=post.user, region=successor).active_on(on).exists():
                 continue
             if post.end is None or post.end > on:
                 old_end = post.end

@@ -70,19 +70,23 @@ class ClusterListView(PermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = OverviewFilterForm(self.request.GET or None)
-        region = municipality = None
-        if form.is_valid():
-            region = form.cleaned_data["region"]
-            municipality = form.cleaned_data["municipality"]
-        rows = selectors.cluster_overview(
-            on=selectors.today(),
-            region=region.code if region else None,
-            municipality=municipality.code if municipality else None,
+        on, region, municipality, impossible = _overview_filter(form)
+        rows = (
+            []
+            if impossible
+            else selectors.cluster_overview(
+                on=on,
+                region=region.code if region else None,
+                municipality=municipality.code if municipality else None,
+            )
         )
         query = self.request.GET.urlencode()
         return {
             **super().get_context_data(**kwargs),
             "form": form,
+            "on": on,
+            "impossible": impossible,
+            "oob": self.get_template_names() != [self.template_name],
             "rows": rows,
             "totals": {
                 "clusters": len(rows),
@@ -90,14 +94,38 @@ class ClusterListView(PermissionMixin, TemplateView):
                 "doctors": sum(r.doctors for r in rows),
                 "patients": sum(r.listed_patients for r in rows),
             },
-            "map_spec": charts.cluster_map_spec(rows, region=region.code if region else None),
+            "map_spec": charts.cluster_map_spec(
+                rows,
+                region=region.code if region else None,
+                municipalities=(
+                    list(selectors.municipalities_in(region, on).values_list("pk", flat=True))
+                    if region
+                    else None
+                ),
+                on=on,
+            ),
             "query": f"?{query}" if query else "",
             "attribution": ATTRIBUTION,
         }
 
 
+def _overview_filter(form: OverviewFilterForm) -> tuple[dt.date, Any, Any, str]:
+    """The date, region and municipality asked for, and why the combination is
+    impossible ("" when it is possible). An unbound form is today, everything."""
+    if not form.is_bound:
+        return selectors.today(), None, None, ""
+    if form.is_valid():
+        data = form.cleaned_data
+        return data["on"], data["region"], data["municipality"], ""
+    problems = [str(e) for e in form.non_field_errors()] + [
+        str(e) for name in ("dato", "region", "municipality") for e in form.errors.get(name, [])
+    ]
+    return form.on, None, None, " ".join(problems)
+
+
 class RegisterExportView(PermissionMixin, View):
-    """REG-8: the register as CSV or XLSX, with the page's filters."""
+    """REG-8: the register as CSV or XLSX as of the page's date, with its filters. An
+    impossible filter exports nothing: 400 with the reason."""
 
     permission = "registry.view_cluster"
 
@@ -105,10 +133,9 @@ class RegisterExportView(PermissionMixin, View):
         if fmt not in ("csv", "xlsx"):
             raise Http404
         form = OverviewFilterForm(request.GET or None)
-        region = municipality = None
-        if form.is_valid():
-            region, municipality = form.cleaned_data["region"], form.cleaned_data["municipality"]
-        on = selectors.today()
+        on, region, municipality, impossible = _overview_filter(form)
+        if impossible:
+            return HttpResponse(impossible, status=400, content_type="text/plain; charset=utf-8")
         rows = exports.register_rows(
             on=on,
             region=region.code if region else None,
@@ -136,7 +163,7 @@ class ClusterMixin(PermissionMixin):
     @cached_property
     def cluster(self) -> Cluster:
         return get_object_or_404(
-            Cluster.objects.select_related("municipality__region"), slug=self.kwargs["slug"]
+            Cluster.objects.select_related("municipality"), slug=self.kwargs["slug"]
         )
 
     def get_permission_object(self) -> Cluster:

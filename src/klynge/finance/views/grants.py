@@ -19,12 +19,17 @@ from klynge.finance import selectors, services
 from klynge.finance.forms import PayoutRecordForm, ReasonForm
 from klynge.finance.models import Payout
 from klynge.finance.views.common import year_of
-from klynge.registry.selectors import today
+from klynge.registry.forms import AsOfForm
+from klynge.registry.selectors import staff_scope, today
 from klynge.registry.views import ClusterMixin
 
 
-def _region(user) -> int | None:
-    return None if user.is_secretariat else user.region_id
+def _region(user, on) -> int | None:
+    """The secretariat sees the nation; regional staff their region as of `on` (the
+    region in force then: Region Østdanmark from 1 January 2027 for the staff of
+    Hovedstaden and Sjælland)."""
+    region = staff_scope(user, on)
+    return region.pk if region else None
 
 
 class GrantsView(PermissionMixin, TemplateView):
@@ -36,17 +41,21 @@ class GrantsView(PermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         year = year_of(self.request)
-        rows = selectors.grant_rows(year=year, region=_region(self.request.user))
+        as_of = AsOfForm(self.request.GET or None)
+        on = as_of.on()
+        rows = selectors.grant_rows(year=year, region=_region(self.request.user, on), on=on)
         cluster_ids = [r.cluster.pk for r in rows]
         payouts = (
             Payout.objects.filter(year=year, cluster_id__in=cluster_ids)
-            .select_related("cluster", "reverses")
+            .select_related("cluster", "reverses", "payer")
             .prefetch_related("reversed_by")
             .order_by("cluster__name", "paid_on", "id")
         )
         return {
             **super().get_context_data(**kwargs),
             "year": year,
+            "as_of": as_of,
+            "on": on,
             "years": list(range(today().year + 1, 2017, -1)),
             "rows": [(row, row.due_on(year)) for row in rows],
             "total": sum((r.grant.total for r in rows), start=0),
@@ -68,6 +77,7 @@ class GrantsCsvView(PermissionMixin, View):
 
     def get(self, request):
         year = year_of(request)
+        on = AsOfForm(request.GET or None).on()
         rows: list = []
         header = [
             "cluster",
@@ -83,13 +93,13 @@ class GrantsCsvView(PermissionMixin, View):
             "paid",
             "returned",
         ]
-        for row in selectors.grant_rows(year=year, region=_region(request.user)):
+        for row in selectors.grant_rows(year=year, region=_region(request.user, on), on=on):
             g = row.grant
             due_on = row.due_on(year)
             rows.append(
                 [
                     row.cluster.name,
-                    row.cluster.region.name,
+                    row.region.name if row.region else "",
                     g.capacities,
                     g.patients_basis,
                     g.start,
@@ -143,7 +153,7 @@ class PayoutReverseView(ServiceFormView):
     @cached_property
     def payout(self) -> Payout:
         return get_object_or_404(
-            Payout.objects.select_related("cluster__municipality__region", "booking"),
+            Payout.objects.select_related("cluster__municipality", "booking"),
             pk=self.kwargs["pk"],
         )
 

@@ -46,8 +46,12 @@ def forward(apps, schema_editor):
         },
     )
     Region.objects.filter(code__in=MERGED).update(end=REFORM, successor=east)
-    if AreaMember.objects.exists():
-        return
+    if not AreaMember.objects.exists():
+        _members(Municipality, AreaMember, east)
+    _posts(User, RegionalPost, AuditEntry, east)
+
+
+def _members(Municipality, AreaMember, east):
     rows = []
     for mun in Municipality.objects.order_by("code"):
         merged = mun.region_id in MERGED
@@ -63,7 +67,11 @@ def forward(apps, schema_editor):
             rows.append(AreaMember(area=east, municipality=mun, start=REFORM, end=None))
     AreaMember.objects.bulk_create(rows)
 
-    for user in User.objects.filter(region__isnull=False).order_by("pk"):
+
+def _posts(User, RegionalPost, AuditEntry, east):
+    """One post per user with `User.region` and no post yet (idempotent)."""
+    users = User.objects.filter(region__isnull=False, regional_posts__isnull=True)
+    for user in users.order_by("pk"):
         start = min(user.date_joined.date(), REFORM - dt.timedelta(days=1))
         merged = user.region_id in MERGED
         post = RegionalPost.objects.create(
