@@ -99,7 +99,7 @@ def test_same_seed_and_day_give_the_same_rows_and_data_through_last_month(
     django_db_blocker, tmp_path, today, month
 ):
     from klynge.finance.models import ClaimStatus, ExpenseClaim, Payout
-    from klynge.meetings.models import Action, Meeting, PollSlot
+    from klynge.meetings.models import Action, Meeting, PollSlot, Rsvp
 
     day = dt.date.fromisoformat(today)
     with built(django_db_blocker, tmp_path, today):
@@ -111,6 +111,10 @@ def test_same_seed_and_day_give_the_same_rows_and_data_through_last_month(
         assert PollSlot.objects.filter(starts__date__gt=day).exists()
         assert Action.objects.filter(status="open", due__lt=day).exists()
         assert Action.objects.filter(status="open", due__gte=day).exists()
+        # Answers to invitations of upcoming meetings, given before today.
+        rsvps = Rsvp.objects.select_related("meeting")
+        assert rsvps.exists()
+        assert all(r.meeting.starts.date() > day and r.answered_at.date() <= day for r in rsvps)
         # This year's grants and claims waiting for the secretariat's decision.
         assert Payout.objects.filter(year=day.year).exists()
         assert ExpenseClaim.objects.filter(status=ClaimStatus.SUBMITTED).exists()

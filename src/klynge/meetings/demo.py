@@ -41,6 +41,7 @@ from klynge.meetings.models import (
     MinutesVersion,
     PollAnswer,
     PollSlot,
+    Rsvp,
     Speaker,
 )
 from klynge.quality.models import Indicator
@@ -244,6 +245,35 @@ def _generate(seed: int, today: dt.date) -> None:
     Action.objects.bulk_create(actions)
     EvaluationResponse.objects.bulk_create(responses, batch_size=5000)
     _demo_cluster(rng, today)
+    _rsvps(rng, participations)
+
+
+def _rsvps(rng: random.Random, participations: dict[int, list[Participation]]) -> None:
+    """ "Jeg kommer / jeg kommer ikke": about two in three members have answered each
+    invitation to an upcoming meeting, most of them coming. The demo's member doctor
+    has not, so the answer can be tried."""
+    now = timezone.now()
+    open_invitations = Meeting.objects.filter(
+        starts__gt=now, invited_at__isnull=False, cancelled_at__isnull=True
+    ).order_by("starts", "id")
+    rows = []
+    for meeting in open_invitations:
+        assert meeting.starts is not None and meeting.invited_at is not None
+        days = max(1, (now - meeting.invited_at).days)
+        for p in participations.get(meeting.cluster_id, []):
+            if p.end is not None or p.doctor.email == f"laege@{DEMO_DOMAIN}":
+                continue
+            if rng.random() < 0.65:
+                rows.append(
+                    Rsvp(
+                        meeting=meeting,
+                        doctor_id=p.doctor_id,
+                        coming=rng.random() < 0.85,
+                        answered_at=meeting.invited_at
+                        + dt.timedelta(days=rng.randrange(days), hours=rng.randrange(2, 10)),
+                    )
+                )
+    Rsvp.objects.bulk_create(rows, batch_size=5000)
 
 
 def _demo_cluster(rng: random.Random, today: dt.date) -> None:
@@ -302,6 +332,24 @@ def _demo_cluster(rng: random.Random, today: dt.date) -> None:
                 slot=slot, doctor=doctor, answer=rng.choice(["yes", "yes", "if_need_be", "no"])
             )
     created = [poll]
+    invited = Meeting.objects.filter(
+        cluster=cluster, starts__gt=timezone.now(), invited_at__isnull=False
+    )
+    if not invited.exists():  # the next meeting, in two weeks, with its invitation sent
+        day = _weekdays_ahead(today, weeks=2)[0]
+        meeting = services.meeting_create(
+            actor=coordinator.user,
+            cluster=cluster,
+            title="Opfølgning: antibiotika og CRP",
+            template="ordinary",
+            starts=_at(day),
+            ends=_at(day, 19),
+            place=f"{cluster.municipality.name}, mødelokalet",
+            catering="Sandwich og kaffe",
+            indicators=Indicator.objects.order_by("code")[:2],
+        )
+        Meeting.objects.filter(pk=meeting.pk).update(invited_at=timezone.now())
+        created.append(meeting)
     planned = Meeting.objects.filter(
         cluster=cluster, kind=MeetingKind.GENERAL_ASSEMBLY, starts__gt=timezone.now()
     )
@@ -360,6 +408,7 @@ def clear_meetings() -> None:
     with connection.cursor() as cursor:
         for model in (
             Election,
+            Rsvp,
             Dispatch,
             Announcement,
             EvaluationReceipt,
