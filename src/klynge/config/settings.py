@@ -75,7 +75,10 @@ INSTALLED_APPS = [
     "klynge.meetings",
     "klynge.governance",
     "klynge.documents",
+    "klynge.packages",
+    "klynge.dataorders",
     "klynge.overviews",
+    "klynge.support",
     "klynge.api",
 ]
 
@@ -189,6 +192,11 @@ DEFAULT_FROM_EMAIL = env("KLYNGE_DEFAULT_FROM_EMAIL", "Klynge <noreply@klynge.in
 
 # --- Background tasks (Django Tasks API through the django-tasks backport) -------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker renews its job's heartbeat at every phase; a job silent for longer lost its
+# worker and is queued again (`manage.py recover_tasks`, every few minutes), at most
+# KLYNGE_TASK_MAX_ATTEMPTS times in all.
+KLYNGE_TASK_LEASE_SECONDS = int(env("KLYNGE_TASK_LEASE_SECONDS", "600"))
+KLYNGE_TASK_MAX_ATTEMPTS = int(env("KLYNGE_TASK_MAX_ATTEMPTS", "3"))
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

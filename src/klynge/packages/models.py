@@ -1,0 +1,126 @@
+"""Cluster packages (KNOW-1): versioned content published by the national secretariat
+or a regional quality unit. A `Package` is the lasting identity (publisher, theme); its
+contents are `PackageVersion` rows: draft → reviewed → published. A published version is
+never edited; the next version starts as a copy and shows what changed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EhrSystem(models.Model):
+    """A practice system (lægesystem) data can be extracted from: data, not code."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    vendor = models.CharField(_("vendor"), max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("practice system")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Package(models.Model):
+    """A package's identity: who publishes it (a region's quality unit, or the national
+    secretariat when `publisher` is empty) and on which theme."""
+
+    publisher = models.ForeignKey(
+        "registry.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="packages",
+        verbose_name=_("publisher"),
+    )
+    theme = models.CharField(_("theme"), max_length=100)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["theme", "id"]
+
+    def __str__(self) -> str:
+        return self.theme
+
+    @property
+    def publisher_name(self) -> str:
+        return self.publisher.name if self.publisher else str(_("The national secretariat"))
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REVIEWED = "reviewed", _("Reviewed")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class PackageVersion(models.Model):
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    title = models.CharField(_("title"), max_length=200)
+    why = models.TextField(_("why it matters"), blank=True)
+    summary = models.TextField(_("guideline summary"), blank=True)
+    # The suggested meeting structure: [{"title": str, "duration": int, "description": str}]
+    agenda = models.JSONField(_("suggested meeting structure"), default=list, blank=True)
+    indicators = models.ManyToManyField(
+        "quality.Indicator", blank=True, related_name="+", verbose_name=_("indicators")
+    )
+    lead_time_days = models.PositiveIntegerField(_("lead time for data (days)"), default=0)
+    prerequisites = models.TextField(_("prerequisites"), blank=True)
+    follow_up = models.ForeignKey(
+        Package,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("follow-up package"),
+    )
+    revision_date = models.DateField(_("revision date"), null=True, blank=True)
+    reviewer = models.CharField(_("reviewer"), max_length=200, blank=True)
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["package", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "number"], name="package_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number})"
+
+
+class ExtractionGuide(models.Model):
+    """How to pull the package's data out of one practice system."""
+
+    version = models.ForeignKey(PackageVersion, on_delete=models.CASCADE, related_name="guides")
+    system = models.ForeignKey(EhrSystem, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("guide"))
+
+    class Meta:
+        ordering = ["system__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "system"], name="guide_one_per_system")
+        ]
+
+
+class PackageFile(models.Model):
+    version = models.ForeignKey(PackageVersion, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(_("name"), max_length=200)
+    file = models.FileField(upload_to="packages/")
+    size_bytes = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
