@@ -94,3 +94,6 @@ class OrderMessage(models.Model):
 
     class Meta:
         ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:50]

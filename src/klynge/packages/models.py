@@ -115,6 +115,9 @@ class ExtractionGuide(models.Model):
             models.UniqueConstraint(fields=["version", "system"], name="guide_one_per_system")
         ]
 
+    def __str__(self) -> str:
+        return str(self.system)
+
 
 class PackageFile(models.Model):
     version = models.ForeignKey(PackageVersion, on_delete=models.CASCADE, related_name="files")
@@ -124,3 +127,6 @@ class PackageFile(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
