@@ -137,6 +137,11 @@ class ImportRun(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)  # the first 1,000: {line, column, message}
     started = models.DateTimeField(null=True, blank=True)
+    # A running import's worker renews this at every phase; a run whose heartbeat is
+    # older than the lease (KLYNGE_TASK_LEASE_SECONDS) lost its worker (services.
+    # import_runs_recover). `attempts` counts the workers that took it up.
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished = models.DateTimeField(null=True, blank=True)
     undone = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
@@ -159,6 +164,18 @@ class ImportRun(models.Model):
             ImportStatus.ERROR,
             ImportStatus.UNDONE,
         }
+
+    @property
+    def lost_its_worker(self) -> bool:
+        """Running, but nobody has renewed the heartbeat within the lease."""
+        from django.utils import timezone
+
+        lease = dt.timedelta(seconds=settings.KLYNGE_TASK_LEASE_SECONDS)
+        return (
+            self.status == ImportStatus.RUNNING
+            and self.heartbeat is not None
+            and self.heartbeat < timezone.now() - lease
+        )
 
 
 class IndicatorValue(models.Model):

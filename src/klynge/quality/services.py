@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,8 +79,10 @@ def lookup_tables() -> tuple[dict[str, int], dict[str, tuple[int, bool]]]:
 
 
 def _progress(run: ImportRun, phase: str, percent: int) -> None:
-    run.phase, run.progress = phase, percent
-    ImportRun.objects.filter(pk=run.pk).update(phase=phase, progress=percent)
+    run.phase, run.progress, run.heartbeat = phase, percent, timezone.now()
+    ImportRun.objects.filter(pk=run.pk).update(
+        phase=phase, progress=percent, heartbeat=run.heartbeat
+    )
 
 
 def import_run_create(
@@ -114,13 +117,18 @@ def import_run_execute(
 ) -> ImportRun:
     """Check the whole file, then write it in one transaction, or write nothing and keep
     every error. Crashes leave the run as ERROR with its file, so it can be retried."""
-    if run.status == ImportStatus.FAILED:  # refused when it was recorded
+    # Take the run: only a queued run is taken, and only by one worker (a duplicate
+    # task, or a second recovery, finds it taken and leaves it alone).
+    now = timezone.now()
+    taken = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started=now, heartbeat=now, attempts=F("attempts") + 1
+    )
+    run.refresh_from_db()
+    if not taken:
         return run
     if data is None:
         with run.upload.open("rb") as fh:
             data = fh.read()
-    run.status, run.started = ImportStatus.RUNNING, timezone.now()
-    ImportRun.objects.filter(pk=run.pk).update(status=run.status, started=run.started)
     try:
         _progress(run, _("Reading the file"), 5)
         try:
@@ -584,18 +592,61 @@ def import_start(*, actor: Any, data: bytes, filename: str, source: str) -> Impo
     return import_run_execute(run=run, data=data, allowed_clinic_ids=allowed)
 
 
-def import_retry(*, actor: Any, run: ImportRun) -> ImportRun:
-    """Run an interrupted import again from its kept file."""
+def _requeue(run: ImportRun, *, interrupted: Q) -> bool:
+    """Queue an interrupted run again and enqueue its task, exactly once: the
+    conditional update lets one caller win when several try at the same time."""
     from klynge.quality.tasks import import_run_process
 
-    if run.status != ImportStatus.ERROR or not run.upload:
-        raise DomainError(_("Only an interrupted import can be retried."))
-    _scope, allowed, _description = import_scope(user=run.actor) if run.actor else ("", None, "")
-    ImportRun.objects.filter(pk=run.pk).update(
+    queued = ImportRun.objects.filter(interrupted, pk=run.pk).update(
         status=ImportStatus.QUEUED, phase=_("Waiting for a worker"), progress=0
     )
+    if not queued:
+        return False
+    _scope, allowed, _description = import_scope(user=run.actor) if run.actor else ("", None, "")
     allowed_list = sorted(allowed) if allowed is not None else None
     transaction.on_commit(lambda: import_run_process.enqueue(run.pk, allowed_list))
+    return True
+
+
+def _lost(now: dt.datetime | None = None) -> Q:
+    """Running runs whose worker has not renewed the heartbeat within the lease."""
+    lease = dt.timedelta(seconds=settings.KLYNGE_TASK_LEASE_SECONDS)
+    return Q(status=ImportStatus.RUNNING, heartbeat__lt=(now or timezone.now()) - lease)
+
+
+@transaction.atomic
+def import_retry(*, actor: Any, run: ImportRun) -> ImportRun:
+    """Run an interrupted import (or one whose worker died) again from its kept file."""
+    interrupted = Q(status=ImportStatus.ERROR) | _lost()
+    if not run.upload or not _requeue(run, interrupted=interrupted):
+        raise DomainError(_("Only an interrupted import can be retried."))
     audit_log(actor=actor, action="quality.import.retried", target=run, scope=run.scope)
     run.refresh_from_db()
     return run
+
+
+def import_runs_recover(*, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Runs whose worker died (killed, out of memory, a restart): queued again while
+    they have attempts left and their file, else marked interrupted so a person can
+    retry them. Nothing was written by a dead worker: the write is one transaction.
+    Returns (queued again, marked interrupted). Run by `manage.py recover_tasks`."""
+    requeued = interrupted = 0
+    for run in ImportRun.objects.filter(_lost(now)):
+        with transaction.atomic():
+            if run.upload and run.attempts < settings.KLYNGE_TASK_MAX_ATTEMPTS:
+                if _requeue(run, interrupted=_lost(now)):
+                    requeued += 1
+                    audit_log(
+                        actor=None,
+                        action="quality.import.recovered",
+                        target=run,
+                        scope=run.scope,
+                        data={"attempt": run.attempts + 1},
+                    )
+                continue
+            interrupted += ImportRun.objects.filter(_lost(now), pk=run.pk).update(
+                status=ImportStatus.ERROR,
+                phase=_("Interrupted; nothing was written. Try again."),
+                finished=timezone.now(),
+            )
+    return requeued, interrupted
