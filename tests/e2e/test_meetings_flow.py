@@ -1,7 +1,9 @@
 """A cluster meeting in a real browser, in Danish: the coordinator plans it without a
-date, offers a date in the poll, a member answers yes, the coordinator settles on that
-date (the invitations are queued for the mail worker), and the slide show moves on with
-the arrow keys. The meeting page is also looked at on a phone."""
+date, offers a date in the poll and sends the poll (one e-mail per member), a member
+answers yes, the coordinator settles on that date (the invitations are queued for the
+mail worker), the member says "Jeg kommer" on their phone and the coordinator sees it,
+and the slide show moves on with the arrow keys. The meeting page is also looked at on
+a phone."""
 
 from __future__ import annotations
 
@@ -57,8 +59,9 @@ def test_coordinator_plans_polls_and_invites(live_server, browser, page, shoot):
     offer.get_by_role("button", name="Foreslå datoen").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text(
-        "Datoen er foreslået; medlemmerne bliver spurgt pr. e-mail."
+        "Datoen er foreslået. Send afstemningen, når alle datoerne er med."
     ).is_visible()
+    assert not Dispatch.objects.filter(meeting=meeting).exists()  # nothing mailed per date
     slot = meeting.slots.get()
     assert timezone.localtime(slot.starts).time() == dt.time(17, 0)
     assert timezone.localtime(slot.ends).time() == dt.time(19, 30)
@@ -67,7 +70,18 @@ def test_coordinator_plans_polls_and_invites(live_server, browser, page, shoot):
     assert row.count() == 1
     assert f"{day.day}." in row.inner_text() and "17:00–19:30" in row.inner_text()
     assert page.get_by_text("0 medlemmer har svaret.").is_visible()
+    assert page.get_by_text("ikke sendt endnu").is_visible()
     shoot(page, "moede-dato-foreslaaet")
+    page.get_by_role("button", name="Send datoafstemningen til medlemmerne").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text(
+        "Datoafstemningen er på vej til 3 medlemmer: én e-mail til hver med alle datoerne."
+    ).is_visible()
+    assert Dispatch.objects.filter(meeting=meeting, kind=Dispatch.Kind.POLL).count() == 3
+    assert page.get_by_role("heading", name="Har ikke svaret endnu").is_visible()
+    assert page.get_by_role(
+        "button", name="Send påmindelse til dem, der ikke har svaret"
+    ).is_visible()
 
     # 3. A member answers yes on their phone.
     member_context = browser.new_context(
@@ -122,6 +136,42 @@ def test_coordinator_plans_polls_and_invites(live_server, browser, page, shoot):
     assert page.get_by_role("button", name="Send indkaldelsen igen som en opdatering").is_visible()
     assert page.get_by_role("button", name="Aflys mødet").is_visible()
     shoot(page, "moede-indkaldt")
+
+    # The member says they are coming, on the phone; the coordinator sees it.
+    member_context = browser.new_context(
+        viewport={"width": 375, "height": 812}, is_mobile=True, locale="da-DK"
+    )
+    member = member_context.new_page()
+    log_in(member, live_server, "laege@a.test", PASSWORD)
+    member.goto(f"{live_server.url}/klynger/{slug}/moeder/{meeting.pk}/")
+    assert member.get_by_role("heading", name="Kommer du?").is_visible()
+    member.get_by_role("button", name="Jeg kommer", exact=True).click()
+    member.wait_for_load_state("networkidle")
+    assert member.get_by_text("Tak. Koordinatoren kan se, at du kommer.").is_visible()
+    assert member.get_by_text("Du har svaret, at du kommer").is_visible()
+    overflow = member.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    shoot(member, "moede-medlem-kommer-mobil")
+    assert overflow <= 0, f"the answer is {overflow}px wider than a phone"
+    member_context.close()
+    page.reload()
+    counts = page.locator("#rsvp-counts").inner_text()
+    assert counts.startswith("1 kommer · 0 kommer ikke · 5 har ikke svaret"), counts
+    assert "Køge Lægehus 3 læge 1" in page.locator("#rsvp article").first.inner_text()
+    shoot(page, "moede-hvem-kommer")
+
+    # An agenda item is changed after it was made.
+    page.goto(f"{live_server.url}/klynger/{slug}/moeder/{meeting.pk}/dagsorden/")
+    first_item = meeting.items.first()
+    edit = page.locator("details.item-edit").first
+    edit.locator("summary").click()
+    edit.get_by_label("Punkt", exact=True).fill("Velkomst og dagsorden")
+    edit.get_by_label("Tid (minutter)", exact=True).fill("10")
+    edit.get_by_role("button", name="Gem punktet").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Punktet er gemt.").is_visible()
+    first_item.refresh_from_db()
+    assert (first_item.title, first_item.duration) == ("Velkomst og dagsorden", 10)
+    shoot(page, "moede-dagsorden-rettet")
 
     # The settled meeting on the coordinator's phone.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -287,6 +287,9 @@ def test_an_editor_offers_a_date_through_the_poll_form(w, as_user):
     )
     assert response.status_code == 302
     assert m.slots.count() == 1
+    # Offering a date sends nothing: the poll goes out with all its dates at once.
+    assert not m.dispatches.exists()
+    assert client.post(url("poll.send", m)).status_code == 302
     assert m.dispatches.filter(kind=Dispatch.Kind.POLL).count() == 3
 
 

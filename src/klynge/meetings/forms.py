@@ -157,11 +157,22 @@ class ItemForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=Doctor.objects.none(), required=False)
-    duration = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=600, required=False)
+    duration = forms.IntegerField(
+        label=_("Time (minutes)"), min_value=1, max_value=600, required=False
+    )
 
     def __init__(self, *args, doctors: list[Doctor], **kwargs):
         super().__init__(*args, **kwargs)
         _choices(self, "owner", Doctor.objects.filter(pk__in=[d.pk for d in doctors]))
+
+
+class ItemEditForm(ItemForm):
+    """An existing item's fields; `auto_id` carries the item so several of these
+    forms on the agenda page keep their labels apart."""
+
+    follow_up = forms.BooleanField(
+        label=_("List the open actions from earlier meetings under this item"), required=False
+    )
 
 
 class GuestForm(forms.Form):

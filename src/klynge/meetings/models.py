@@ -116,9 +116,14 @@ class Speaker(models.Model):
 
 
 class PollSlot(models.Model):
+    """A date offered in a meeting's date poll. Offering a date sends nothing; the
+    coordinator sends the poll once, as one e-mail per member listing every date
+    (`announced_at` is when the members were asked about this date)."""
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="slots")
     starts = models.DateTimeField(_("starts"))
     ends = models.DateTimeField(_("ends"))
+    announced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts"]
@@ -401,6 +406,7 @@ class Dispatch(models.Model):
         CANCELLATION = "cancellation", _("Cancellation")
         REMINDER = "reminder", _("Reminder")
         POLL = "poll", _("Date poll")
+        POLL_REMINDER = "poll_reminder", _("Date poll reminder")
         ANNOUNCEMENT = "announcement", _("Announcement")
 
     class Status(models.TextChoices):

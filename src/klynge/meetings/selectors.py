@@ -15,12 +15,14 @@ from klynge.core.permissions import Role
 from klynge.meetings.models import (
     Action,
     Attendance,
+    Dispatch,
     EvaluationReceipt,
     EvaluationResponse,
     Meeting,
     MeetingKind,
     MinutesVersion,
     PollAnswer,
+    PollSlot,
     Rsvp,
 )
 from klynge.registry.models import Cluster, Doctor, Participation
@@ -142,6 +144,8 @@ class SlotResult:
     if_need_be: int = 0
     no: int = 0
     best: bool = False
+    announced: bool = False  # the members have been asked about this date
+    collisions: list[Collision] = field(default_factory=list)  # filled by the poll page
 
     @property
     def score(self) -> tuple[int, int]:
@@ -151,7 +155,10 @@ class SlotResult:
 
 def poll_results(meeting: Meeting) -> list[SlotResult]:
     results = {
-        s.pk: SlotResult(slot_id=s.pk, starts=s.starts, ends=s.ends) for s in meeting.slots.all()
+        s.pk: SlotResult(
+            slot_id=s.pk, starts=s.starts, ends=s.ends, announced=s.announced_at is not None
+        )
+        for s in meeting.slots.all()
     }
     for slot_id, answer in PollAnswer.objects.filter(slot__meeting=meeting).values_list(
         "slot_id", "answer"
@@ -176,6 +183,110 @@ def poll_answers_of(meeting: Meeting, doctor: Doctor | None) -> dict[int, str]:
 
 def poll_respondents(meeting: Meeting) -> int:
     return PollAnswer.objects.filter(slot__meeting=meeting).values("doctor").distinct().count()
+
+
+def poll_nonresponders(meeting: Meeting) -> list[Doctor]:
+    """The doctors invited to `meeting` who have not answered its date poll (about
+    any of its dates), by name."""
+    answered = set(
+        PollAnswer.objects.filter(slot__meeting=meeting).values_list("doctor_id", flat=True)
+    )
+    return [d for d in invited_doctors(meeting) if d.pk not in answered]
+
+
+def poll_reminded_on(meeting: Meeting, day: dt.date) -> set[str]:
+    """The addresses (lower case) sent a poll reminder for `meeting` on `day` (local)."""
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    return {
+        address.lower()
+        for address in Dispatch.objects.filter(
+            meeting=meeting,
+            kind=Dispatch.Kind.POLL_REMINDER,
+            created__gte=start,
+            created__lt=start + dt.timedelta(days=1),
+        ).values_list("recipient", flat=True)
+    }
+
+
+@dataclass
+class NonResponder:
+    doctor: Doctor
+    email: str
+    last_reminded: dt.datetime | None
+
+
+def poll_nonresponders_with_reminders(meeting: Meeting) -> list[NonResponder]:
+    """`poll_nonresponders` with each one's address and when they were last reminded,
+    for the coordinator's list on the poll."""
+    last: dict[str, dt.datetime] = {}
+    for address, created in Dispatch.objects.filter(
+        meeting=meeting, kind=Dispatch.Kind.POLL_REMINDER
+    ).values_list("recipient", "created"):
+        key = address.lower()
+        if key not in last or created > last[key]:
+            last[key] = created
+    rows = []
+    for doctor in poll_nonresponders(meeting):
+        email = doctor_email(doctor)
+        rows.append(NonResponder(doctor, email, last.get(email.lower()) if email else None))
+    return rows
+
+
+# A meeting without an end is taken to last this long when checking for collisions
+# (the calendar file uses the same).
+DEFAULT_LENGTH = dt.timedelta(hours=2)
+
+
+@dataclass
+class Collision:
+    """Another meeting of the cluster on the same day as a proposed date, or
+    overlapping it in time."""
+
+    meeting: Meeting
+    overlaps: bool  # in time; otherwise only the same day
+
+
+def date_collisions(
+    *, cluster: Cluster, starts: dt.datetime, ends: dt.datetime, exclude: Meeting | None = None
+) -> list[Collision]:
+    """The cluster's other meetings (its own and the joint meetings it is invited to,
+    not cancelled) that fall on the same local day as `starts`–`ends` or overlap it."""
+    zone = timezone.get_default_timezone()
+    day = timezone.localtime(starts, zone).date()
+    last_day = timezone.localtime(ends, zone).date()
+    window_start = dt.datetime.combine(day, dt.time(0), tzinfo=zone) - DEFAULT_LENGTH
+    window_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    candidates = (
+        cluster_meetings(cluster=cluster)
+        .filter(cancelled_at__isnull=True, starts__lt=window_end, starts__gte=window_start)
+        .order_by("starts")
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    found = []
+    for other in candidates:
+        assert other.starts is not None
+        other_ends = other.ends or other.starts + DEFAULT_LENGTH
+        overlaps = other.starts < ends and starts < other_ends
+        other_day = timezone.localtime(other.starts, zone).date()
+        if overlaps or day <= other_day <= last_day:
+            found.append(Collision(meeting=other, overlaps=overlaps))
+    return found
+
+
+def poll_collisions(meeting: Meeting) -> dict[int, list[Collision]]:
+    """For each date offered in `meeting`'s poll that collides with another meeting of
+    the cluster, those meetings (slot id → collisions). A warning, not a refusal:
+    two meetings on a day can be intended."""
+    result = {}
+    for slot in PollSlot.objects.filter(meeting=meeting):
+        found = date_collisions(
+            cluster=meeting.cluster, starts=slot.starts, ends=slot.ends, exclude=meeting
+        )
+        if found:
+            result[slot.pk] = found
+    return result
 
 
 # --- "I am coming / I am not coming" ----------------------------------------------------

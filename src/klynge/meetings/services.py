@@ -235,9 +235,14 @@ def poll_open(
     slots: list[tuple[dt.datetime, dt.datetime]],
     notify: bool = True,
 ) -> list[PollSlot]:
-    """Offer dates (MEET-1); the members are asked by e-mail to answer."""
-    if meeting.poll_closed_at or meeting.invited_at:
+    """Offer dates (MEET-1). With `notify`, the poll goes out at once (`poll_send`):
+    one e-mail per member listing every date, however many dates are offered. Without
+    it the dates wait for the coordinator to send the poll, so that four dates offered
+    one at a time still make one e-mail."""
+    if meeting.poll_closed_at or meeting.invited_at or meeting.starts is not None:
         raise DomainError(_("The date is already settled."))
+    if meeting.is_cancelled:
+        raise DomainError(_("The meeting is cancelled."))
     if not slots:
         raise DomainError(_("Offer at least one date."), field="slots")
     created = []
@@ -255,8 +260,6 @@ def poll_open(
         )
         if new:
             created.append(slot)
-    if notify and created:
-        _dispatch_to_invited(meeting, Dispatch.Kind.POLL)
     audit_log(
         actor=actor,
         action="meetings.poll.opened",
@@ -264,7 +267,100 @@ def poll_open(
         scope=_scope(meeting),
         data={"slots": [s.starts.isoformat() for s in created]},
     )
+    if notify and created:
+        poll_send(actor=actor, meeting=meeting)
     return created
+
+
+@transaction.atomic
+def poll_send(*, actor: Any, meeting: Meeting) -> list[Dispatch]:
+    """Ask the members about the offered dates: one e-mail to each invited doctor
+    listing every date of the poll. Sending again is for dates offered since; with
+    none, it is refused (the reminder is for those who have not answered)."""
+    _lock(meeting)
+    _poll_open_for_writes(meeting)
+    slots = list(meeting.slots.all())
+    if not slots:
+        raise DomainError(_("Offer at least one date first."))
+    new = [s for s in slots if s.announced_at is None]
+    if not new:
+        raise DomainError(
+            _(
+                "The members have been asked about every date already. Send a reminder "
+                "to those who have not answered instead."
+            )
+        )
+    dispatches = _dispatch_to_invited(meeting, Dispatch.Kind.POLL)
+    if not dispatches:
+        raise DomainError(_("No member has an e-mail address; add them in the register first."))
+    now = timezone.now()
+    PollSlot.objects.filter(pk__in=[s.pk for s in new]).update(announced_at=now)
+    audit_log(
+        actor=actor,
+        action="meetings.poll.sent",
+        target=meeting,
+        scope=_scope(meeting),
+        data={
+            "recipients": len(dispatches),
+            "dates": len(slots),
+            "new": [s.starts.isoformat() for s in new],
+        },
+    )
+    return dispatches
+
+
+@transaction.atomic
+def poll_remind(*, actor: Any, meeting: Meeting) -> list[Dispatch]:
+    """Remind those invited who have not answered the poll: one e-mail each, at most
+    once a day (a second press the same day reaches only those not yet reminded that
+    day, and is refused when there is nobody left)."""
+    _lock(meeting)  # two presses at once: the second sees the first one's reminders
+    _poll_open_for_writes(meeting)
+    if not meeting.slots.filter(announced_at__isnull=False).exists():
+        raise DomainError(_("Send the date poll first."))
+    missing = selectors.poll_nonresponders(meeting)
+    if not missing:
+        raise DomainError(_("Everyone invited has answered the poll."))
+    reminded = selectors.poll_reminded_on(meeting, timezone.localdate())
+    due = []
+    for doctor in missing:
+        address = selectors.doctor_email(doctor)
+        if address and address.lower() not in reminded:
+            due.append(
+                Dispatch(
+                    cluster=meeting.cluster,
+                    meeting=meeting,
+                    kind=Dispatch.Kind.POLL_REMINDER,
+                    recipient=address,
+                    name=doctor.name,
+                    sequence=meeting.sequence,
+                )
+            )
+    if not due:
+        if any(selectors.doctor_email(d) for d in missing):
+            raise DomainError(
+                _("Everyone who has not answered was reminded today. Try again tomorrow.")
+            )
+        raise DomainError(
+            _("Those who have not answered have no e-mail address; add them in the register.")
+        )
+    dispatches = Dispatch.objects.bulk_create(due)
+    mail.enqueue_all(dispatches)
+    audit_log(
+        actor=actor,
+        action="meetings.poll.reminded",
+        target=meeting,
+        scope=_scope(meeting),
+        data={"recipients": len(dispatches), "not_answered": len(missing)},
+    )
+    return dispatches
+
+
+def _poll_open_for_writes(meeting: Meeting) -> None:
+    if meeting.is_cancelled:
+        raise DomainError(_("The meeting is cancelled."))
+    if meeting.poll_closed_at or meeting.starts is not None:
+        raise DomainError(_("The date is already settled."))
 
 
 @transaction.atomic
@@ -538,6 +634,51 @@ def item_save(
     item.title, item.description, item.owner, item.duration = title, description, owner, duration
     item.follow_up = follow_up
     item.save()
+    return item
+
+
+@transaction.atomic
+def item_update(
+    *,
+    actor: Any,
+    item: AgendaItem,
+    title: str,
+    description: str = "",
+    owner: Doctor | None = None,
+    duration: int | None = None,
+    follow_up: bool = False,
+) -> AgendaItem:
+    """Change an agenda item after it was made (its title, text, owner, time and
+    whether it takes up the open actions), while the minutes are not locked."""
+    meeting = item.meeting
+    _editable(meeting)
+    title = " ".join(title.split())
+    if not title:
+        raise DomainError(_("Give the item a title."), field="title")
+    if duration is not None and not 1 <= duration <= 600:
+        raise DomainError(_("Give the time in minutes, from 1 to 600."), field="duration")
+    if owner is not None and owner.pk not in {d.pk for d in selectors.invited_doctors(meeting)}:
+        raise DomainError(_("The owner must be one of the meeting's members."), field="owner")
+    new = {
+        "title": title,
+        "description": description.strip(),
+        "owner": owner,
+        "duration": duration,
+        "follow_up": bool(follow_up),
+    }
+    changed = sorted(name for name, value in new.items() if getattr(item, name) != value)
+    if not changed:
+        return item
+    for name, value in new.items():
+        setattr(item, name, value)
+    item.save(update_fields=[*changed])
+    audit_log(
+        actor=actor,
+        action="meetings.agenda.item.changed",
+        target=meeting,
+        scope=_scope(meeting),
+        data={"item": item.pk, "title": title, "changed": changed},
+    )
     return item
 
 

@@ -40,11 +40,18 @@ urlpatterns = [
     # The date poll
     path(M + "datoer/svar/", views.PollAnswerView.as_view(), name="poll.answer"),
     path(M + "datoer/ny/", views.PollSlotAddView.as_view(), name="poll.slot.add"),
+    path(M + "datoer/send/", views.PollSendView.as_view(), name="poll.send"),
+    path(M + "datoer/paamind/", views.PollRemindView.as_view(), name="poll.remind"),
     path(M + "datoer/<int:slot>/vaelg/", views.PollCloseView.as_view(), name="poll.close"),
     # The agenda
     path(M + "dagsorden/", views.AgendaView.as_view(), name="agenda"),
     path(M + "dagsorden/skabelon/", views.AgendaTemplateView.as_view(), name="agenda.template"),
     path(M + "dagsorden/punkter/", views.ItemAddView.as_view(), name="agenda.item.add"),
+    path(
+        M + "dagsorden/punkter/<int:item>/rediger/",
+        views.ItemUpdateView.as_view(),
+        name="agenda.item.update",
+    ),
     path(
         M + "dagsorden/punkter/<int:item>/flyt-<str:direction>/",
         views.ItemMoveView.as_view(),

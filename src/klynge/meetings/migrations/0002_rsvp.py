@@ -5,24 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0001_initial'),
-        ('registry', '0003_dated_areas'),
+        ("meetings", "0001_initial"),
+        ("registry", "0003_dated_areas"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Rsvp',
+            name="Rsvp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('coming', models.BooleanField(verbose_name='coming')),
-                ('answered_at', models.DateTimeField(verbose_name='answered')),
-                ('doctor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.doctor')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rsvps', to='meetings.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("coming", models.BooleanField(verbose_name="coming")),
+                ("answered_at", models.DateTimeField(verbose_name="answered")),
+                (
+                    "doctor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.doctor",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rsvps",
+                        to="meetings.meeting",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('meeting', 'doctor'), name='rsvp_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("meeting", "doctor"), name="rsvp_once")
+                ],
             },
         ),
     ]

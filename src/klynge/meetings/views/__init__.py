@@ -9,6 +9,7 @@ from klynge.meetings.views.agenda import (
     ItemAddView,
     ItemDeleteView,
     ItemMoveView,
+    ItemUpdateView,
 )
 from klynge.meetings.views.attendance import (
     AttendanceExportView,
@@ -51,7 +52,13 @@ from klynge.meetings.views.minutes import (
     MinutesView,
     NotesSaveView,
 )
-from klynge.meetings.views.poll import PollAnswerView, PollCloseView, PollSlotAddView
+from klynge.meetings.views.poll import (
+    PollAnswerView,
+    PollCloseView,
+    PollRemindView,
+    PollSendView,
+    PollSlotAddView,
+)
 from klynge.meetings.views.reports import ActivityReportDownloadView, ActivityReportView
 from klynge.meetings.views.rsvp import RsvpGiveView
 
@@ -83,6 +90,7 @@ __all__ = [
     "ItemAddView",
     "ItemDeleteView",
     "ItemMoveView",
+    "ItemUpdateView",
     "MeetingCancelView",
     "MeetingCreateView",
     "MeetingDetailView",
@@ -97,6 +105,8 @@ __all__ = [
     "NotesSaveView",
     "PollAnswerView",
     "PollCloseView",
+    "PollRemindView",
+    "PollSendView",
     "PollSlotAddView",
     "RsvpGiveView",
     "SpeakerAddView",

@@ -14,9 +14,10 @@ from django.views.generic import TemplateView, View
 
 from klynge.meetings import selectors, services
 from klynge.meetings.agendas import TEMPLATES
-from klynge.meetings.forms import ItemForm
-from klynge.meetings.models import AgendaAttachment
+from klynge.meetings.forms import ItemEditForm, ItemForm
+from klynge.meetings.models import AgendaAttachment, AgendaItem
 from klynge.meetings.views.base import MeetingMixin, MeetingWriteView
+from klynge.registry.models import Doctor
 
 
 class AgendaView(MeetingMixin, TemplateView):
@@ -25,17 +26,33 @@ class AgendaView(MeetingMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         doctors = selectors.invited_doctors(self.meeting)
+        items = list(self.meeting.items.select_related("owner").prefetch_related("attachments"))
         return {
             "item_form": ItemForm(doctors=doctors),
-            "items": list(
-                self.meeting.items.select_related("owner").prefetch_related("attachments")
-            ),
+            "items": items,
+            # Each item with its edit form, filled in with what it says now.
+            "edits": [(item, edit_form(item, doctors)) for item in items],
             "templates": [(k, label) for k, (label, _items) in TEMPLATES.items()],
             "carried": selectors.open_actions(meeting=self.meeting),
             "doctors": doctors,
             **super().get_context_data(**kwargs),
             "open_item": kwargs.get("item"),  # a refused write under this item
         }
+
+
+def edit_form(item: AgendaItem, doctors: list[Doctor], data: Any = None) -> ItemEditForm:
+    return ItemEditForm(
+        data,
+        doctors=doctors,
+        auto_id=f"id_item{item.pk}_%s",
+        initial={
+            "title": item.title,
+            "description": item.description,
+            "owner": item.owner_id,
+            "duration": item.duration,
+            "follow_up": item.follow_up,
+        },
+    )
 
 
 class AgendaWriteView(MeetingWriteView):
@@ -70,6 +87,21 @@ class ItemAddView(AgendaWriteView):
     def perform(self, form: forms.Form) -> str:
         services.item_save(actor=self.request.user, meeting=self.meeting, **form.cleaned_data)
         return _("The item is added.")
+
+
+class ItemUpdateView(AgendaWriteView):
+    """Change an item after it was made: its own write, its own URL."""
+
+    form_name = "edit_form"
+
+    def get_form(self) -> forms.Form:
+        item = self.part(self.meeting.items, "item")
+        return edit_form(item, selectors.invited_doctors(self.meeting), self.request.POST)
+
+    def perform(self, form: forms.Form) -> str:
+        item = self.part(self.meeting.items, "item")
+        services.item_update(actor=self.request.user, item=item, **form.cleaned_data)
+        return _("The item is saved.")
 
 
 class ItemMoveView(AgendaWriteView):

@@ -134,6 +134,11 @@ class MeetingDetailView(MeetingMixin, TemplateView):
             and d.sequence == meeting.sequence
         ]
         held = bool(meeting.starts and meeting.starts <= timezone.now())
+        poll = selectors.poll_results(meeting)
+        if context["can_manage"] and poll and not meeting.starts:
+            collisions = selectors.poll_collisions(meeting)
+            for result in poll:
+                result.collisions = collisions.get(result.slot_id, [])
         rsvp = selectors.rsvp_summary(meeting) if meeting.starts else None
         invited = rsvp is not None and doctor is not None and rsvp.includes(doctor)
         context.update(
@@ -146,7 +151,14 @@ class MeetingDetailView(MeetingMixin, TemplateView):
             items=list(meeting.items.select_related("owner").prefetch_related("attachments")),
             carried=selectors.open_actions(meeting=meeting),
             speakers=list(meeting.speakers.all()),
-            poll=selectors.poll_results(meeting),
+            poll=poll,
+            unannounced=sum(not r.announced for r in poll),
+            poll_sent=any(r.announced for r in poll),
+            nonresponders=(
+                selectors.poll_nonresponders_with_reminders(meeting)
+                if context["can_manage"] and poll and not meeting.starts
+                else []
+            ),
             respondents=selectors.poll_respondents(meeting),
             my_answers=selectors.poll_answers_of(meeting, doctor),
             choices=PollAnswer.Choice.choices,
