@@ -264,12 +264,15 @@ def budget_items(cluster: Cluster, on: dt.date) -> list[Item]:
         spent = sign * actual.get(kind, ZERO)
         planned = budget.get(kind, ZERO)
         over = kind == AccountKind.EXPENSE and planned > 0 and spent > planned
+        figures = (
+            _("%(actual)s of %(budget)s budgeted")
+            % {"actual": format_money(spent), "budget": format_money(planned)}
+            if planned
+            else _("%(actual)s, not in the budget") % {"actual": format_money(spent)}
+        )
         items.append(
             Item(
-                text=(label % {"year": year})
-                + ": "
-                + _("%(actual)s of %(budget)s budgeted")
-                % {"actual": format_money(spent), "budget": format_money(planned)},
+                text=(label % {"year": year}) + ": " + figures,
                 detail=format_percent(float(spent / planned)) if planned else "",
                 url=url,
                 tone="overdue" if over else "",

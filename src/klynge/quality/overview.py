@@ -1,8 +1,10 @@
 """Quality data on the start page (`klynge.core.overview`).
 
 A doctor sees their own clinic's newest month and any signal in its run charts — their
-own data, exact, read with `clinic_latest_month`/`clinic_dashboard` exactly as the "Din
-klinik" page reads it (never another clinic's figures, docs/privacy.md). The
+own data, exact, read with `clinic_latest_month`/`clinic_trend` over the window the "Din
+klinik" page (`clinic_dashboard`) uses (never another clinic's figures, docs/privacy.md).
+The national comparison of that page is left out: it costs a national aggregate per
+indicator and the start page only asks "is there a signal?". The
 coordinator sees how fresh the cluster's data are: each indicator's newest *complete*
 month (`cluster_latest_months`), which counts clinics, never shows a figure, and so
 needs no protection.
@@ -27,6 +29,7 @@ from klynge.registry.models import Cluster
 from klynge.registry.overview import viewer
 
 MAX_SIGNALS = 5
+CLINIC_MONTHS = 36  # the window of `clinic_dashboard`, the "Din klinik" page
 
 
 class OwnClinicSection:
@@ -57,16 +60,28 @@ class OwnClinicSection:
                     link=link,
                 )
             ]
-        rows = selectors.clinic_dashboard(clinic_id=doctor.clinic_id, last=last)
-        signals = [r for r in rows if r.trend.analysis.signal]
+        # The same run chart as "Din klinik" draws (its own months, exact), without the
+        # national comparison that page adds: a signal needs only the clinic's series.
+        first = add_months(last, -(CLINIC_MONTHS - 1))
+        signals = []
+        for indicator in Indicator.objects.filter(active=True):
+            trend = selectors.clinic_trend(
+                clinic_id=doctor.clinic_id,
+                cluster=None,
+                indicator=indicator,
+                first=first,
+                last=last,
+            )
+            if trend.analysis.signal:
+                signals.append((indicator, trend))
         items = tuple(
             Item(
-                text=str(row.indicator.title),
-                detail=charts.verdict(row.trend, row.indicator),
-                url=reverse("quality:clinic.mine") + f"#own-{row.indicator.code}",
+                text=str(indicator.title),
+                detail=charts.verdict(trend, indicator),
+                url=url + f"#own-{indicator.code}",
                 tone="due",
             )
-            for row in signals[:MAX_SIGNALS]
+            for indicator, trend in signals[:MAX_SIGNALS]
         )
         return [
             Block(
