@@ -18,6 +18,7 @@ from tests import (
     matrix_finance,
     matrix_governance,
     matrix_meetings,
+    matrix_packages,
     matrix_people,
 )
 from tests.matrix_common import (
@@ -44,6 +45,8 @@ OWN_NAMESPACES = {
     "governance",
     "documents",
     "accounts",
+    "packages",
+    "dataorders",
 }
 
 
@@ -179,6 +182,7 @@ MATRIX = {
     **matrix_governance.ROWS,
     **matrix_documents.ROWS,
     **matrix_people.ROWS,
+    **matrix_packages.ROWS,
 }
 
 
@@ -247,6 +251,7 @@ WRITES = {
     **matrix_governance.WRITES,
     **matrix_documents.WRITES,
     **matrix_people.WRITES,
+    **matrix_packages.WRITES,
 }
 
 

@@ -78,7 +78,6 @@ INSTALLED_APPS = [
     "klynge.packages",
     "klynge.dataorders",
     "klynge.overviews",
-    "klynge.support",
     "klynge.api",
 ]
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("klynge.governance.urls")),
     path("", include("klynge.accounts.urls")),
     path("", include("klynge.documents.urls")),
+    path("", include("klynge.packages.urls")),
+    path("", include("klynge.dataorders.urls")),
     path("klynger/", include("klynge.registry.urls")),
     path("daekning/", include("klynge.overviews.urls")),
     path("api/v1/", include("klynge.api.urls")),

@@ -101,6 +101,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "accounts.hand_over": frozenset({Role.COORDINATOR, Role.SECRETARIAT}),
     "accounts.invite_staff": frozenset({Role.REGION, Role.SECRETARIAT}),
     "accounts.step_in": frozenset({Role.SECRETARIAT}),  # clusters nobody can run
+    # packages and data orders (KNOW-1, DATA-7): the publisher's staff check is in the
+    # services (a region's staff change their region's packages; the secretariat all)
+    "packages.view": EVERYONE,  # published packages; drafts only to their publisher
+    "packages.publish": frozenset({Role.REGION, Role.SECRETARIAT}),
+    "packages.adopt": frozenset({Role.COORDINATOR, Role.DATA}),
+    "dataorders.view": frozenset({Role.COORDINATOR, Role.DATA, Role.REGION, Role.SECRETARIAT}),
+    "dataorders.order": frozenset({Role.COORDINATOR, Role.DATA}),
+    "dataorders.handle": frozenset({Role.REGION, Role.SECRETARIAT}),  # the addressed unit
+    "dataorders.message": frozenset(
+        {Role.COORDINATOR, Role.DATA, Role.REGION, Role.SECRETARIAT}
+    ),
+    "dataorders.view_queue": frozenset({Role.REGION, Role.SECRETARIAT}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }

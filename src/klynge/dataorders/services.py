@@ -233,4 +233,6 @@ def message_add(*, actor: Any, order: DataOrder, body: str) -> OrderMessage:
 
 @transaction.atomic
 def order_mark_seen(*, actor: Any, order: DataOrder) -> None:
+    """The coordinator has read the news on the order (it leaves the start page)."""
     DataOrder.objects.filter(pk=order.pk).update(seen_by_cluster=True)
+    audit_log(actor=actor, action="dataorders.order.seen", target=order, scope=_scope(order))

@@ -1,0 +1,165 @@
+"""Permission-matrix rows for cluster packages and data orders (merged into
+test_permissions_matrix). A published package and a draft by Region Sjælland (region_a's
+unit), a planned meeting of cluster A and an open order of cluster A to Sjælland."""
+
+from __future__ import annotations
+
+from tests.matrix_common import ROLES, post_only, rule, writes
+
+PUBLISHERS = {"region_a", "region_other", "secretariat"}
+
+
+def _objects(w) -> dict:
+    if "_packages" in w.__dict__:
+        return w.__dict__["_packages"]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from klynge.dataorders import services as orders
+    from klynge.meetings import services as meetings
+    from klynge.packages import services
+    from klynge.registry.models import Region
+
+    region_user = w.users["region_a"]
+    sjaelland = Region.objects.get(code=1085)
+    published = services.package_create(
+        actor=region_user,
+        theme="nsaid",
+        publisher=sjaelland,
+        title="NSAID til ældre",
+        agenda=[{"title": "Vores data", "duration": 30}],
+        lead_time_days=10,
+        reviewer="R",
+        revision_date=dt.date(2027, 12, 1),
+    )
+    services.version_review(actor=region_user, version=published)
+    published = services.version_publish(actor=region_user, version=published)
+    draft = services.package_create(
+        actor=region_user, theme="crp", publisher=sjaelland, title="CRP-kladde"
+    )
+    meetings.meeting_create(
+        actor=None,
+        cluster=w.cluster_a,
+        title="Møde om NSAID",
+        starts=timezone.now() + dt.timedelta(days=60),
+    )
+    order = orders.order_create(
+        actor=None,
+        cluster=w.cluster_a,
+        description="Antal CRP-målinger",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 10, 31),
+    )
+    w.__dict__["_packages"] = {"published": published, "draft": draft, "order": order}
+    return w.__dict__["_packages"]
+
+
+def published(w) -> dict:
+    return {"pk": _objects(w)["published"].pk}
+
+
+def draft(w) -> dict:
+    return {"pk": _objects(w)["draft"].pk}
+
+
+def theme(w) -> dict:
+    return {"theme": _objects(w)["published"].package.theme}
+
+
+def adopt(w) -> dict:
+    return {"slug": w.cluster_a.slug, "pk": _objects(w)["published"].pk}
+
+
+def cluster(w) -> dict:
+    _objects(w)
+    return {"slug": w.cluster_a.slug}
+
+
+def order(w) -> dict:
+    return {"pk": _objects(w)["order"].pk}
+
+
+def _publisher_page(status: int = 200) -> dict[str, int]:
+    """A draft's pages: its publisher's staff and the secretariat; other regions' staff
+    get 404 (the draft is not theirs to see); roles without the permission 403."""
+    return {
+        role: status
+        if role in {"region_a", "secretariat"}
+        else 302
+        if role == "anonymous"
+        else 404
+        if role == "region_other"
+        else 403
+        for role in ROLES
+    }
+
+
+def _publisher_post_only() -> dict[str, int]:
+    """A draft's writes asked with GET: every publisher role gets 405 (the method is
+    refused before the draft is looked up), the rest 403."""
+    return {
+        role: 405 if role in PUBLISHERS else 302 if role == "anonymous" else 403 for role in ROLES
+    }
+
+
+def _publisher_write() -> dict[str, str | int]:
+    return {
+        role: "ok"
+        if role in {"region_a", "secretariat"}
+        else 302
+        if role == "anonymous"
+        else 404
+        if role == "region_other"
+        else 403
+        for role in ROLES
+    }
+
+
+CLUSTER_SIDE = {"coordinator_a"}
+HANDLERS = {"region_a", "secretariat"}
+ORDER_READERS = CLUSTER_SIDE | HANDLERS
+
+ROWS = {
+    "packages:list": (lambda w: {}, dict.fromkeys(ROLES, 200)),
+    "packages:theme": (theme, dict.fromkeys(ROLES, 200)),
+    "packages:detail": (published, dict.fromkeys(ROLES, 200)),
+    "packages:create": (lambda w: {}, rule(PUBLISHERS, others=403)),
+    "packages:package.create": (
+        lambda w: {},
+        {r: 405 if r in PUBLISHERS else 302 if r == "anonymous" else 403 for r in ROLES},
+    ),
+    "packages:edit": (draft, _publisher_page()),
+    "packages:version.update": (draft, _publisher_post_only()),
+    "packages:version.review": (draft, _publisher_post_only()),
+    "packages:version.publish": (draft, _publisher_post_only()),
+    "packages:version.new": (published, _publisher_post_only()),
+    "packages:adopt": (adopt, rule(CLUSTER_SIDE)),
+    "packages:package.adopt": (adopt, post_only(CLUSTER_SIDE)),
+    "dataorders:queue": (lambda w: {}, rule(PUBLISHERS, others=403)),
+    "dataorders:list": (cluster, rule(ORDER_READERS)),
+    "dataorders:order.create": (cluster, post_only(CLUSTER_SIDE)),
+    "dataorders:detail": (order, rule(ORDER_READERS)),
+    "dataorders:order.accept": (order, post_only(HANDLERS)),
+    "dataorders:order.start": (order, post_only(HANDLERS)),
+    "dataorders:order.decline": (order, post_only(HANDLERS)),
+    "dataorders:order.deliver": (order, post_only(HANDLERS)),
+    "dataorders:message.add": (order, post_only(ORDER_READERS)),
+    "dataorders:order.seen": (order, post_only(CLUSTER_SIDE)),
+}
+
+WRITES = {
+    "packages:package.create": (lambda w: {}, writes(PUBLISHERS, denied=403)),
+    "packages:version.update": (draft, _publisher_write()),
+    "packages:version.review": (draft, _publisher_write()),
+    "packages:version.publish": (draft, _publisher_write()),
+    "packages:version.new": (published, _publisher_write()),
+    "packages:package.adopt": (adopt, writes(CLUSTER_SIDE)),
+    "dataorders:order.create": (cluster, writes(CLUSTER_SIDE)),
+    "dataorders:order.accept": (order, writes(HANDLERS)),
+    "dataorders:order.start": (order, writes(HANDLERS)),
+    "dataorders:order.decline": (order, writes(HANDLERS)),
+    "dataorders:order.deliver": (order, writes(HANDLERS)),
+    "dataorders:message.add": (order, writes(ORDER_READERS)),
+    "dataorders:order.seen": (order, writes(CLUSTER_SIDE)),
+}
