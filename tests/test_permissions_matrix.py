@@ -20,6 +20,7 @@ from tests import (
     matrix_meetings,
     matrix_packages,
     matrix_people,
+    matrix_support,
 )
 from tests.matrix_common import (
     DOCTORS,
@@ -47,6 +48,7 @@ OWN_NAMESPACES = {
     "accounts",
     "packages",
     "dataorders",
+    "support",
 }
 
 
@@ -183,6 +185,7 @@ MATRIX = {
     **matrix_documents.ROWS,
     **matrix_people.ROWS,
     **matrix_packages.ROWS,
+    **matrix_support.ROWS,
 }
 
 
@@ -252,6 +255,7 @@ WRITES = {
     **matrix_documents.WRITES,
     **matrix_people.WRITES,
     **matrix_packages.WRITES,
+    **matrix_support.WRITES,
 }
 
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "klynge.packages",
     "klynge.dataorders",
     "klynge.overviews",
+    "klynge.support",
     "klynge.api",
 ]
 

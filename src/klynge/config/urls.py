@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("klynge.documents.urls")),
     path("", include("klynge.packages.urls")),
     path("", include("klynge.dataorders.urls")),
+    path("", include("klynge.support.urls")),
     path("klynger/", include("klynge.registry.urls")),
     path("daekning/", include("klynge.overviews.urls")),
     path("api/v1/", include("klynge.api.urls")),

@@ -101,6 +101,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "accounts.hand_over": frozenset({Role.COORDINATOR, Role.SECRETARIAT}),
     "accounts.invite_staff": frozenset({Role.REGION, Role.SECRETARIAT}),
     "accounts.step_in": frozenset({Role.SECRETARIAT}),  # clusters nobody can run
+    # support desk: news and courses (issue 14)
+    "support.view_news": EVERYONE,
+    "support.publish_news": frozenset({Role.REGION, Role.SECRETARIAT}),
+    "support.subscribe_news": frozenset({Role.AUTHENTICATED}),
+    "support.view_courses": EVERYONE,
+    "support.sign_up": frozenset({Role.AUTHENTICATED}),
+    "support.manage_courses": frozenset({Role.SECRETARIAT}),
+    "support.view_attendance": frozenset({Role.REGION, Role.SECRETARIAT}),
     # packages and data orders (KNOW-1, DATA-7): the publisher's staff check is in the
     # services (a region's staff change their region's packages; the secretariat all)
     "packages.view": EVERYONE,  # published packages; drafts only to their publisher

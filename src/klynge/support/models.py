@@ -1,0 +1,184 @@
+"""The support desk's records: news and its e-mail digest, courses with sessions,
+bookings and a waiting list (KNOW-3)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Audience(models.TextChoices):
+    PUBLIC = "public", _("Everyone (public)")
+    COORDINATORS = "coordinators", _("All coordinators")
+    REGION = "region", _("One region")
+
+
+class NewsItem(models.Model):
+    """A news item from the secretariat or a regional unit, to the public, to every
+    coordinator, or to one region (its clusters' doctors and the unit's staff)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, default=Audience.PUBLIC
+    )
+    region = models.ForeignKey(
+        "registry.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published = models.DateTimeField(_("published"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who published it: the secretariat, or the regional unit of this region.
+    publisher_region = models.ForeignKey(
+        "registry.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-published", "-id")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(audience="region", region__isnull=False)
+                | (~Q(audience="region") & Q(region__isnull=True)),
+                name="support_news_region_iff_regional",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DigestSubscription(models.Model):
+    """A user who opted in to the news digest by e-mail, and up to when they have had it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="news_digest"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    sent_until = models.DateTimeField(null=True, blank=True)  # news up to here was sent
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class DigestMail(models.Model):
+    """One digest e-mail to one subscriber, sent by the worker (failures kept)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    subscription = models.ForeignKey(
+        DigestSubscription, on_delete=models.CASCADE, related_name="mails"
+    )
+    items = models.ManyToManyField(NewsItem, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.subscription} ({self.status})"
+
+
+class Course(models.Model):
+    """A course the secretariat offers (e.g. facilitation for coordinators)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    audience = models.CharField(_("for whom"), max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("title", "id")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CourseSession(models.Model):
+    """One holding of a course: when, where and how many seats."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sessions")
+    starts = models.DateTimeField(_("starts"))
+    ends = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=300)
+    seats = models.PositiveIntegerField(_("seats"))
+    uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("starts", "id")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(ends__gt=models.F("starts")), name="support_session_ends_after_start"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.course.title} ({self.starts:%d-%m-%Y})"
+
+
+class Booking(models.Model):
+    """A seat taken by a user. A cancelled booking stays as history."""
+
+    session = models.ForeignKey(CourseSession, on_delete=models.CASCADE, related_name="bookings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    cancelled = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created", "id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("session", "user"),
+                condition=Q(cancelled__isnull=True),
+                name="support_one_booking_per_user",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.session}"
+
+
+class WaitingEntry(models.Model):
+    """A place on a session's waiting list. When a seat frees, the first waiting entry
+    is offered it until `offer_expires`; the seat is held for them meanwhile (pretix's
+    waiting list: the voucher is the offer)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        OFFERED = "offered", _("offered a seat")
+        ACCEPTED = "accepted", _("accepted")
+        EXPIRED = "expired", _("offer expired")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    session = models.ForeignKey(CourseSession, on_delete=models.CASCADE, related_name="waiting")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    offered = models.DateTimeField(null=True, blank=True)
+    offer_expires = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created", "id")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("session", "user"),
+                condition=Q(status__in=("waiting", "offered")),
+                name="support_one_waiting_entry_per_user",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.session} ({self.status})"

@@ -1,0 +1,197 @@
+"""Reads of the support desk: which news a user may read, and a session's seats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, Q, QuerySet
+from django.utils import timezone
+
+from klynge.registry.models import AreaMember, Cluster, Participation, RoleAssignment, RoleKind
+from klynge.registry.selectors import staff_region
+from klynge.support.models import (
+    Audience,
+    Booking,
+    Course,
+    CourseSession,
+    DigestSubscription,
+    NewsItem,
+    WaitingEntry,
+)
+
+
+def news_for(
+    *, user: Any, on: dt.date | None = None, now: dt.datetime | None = None
+) -> QuerySet[NewsItem]:
+    """The news `user` may read on `on`, newest first, published up to now (one query):
+    public news to everyone; news to coordinators to today's coordinators and the
+    regional units' staff; a region's news to the doctors of clusters in that region
+    today and to the unit's staff. The secretariat reads everything."""
+    on = on or timezone.localdate()
+    now = now or timezone.now()
+    qs = NewsItem.objects.filter(published__lte=now).select_related("region")
+    if getattr(user, "is_secretariat", False):
+        return qs
+    visible = Q(audience=Audience.PUBLIC)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.filter(visible)
+    post = staff_region(user, on)
+    coordinates = Exists(
+        RoleAssignment.objects.active_on(on).filter(doctor__user=user, role=RoleKind.COORDINATOR)
+    )
+    clusters = Cluster.objects.filter(
+        Q(pk__in=Participation.objects.active_on(on).filter(doctor__user=user).values("cluster_id"))
+        | Q(
+            pk__in=RoleAssignment.objects.active_on(on)
+            .filter(doctor__user=user)
+            .values("cluster_id")
+        )
+    ).values("municipality_id")
+    regions = (
+        AreaMember.objects.active_on(on)
+        .filter(area__layer="region", municipality_id__in=clusters)
+        .values("area_id")
+    )
+    regional = Q(audience=Audience.REGION, region_id__in=regions)
+    if post is not None:
+        visible |= Q(audience=Audience.COORDINATORS) | Q(audience=Audience.REGION, region=post)
+    else:
+        visible |= Q(Q(audience=Audience.COORDINATORS) & coordinates)
+    return qs.filter(visible | regional)
+
+
+def public_news() -> QuerySet[NewsItem]:
+    return NewsItem.objects.filter(audience=Audience.PUBLIC, published__lte=timezone.now())
+
+
+def subscribed(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and DigestSubscription.objects.filter(user=user).exists()
+    )
+
+
+# --- Courses ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """A session as one user sees it."""
+
+    session: CourseSession
+    booked: int  # live bookings
+    held: int  # seats held for open offers
+    waiting: int  # people waiting
+    mine: str  # "booked", "offered", "waiting" or ""
+    offer_expires: dt.datetime | None
+
+    @property
+    def free(self) -> int:
+        return max(self.session.seats - self.booked - self.held, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.free == 0
+
+    @property
+    def open(self) -> bool:
+        return not self.session.cancelled and self.session.starts > timezone.now()
+
+
+def session_states(
+    *, sessions: list[CourseSession], user: Any, now: dt.datetime | None = None
+) -> list[SessionState]:
+    """Seats, waiting list and the user's own place for each session (four queries)."""
+    now = now or timezone.now()
+    ids = [s.pk for s in sessions]
+    booked: dict[int, int] = {}
+    mine: dict[int, str] = {}
+    expires: dict[int, dt.datetime | None] = {}
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    for session_id, booker in Booking.objects.filter(
+        session_id__in=ids, cancelled__isnull=True
+    ).values_list("session_id", "user_id"):
+        booked[session_id] = booked.get(session_id, 0) + 1
+        if booker == user_id:
+            mine[session_id] = "booked"
+    held: dict[int, int] = {}
+    waiting: dict[int, int] = {}
+    for session_id, holder, status, until in WaitingEntry.objects.filter(
+        session_id__in=ids,
+        status__in=(WaitingEntry.Status.WAITING, WaitingEntry.Status.OFFERED),
+    ).values_list("session_id", "user_id", "status", "offer_expires"):
+        if status == WaitingEntry.Status.OFFERED:
+            if until is None or until <= now:
+                continue  # lapsed: the next write passes it on
+            held[session_id] = held.get(session_id, 0) + 1
+        else:
+            waiting[session_id] = waiting.get(session_id, 0) + 1
+        if holder == user_id:
+            mine[session_id] = str(status)
+            expires[session_id] = until
+    return [
+        SessionState(
+            session=s,
+            booked=booked.get(s.pk, 0),
+            held=held.get(s.pk, 0),
+            waiting=waiting.get(s.pk, 0),
+            mine=mine.get(s.pk, ""),
+            offer_expires=expires.get(s.pk),
+        )
+        for s in sessions
+    ]
+
+
+def courses_with_sessions(
+    *, upcoming_only: bool = True
+) -> list[tuple[Course, list[CourseSession]]]:
+    now = timezone.now()
+    courses = list(Course.objects.order_by("title", "id"))
+    sessions = CourseSession.objects.select_related("course").order_by("starts", "id")
+    if upcoming_only:
+        sessions = sessions.filter(ends__gt=now)
+    by_course: dict[int, list[CourseSession]] = {}
+    for session in sessions:
+        by_course.setdefault(session.course_id, []).append(session)
+    return [(course, by_course.get(course.pk, [])) for course in courses]
+
+
+def attendance(*, session: CourseSession) -> list[Booking]:
+    """Who has a seat, in sign-up order, with their name and e-mail."""
+    return list(
+        Booking.objects.filter(session=session, cancelled__isnull=True)
+        .select_related("user")
+        .order_by("created", "id")
+    )
+
+
+def waiting_list(*, session: CourseSession) -> list[WaitingEntry]:
+    return list(
+        WaitingEntry.objects.filter(
+            session=session,
+            status__in=(WaitingEntry.Status.WAITING, WaitingEntry.Status.OFFERED),
+        )
+        .select_related("user")
+        .order_by("created", "id")
+    )
+
+
+def my_offers(*, user: Any, now: dt.datetime | None = None) -> list[WaitingEntry]:
+    """Open offers of a seat to `user` (for the start page)."""
+    now = now or timezone.now()
+    return list(
+        WaitingEntry.objects.filter(
+            user=user, status=WaitingEntry.Status.OFFERED, offer_expires__gt=now
+        ).select_related("session__course")
+    )
+
+
+def my_bookings(*, user: Any, now: dt.datetime | None = None) -> list[Booking]:
+    now = now or timezone.now()
+    return list(
+        Booking.objects.filter(user=user, cancelled__isnull=True, session__ends__gt=now)
+        .select_related("session__course")
+        .order_by("session__starts")
+    )

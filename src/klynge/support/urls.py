@@ -1,0 +1,27 @@
+"""Support desk URLs: news (public pages, feed) and courses. Every write has its own
+URL; the session a write refers to is in the URL."""
+
+from django.urls import path
+
+from klynge.support import views
+
+app_name = "support"
+S = "kurser/hold/<int:pk>/"
+urlpatterns = [
+    path("nyheder/", views.NewsListView.as_view(), name="news.list"),
+    path("nyheder/feed/", views.NewsFeed(), name="news.feed"),
+    path("nyheder/<int:pk>/", views.NewsDetailView.as_view(), name="news.detail"),
+    path("nyheder/skriv/", views.NewsPublishView.as_view(), name="news.publish"),
+    path("nyheder/mail/til/", views.DigestSubscribeView.as_view(), name="digest.subscribe"),
+    path("nyheder/mail/fra/", views.DigestUnsubscribeView.as_view(), name="digest.unsubscribe"),
+    path("kurser/", views.CourseListView.as_view(), name="course.list"),
+    path("kurser/nyt/", views.CourseCreateView.as_view(), name="course.create"),
+    path("kurser/<int:pk>/hold/", views.SessionAddView.as_view(), name="session.add"),
+    path(S + "tilmeld/", views.SeatBookView.as_view(), name="seat.book"),
+    path(S + "afmeld/", views.SeatCancelView.as_view(), name="seat.cancel"),
+    path(S + "venteliste/", views.WaitingJoinView.as_view(), name="waiting.join"),
+    path(S + "venteliste/forlad/", views.WaitingLeaveView.as_view(), name="waiting.leave"),
+    path(S + "tag-pladsen/", views.OfferAcceptView.as_view(), name="offer.accept"),
+    path(S + "deltagere/", views.AttendanceView.as_view(), name="session.attendance"),
+    path(S + "kalender.ics", views.SessionCalendarView.as_view(), name="session.ics"),
+]

@@ -1,0 +1,260 @@
+"""Support desk pages and writes (thin: services write, selectors read)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView, View
+
+from klynge.core.permissions import has_perm
+from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.registry.models import Region
+from klynge.registry.selectors import regions_on, staff_region
+from klynge.support import selectors, services
+from klynge.support.forms import CourseForm, NewsForm, SessionForm
+from klynge.support.mail import calendar_file
+from klynge.support.models import Course, CourseSession, NewsItem
+
+# --- News -------------------------------------------------------------------------------
+
+
+def _news_form(request: HttpRequest, **kwargs: Any) -> NewsForm:
+    today = timezone.localdate()
+    regions = regions_on(today)
+    if not getattr(request.user, "is_secretariat", False):
+        post = staff_region(request.user)
+        regions = Region.objects.filter(pk=post.pk) if post else Region.objects.none()
+    return NewsForm(regions=regions, **kwargs)
+
+
+class NewsListView(PermissionMixin, TemplateView):
+    permission = "support.view_news"
+    template_name = "support/news_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        can_publish = has_perm(user, "support.publish_news")
+        return {
+            **super().get_context_data(**kwargs),
+            "news": list(selectors.news_for(user=user)[:50]),
+            "can_publish": can_publish,
+            "can_subscribe": has_perm(user, "support.subscribe_news"),
+            "subscribed": selectors.subscribed(user),
+            "form": _news_form(self.request) if can_publish else None,
+        }
+
+
+class NewsDetailView(PermissionMixin, TemplateView):
+    permission = "support.view_news"
+    template_name = "support/news_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        item = get_object_or_404(selectors.news_for(user=self.request.user), pk=self.kwargs["pk"])
+        return {**super().get_context_data(**kwargs), "item": item}
+
+
+class NewsFeed(Feed):
+    """The public news as Atom (what is for coordinators or a region stays inside)."""
+
+    feed_type = Atom1Feed
+    title = gettext_lazy("News from the cluster programme")
+    subtitle = gettext_lazy("News from the secretariat and the regional quality units")
+
+    def link(self) -> str:
+        return reverse("support:news.list")
+
+    def items(self) -> list[NewsItem]:
+        return list(selectors.public_news()[:30])
+
+    def item_title(self, item: NewsItem) -> str:
+        return item.title
+
+    def item_description(self, item: NewsItem) -> str:
+        return item.body
+
+    def item_link(self, item: NewsItem) -> str:
+        return reverse("support:news.detail", args=[item.pk])
+
+    def item_pubdate(self, item: NewsItem):
+        return item.published
+
+    def item_updateddate(self, item: NewsItem):
+        return item.published
+
+
+class NewsPublishView(ServiceFormView):
+    permission = "support.publish_news"
+    page = NewsListView
+    form_class = NewsForm
+
+    def get_form(self) -> forms.Form:
+        return _news_form(self.request, **self.get_form_kwargs())
+
+    def success_url(self) -> str:
+        return reverse("support:news.list")
+
+    def perform(self, form: forms.Form) -> str:
+        data = form.cleaned_data
+        services.news_publish(
+            actor=self.request.user,
+            title=data["title"],
+            body=data["body"],
+            audience=data["audience"],
+            region=data["region"],
+            staff_region=staff_region(self.request.user),
+        )
+        return _("The news is published.")
+
+
+class DigestSubscribeView(ServiceFormView):
+    permission = "support.subscribe_news"
+
+    def perform(self, form: forms.Form) -> str:
+        services.digest_subscribe(user=self.request.user)
+        return _("You will receive new news by e-mail.")
+
+
+class DigestUnsubscribeView(ServiceFormView):
+    permission = "support.subscribe_news"
+
+    def perform(self, form: forms.Form) -> str:
+        services.digest_unsubscribe(user=self.request.user)
+        return _("You no longer receive the news by e-mail.")
+
+
+# --- Courses ----------------------------------------------------------------------------
+
+
+class CourseListView(PermissionMixin, TemplateView):
+    permission = "support.view_courses"
+    template_name = "support/course_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        rows = selectors.courses_with_sessions()
+        sessions = [s for _course, ss in rows for s in ss]
+        states = {
+            st.session.pk: st for st in selectors.session_states(sessions=sessions, user=user)
+        }
+        can_manage = has_perm(user, "support.manage_courses")
+        return {
+            **super().get_context_data(**kwargs),
+            "courses": [(course, [states[s.pk] for s in ss]) for course, ss in rows],
+            "can_sign_up": has_perm(user, "support.sign_up"),
+            "can_manage": can_manage,
+            "can_see_attendance": has_perm(user, "support.view_attendance"),
+            "course_form": CourseForm() if can_manage else None,
+            "session_form": SessionForm() if can_manage else None,
+        }
+
+
+class CourseCreateView(ServiceFormView):
+    permission = "support.manage_courses"
+    page = CourseListView
+    form_class = CourseForm
+    form_name = "course_form"
+
+    def success_url(self) -> str:
+        return reverse("support:course.list")
+
+    def perform(self, form: forms.Form) -> str:
+        services.course_create(actor=self.request.user, **form.cleaned_data)
+        return _("The course is created. Add its sessions.")
+
+
+class SessionAddView(ServiceFormView):
+    permission = "support.manage_courses"
+    page = CourseListView
+    form_class = SessionForm
+    form_name = "session_form"
+
+    def success_url(self) -> str:
+        return reverse("support:course.list")
+
+    def perform(self, form: forms.Form) -> str:
+        course = get_object_or_404(Course, pk=self.kwargs["pk"])
+        services.session_add(actor=self.request.user, course=course, **form.cleaned_data)
+        return _("The session is added.")
+
+
+class SessionMixin:
+    kwargs: dict[str, Any]
+
+    @cached_property
+    def session(self) -> CourseSession:
+        return get_object_or_404(
+            CourseSession.objects.select_related("course"), pk=self.kwargs["pk"]
+        )
+
+
+class SessionWriteView(SessionMixin, ServiceFormView):
+    permission = "support.sign_up"
+
+    def success_url(self) -> str:
+        return reverse("support:course.list") + f"#hold-{self.session.pk}"
+
+
+class SeatBookView(SessionWriteView):
+    def perform(self, form: forms.Form) -> str:
+        services.seat_book(user=self.request.user, session=self.session)
+        return _("You have a seat on %(course)s.") % {"course": self.session.course.title}
+
+
+class SeatCancelView(SessionWriteView):
+    def perform(self, form: forms.Form) -> str:
+        services.seat_cancel(user=self.request.user, session=self.session)
+        return _("Your seat is cancelled.")
+
+
+class WaitingJoinView(SessionWriteView):
+    def perform(self, form: forms.Form) -> str:
+        services.waiting_join(user=self.request.user, session=self.session)
+        return _("You are on the waiting list. You will be offered a seat by e-mail if one frees.")
+
+
+class WaitingLeaveView(SessionWriteView):
+    def perform(self, form: forms.Form) -> str:
+        services.waiting_leave(user=self.request.user, session=self.session)
+        return _("You have left the waiting list.")
+
+
+class OfferAcceptView(SessionWriteView):
+    def perform(self, form: forms.Form) -> str:
+        services.offer_accept(user=self.request.user, session=self.session)
+        return _("You have a seat on %(course)s.") % {"course": self.session.course.title}
+
+
+class AttendanceView(SessionMixin, PermissionMixin, TemplateView):
+    permission = "support.view_attendance"
+    template_name = "support/attendance.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "session": self.session,
+            "bookings": selectors.attendance(session=self.session),
+            "waiting": selectors.waiting_list(session=self.session),
+        }
+
+
+class SessionCalendarView(SessionMixin, PermissionMixin, View):
+    permission = "support.view_courses"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.session.cancelled:
+            raise Http404
+        response = HttpResponse(
+            calendar_file(self.session), content_type="text/calendar; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="kursus-{self.session.pk}.ics"'
+        return response

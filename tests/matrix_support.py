@@ -1,0 +1,88 @@
+"""Permission-matrix rows for the support desk (news, courses), merged into
+test_permissions_matrix."""
+
+from __future__ import annotations
+
+from tests.matrix_common import EVERYONE, LOGGED_IN, ROLES, rule, writes
+
+STAFF = {"region_a", "region_other", "secretariat"}
+
+
+def _once(w, key: str, build):
+    if key not in w.__dict__:
+        w.__dict__[key] = build(w)
+    return w.__dict__[key]
+
+
+def _support(w) -> dict:
+    """A public news item, a course and an upcoming session with a seat taken."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from klynge.support import services
+
+    news = services.news_publish(
+        actor=w.users["secretariat"], title="Nyt kursus", body="Tekst", audience="public"
+    )
+    course = services.course_create(actor=None, title="Facilitering af klyngemøder")
+    starts = timezone.now() + dt.timedelta(days=30)
+    session = services.session_add(
+        actor=None,
+        course=course,
+        starts=starts,
+        ends=starts + dt.timedelta(hours=6),
+        place="Kolding",
+        seats=30,
+    )
+    return {"news": news, "course": course, "session": session}
+
+
+def news(w) -> dict:
+    return {"pk": _once(w, "_support", _support)["news"].pk}
+
+
+def course(w) -> dict:
+    return {"pk": _once(w, "_support", _support)["course"].pk}
+
+
+def session(w) -> dict:
+    return {"pk": _once(w, "_support", _support)["session"].pk}
+
+
+def global_post_only(allowed: set[str]) -> dict[str, int]:
+    """A POST-only global write: the allowed get 405 to a GET, others 403."""
+    return {role: 405 if role in allowed else 302 if role == "anonymous" else 403 for role in ROLES}
+
+
+ROWS = {
+    "support:news.list": (lambda w: {}, EVERYONE),
+    "support:news.feed": (lambda w: {}, EVERYONE),
+    "support:news.detail": (news, EVERYONE),
+    "support:news.publish": (lambda w: {}, global_post_only(STAFF)),
+    "support:digest.subscribe": (lambda w: {}, global_post_only(LOGGED_IN)),
+    "support:digest.unsubscribe": (lambda w: {}, global_post_only(LOGGED_IN)),
+    "support:course.list": (lambda w: {}, EVERYONE),
+    "support:course.create": (lambda w: {}, global_post_only({"secretariat"})),
+    "support:session.add": (course, global_post_only({"secretariat"})),
+    "support:seat.book": (session, global_post_only(LOGGED_IN)),
+    "support:seat.cancel": (session, global_post_only(LOGGED_IN)),
+    "support:waiting.join": (session, global_post_only(LOGGED_IN)),
+    "support:waiting.leave": (session, global_post_only(LOGGED_IN)),
+    "support:offer.accept": (session, global_post_only(LOGGED_IN)),
+    "support:session.attendance": (session, rule(STAFF, others=403)),
+    "support:session.ics": (session, EVERYONE),
+}
+
+WRITES = {
+    "support:news.publish": (lambda w: {}, writes(STAFF, denied=403)),
+    "support:digest.subscribe": (lambda w: {}, writes(LOGGED_IN, denied=403)),
+    "support:digest.unsubscribe": (lambda w: {}, writes(LOGGED_IN, denied=403)),
+    "support:course.create": (lambda w: {}, writes({"secretariat"}, denied=403)),
+    "support:session.add": (course, writes({"secretariat"}, denied=403)),
+    "support:seat.book": (session, writes(LOGGED_IN, denied=403)),
+    "support:seat.cancel": (session, writes(LOGGED_IN, denied=403)),
+    "support:waiting.join": (session, writes(LOGGED_IN, denied=403)),
+    "support:waiting.leave": (session, writes(LOGGED_IN, denied=403)),
+    "support:offer.accept": (session, writes(LOGGED_IN, denied=403)),
+}
