@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date
@@ -253,9 +254,12 @@ class LeadTimeCheck:
     def message(self) -> str:
         if self.ok:
             return ""
-        return _(
+        return ngettext(
+            "Too late for the data: the publisher needs %(days)s day before the meeting, "
+            "so the earliest feasible meeting date is %(date)s.",
             "Too late for the data: the publisher needs %(days)s days before the meeting, "
-            "so the earliest feasible meeting date is %(date)s."
+            "so the earliest feasible meeting date is %(date)s.",
+            self.needed_days,
         ) % {"days": self.needed_days, "date": format_date(self.earliest)}
 
 
