@@ -79,10 +79,19 @@ def _fresh_sequences() -> None:
     sequences back; SQLite's AUTOINCREMENT counters are rolled back with the data)."""
     if connection.vendor != "postgresql":
         return
-    out = io.StringIO()
-    call_command("sqlsequencereset", *APPS, stdout=out, no_color=True)
     with connection.cursor() as cursor:
-        cursor.execute(out.getvalue())
+        for model in apps.get_models(include_auto_created=True):
+            pk = model._meta.pk
+            if model._meta.app_label not in APPS or pk.get_internal_type() not in {
+                "AutoField",
+                "BigAutoField",
+            }:
+                continue
+            table, column = model._meta.db_table, pk.column
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), "
+                f'COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)'
+            )
 
 
 def newest_month():

@@ -173,16 +173,48 @@ def generate_values(*, seed: int = 1, today: dt.date | None = None) -> ImportRun
         services._write_values(frame, run)  # the import's writer: same path as a file
         Intervention.objects.bulk_create(interventions)
         # Most clinics consent to showing their data in the cluster; a few have not (yet).
+        # In the demo coordinator's cluster exactly one has not (never a demo login's own
+        # clinic), so the coordinator has one to follow up and the members see their data.
         consent_rng = np.random.default_rng(seed + 104729)
+        draws = {int(c): consent_rng.random() < 0.93 for c in clinic_ids}
+        demo_cluster, personas = _demo_cluster_and_persona_clinics()
+        if demo_cluster is not None:
+            others = sorted(
+                c for c, k in cluster_of.items() if k == demo_cluster and c not in personas
+            )
+            for c in cluster_of:
+                if cluster_of[c] == demo_cluster:
+                    draws[c] = c != others[-1] if others else True
         Consent.objects.bulk_create(
-            Consent(clinic_id=int(c), cluster_id=cluster_of[int(c)], start=dt.date(2020, 1, 1))
-            for c in clinic_ids
-            if int(c) in cluster_of and consent_rng.random() < 0.93
+            Consent(clinic_id=c, cluster_id=cluster_of[c], start=dt.date(2020, 1, 1))
+            for c in sorted(draws)
+            if c in cluster_of and draws[c]
         )
         run.status, run.rows_written, run.progress = ImportStatus.SUCCEEDED, frame.height, 100
         run.finished, run.phase = timezone.now(), "Done"
         run.save()
     return run
+
+
+def _demo_cluster_and_persona_clinics() -> tuple[int | None, set[int]]:
+    """The demo coordinator's cluster (None without demo logins) and the clinics of the
+    demo logins' doctors."""
+    from klynge.registry.dataset import DEMO_DOMAIN
+    from klynge.registry.models import Doctor, RoleAssignment
+
+    personas = set(
+        Doctor.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").values_list(
+            "clinic_id", flat=True
+        )
+    )
+    role = (
+        RoleAssignment.objects.filter(
+            doctor__user__email=f"koordinator@{DEMO_DOMAIN}", role="coordinator", end__isnull=True
+        )
+        .order_by("id")
+        .first()
+    )
+    return (role.cluster_id if role else None), personas
 
 
 def clear_values() -> None:
