@@ -212,3 +212,26 @@ def test_re_appointing_a_sitting_coordinator_without_a_login_invites_them(world)
     assert holders(orphan) == [sitting]
     assert RoleAssignment.objects.filter(cluster=orphan, role="coordinator").count() == 1
     assert Invitation.objects.filter(doctor=sitting, email="gammel@b.test").exists()
+
+
+def test_a_hand_over_lapses_if_the_doctor_left_before_accepting(world):
+    from klynge.registry.models import Participation
+
+    cluster = world.cluster_a
+    old, newcomer = doctors(world)[0], doctors(world)[1]
+    registry.doctor_email_set(actor=None, doctor=newcomer, email="gik@a.test")
+    registry.role_assign(
+        actor=None, cluster=cluster, doctor=newcomer, role="coordinator", start=today()
+    )
+    registry.participation_end(
+        actor=None,
+        participation=Participation.objects.get(doctor=newcomer, cluster=cluster),
+        end=today(),
+    )
+    # Accepting still gives them their login; the role stays with the old coordinator.
+    user = services.invitation_accept(
+        invitation=Invitation.objects.get(doctor=newcomer), password="Kvalitet-i-klyngen-7"
+    )
+    assert services.has_login(user)
+    assert not Handover.objects.exists()
+    assert assert_runnable(cluster) == old
