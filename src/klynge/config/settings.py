@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "klynge.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "klynge.config.urls"
@@ -236,6 +237,33 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("KLYNGE_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_CONTENT_TYPE_NOSNIFF = True
+# Served over HTTPS (KLYNGE_HTTPS=1, production): plain HTTP is redirected, browsers are
+# told to use HTTPS for a year (HSTS), and a reverse proxy's X-Forwarded-Proto is trusted.
+if env_bool("KLYNGE_HTTPS", False):
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(env("KLYNGE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KLYNGE_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("KLYNGE_HSTS_PRELOAD", True)  # the header may say so;
+    # submitting the domain to the browsers' preload list stays a deliberate, manual step
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+# Content Security Policy (core.middleware): scripts only from this site and never
+# inline (charts run Vega's expression interpreter, so no eval either); styles from
+# this site (inline style attributes allowed: Pico and Vega set some); no framing.
+KLYNGE_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 LOGGING = {
     "version": 1,

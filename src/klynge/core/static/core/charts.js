@@ -7,7 +7,7 @@
       var source = document.getElementById(el.dataset.vegaSpec);
       if (!source || el.dataset.rendered === source.textContent.length + "") return;
       el.dataset.rendered = source.textContent.length + "";
-      vegaEmbed(el, JSON.parse(source.textContent), { actions: false, renderer: "svg" })
+      vegaEmbed(el, JSON.parse(source.textContent), { actions: false, renderer: "svg", ast: true })
         .catch(function (err) { el.textContent = "Kortet kunne ikke vises: " + err; });
     });
   }
