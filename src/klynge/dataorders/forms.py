@@ -19,9 +19,11 @@ class OrderForm(forms.Form):
         label=_("What you need"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     period_start = forms.DateField(
-        label=_("Data from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Data from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    period_end = forms.DateField(label=_("Data to"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(
+        label=_("Data to"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     anonymised = forms.BooleanField(label=_("Anonymised data"), required=False, initial=True)
     to_secretariat = forms.BooleanField(
         label=_("Order from the national secretariat instead of the regional unit"), required=False

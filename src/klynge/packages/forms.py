@@ -68,7 +68,9 @@ class VersionForm(forms.Form):
         label=_("Follow-up package"), queryset=Package.objects.all(), required=False
     )
     revision_date = forms.DateField(
-        label=_("Revision date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Revision date"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     reviewer = forms.CharField(label=_("Reviewer"), max_length=200, required=False)
     change_note = forms.CharField(label=_("What changed"), max_length=300, required=False)
@@ -119,9 +121,11 @@ class AdoptForm(forms.Form):
         queryset=None,  # type: ignore[arg-type]
     )
     period_start = forms.DateField(
-        label=_("Data from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Data from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    period_end = forms.DateField(label=_("Data to"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(
+        label=_("Data to"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     anonymised = forms.BooleanField(label=_("Anonymised data"), required=False, initial=True)
 
     def __init__(self, *args: Any, meetings: Any = None, **kwargs: Any) -> None:
