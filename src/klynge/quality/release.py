@@ -216,7 +216,8 @@ class AreaMonths:
 
 def area_months(*, indicator, label: str, first: dt.date, last: dt.date, **filters) -> AreaMonths:
     """Σ protect(cell) per month over the area's clinics (`filters` on IndicatorValue,
-    e.g. `clinic__municipality__region=…`; none for the nation)."""
+    e.g. `clinic__municipality__in=<the region's municipalities on a date>`; none for the
+    nation)."""
     from klynge.registry.models import Clinic
 
     months = months_in(first, last)
