@@ -182,3 +182,88 @@ class WaitingEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.session} ({self.status})"
+
+
+# --- External inquiries (KNOW-4) ---------------------------------------------------------
+
+
+class InquirerKind(models.TextChoices):
+    HOSPITAL = "hospital", _("Hospital department")
+    MUNICIPALITY = "municipality", _("Municipality")
+    PUBLIC = "public", _("State or public institution")
+    DSAM = "dsam", _("DSAM (the Danish College of General Practitioners)")
+    RESEARCH = "research", _("Research institution")
+    PATIENTS = "patients", _("Patient organisation")
+    COMPANY = "company", _("Company")
+
+
+class SteeringPost(models.Model):
+    """A seat on the steering committee, dated: its members decide group-2 inquiries."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Inquiry(models.Model):
+    """An external party's proposal to work with clusters, followed through a private
+    link (`token`). Group 1 is decided by the secretariat with the regional unit, group 2
+    by the steering committee at a meeting; an approved inquiry is forwarded only to
+    matching clusters, within each cluster's quarterly cap."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        COMMITTEE = "committee", _("with the steering committee")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("declined")
+        FORWARDED = "forwarded", _("forwarded to clusters")
+
+    token = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    organisation = models.CharField(_("organisation"), max_length=200)
+    kind = models.CharField(_("type of organisation"), max_length=20, choices=InquirerKind.choices)
+    contact_name = models.CharField(_("contact person"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    proposal = models.TextField(_("what you propose"))
+    region = models.ForeignKey(
+        "registry.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        "registry.Municipality", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    theme = models.CharField(_("theme"), max_length=200, blank=True)
+    min_doctors = models.PositiveIntegerField(
+        _("at least this many doctors"), null=True, blank=True
+    )
+    timeframe = models.CharField(_("time frame"), max_length=200, blank=True)
+    group = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.TextField(blank=True)  # why declined
+    committee_meeting = models.DateField(null=True, blank=True)
+    decided = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+
+    def __str__(self) -> str:
+        return self.organisation
+
+
+class Forwarding(models.Model):
+    """An approved inquiry sent to one cluster, which may opt in."""
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="forwardings")
+    cluster = models.ForeignKey("registry.Cluster", on_delete=models.CASCADE, related_name="+")
+    sent = models.DateTimeField()
+    opted_in = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("inquiry", "cluster"), name="support_forward_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.inquiry} → {self.cluster}"

@@ -17,6 +17,7 @@ from klynge.support.models import (
     Course,
     CourseSession,
     DigestSubscription,
+    Inquiry,
     NewsItem,
     WaitingEntry,
 )
@@ -194,4 +195,13 @@ def my_bookings(*, user: Any, now: dt.datetime | None = None) -> list[Booking]:
         Booking.objects.filter(user=user, cancelled__isnull=True, session__ends__gt=now)
         .select_related("session__course")
         .order_by("session__starts")
+    )
+
+
+def public_collaborations() -> list[Inquiry]:
+    """Approved inquiries at least one cluster said yes to: listed publicly."""
+    return list(
+        Inquiry.objects.filter(forwardings__opted_in__isnull=False)
+        .distinct()
+        .order_by("-decided", "-id")
     )
