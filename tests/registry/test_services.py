@@ -659,9 +659,21 @@ def test_pdf_statutes_are_stored(settings):
     assert (entry.actor, entry.data) == (user, {"file": "Vedtægter.PDF"})
 
 
+def _docx() -> bytes:
+    """A minimal Word document (the upload check looks inside the ZIP)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("word/document.xml", b"<w:document/>")
+    return buffer.getvalue()
+
+
 def test_docx_minutes_are_stored(settings):
     cluster = ClusterFactory()
-    upload(cluster, "founding_minutes", name="referat.docx", content=b"PK\x03\x04rest-of-zip")
+    upload(cluster, "founding_minutes", name="referat.docx", content=_docx())
     cluster.refresh_from_db()
     assert cluster.founding_minutes.name.endswith(".docx")
     assert len(media_files(settings)) == 1
