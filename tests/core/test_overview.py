@@ -54,7 +54,10 @@ def fresh(user):
 
 def sections(user) -> dict:
     with translation.override("en"):  # a client request before may have activated Danish
-        return {s.key: s for s in overview_for(user=fresh(user), on=today()).sections}
+        rendered = overview_for(user=fresh(user), on=today()).sections
+    keys = [s.key for s in rendered]
+    assert len(keys) == len(set(keys))  # each section once
+    return {s.key: s for s in rendered if s.key in MINE}
 
 
 def texts(user, key: str) -> list[str]:
@@ -93,12 +96,14 @@ COORDINATOR = {
 }
 TREASURER = {"finance.books", "finance.to_book"}
 REGION = {"overviews.payouts_due", "overviews.incomplete_registrations"}
+# The sections of this piece; other domains add their own (news, data orders, …).
+MINE = MEMBER | COORDINATOR | TREASURER | REGION
 
 
 def test_every_section_is_collected_from_the_domains_once():
     keys = [s.key for s in registered_sections()]
     assert len(keys) == len(set(keys))
-    assert set(keys) >= MEMBER | COORDINATOR | TREASURER | REGION
+    assert set(keys) >= MINE
 
 
 def test_each_role_sees_its_sections(w):
@@ -291,8 +296,10 @@ def test_own_clinic_data_and_the_clusters_freshness(w):
     assert fresh_blocks.items[0].tone == "due"  # months behind today
 
 
-@pytest.mark.parametrize(("name", "base"), [("coordinator_a", 52), ("member_a", 32)])
-def test_the_page_costs_a_bounded_number_of_queries(w, name, base, django_assert_max_num_queries):
+@pytest.mark.parametrize(("name", "base"), [("coordinator_a", 60), ("member_a", 40)])
+def test_the_page_costs_a_bounded_number_of_queries(
+    w, name, base, django_assert_max_num_queries, monkeypatch
+):
     """A fixed number of queries plus one per active indicator (the own clinic's run
     charts), whatever the number of meetings, polls, actions or members."""
     # Work to show: a poll, an upcoming meeting, actions, an announcement.
