@@ -163,3 +163,69 @@ WRITES = {
     "dataorders:message.add": (order, writes(ORDER_READERS)),
     "dataorders:order.seen": (order, writes(CLUSTER_SIDE)),
 }
+
+
+# --- The idea bank ---------------------------------------------------------------------------
+
+
+def _ideas(w) -> dict:
+    if "_ideas" in w.__dict__:
+        return w.__dict__["_ideas"]
+    from klynge.packages import ideas
+
+    def submit(title: str):
+        return ideas.idea_submit(
+            actor=w.users["member_a"],
+            title=title,
+            theme="crp",
+            problem="For mange CRP-målinger ved forkølelse.",
+            contributor="DSAM",
+        )
+
+    published = ideas.idea_publish(actor=w.users["secretariat"], idea=submit("CRP-idé"))
+    waiting = submit("Ventende idé")
+    w.__dict__["_ideas"] = {"published": published, "waiting": waiting}
+    return w.__dict__["_ideas"]
+
+
+def idea(w) -> dict:
+    return {"pk": _ideas(w)["published"].pk}
+
+
+def waiting_idea(w) -> dict:
+    return {"pk": _ideas(w)["waiting"].pk}
+
+
+def idea_adopt(w) -> dict:
+    return {"slug": w.cluster_a.slug, "pk": _ideas(w)["published"].pk}
+
+
+LOGGED_IN = set(ROLES) - {"anonymous"}
+
+ROWS |= {
+    "packages:idea.list": (lambda w: {}, dict.fromkeys(ROLES, 200)),
+    "packages:idea.detail": (idea, dict.fromkeys(ROLES, 200)),
+    "packages:idea.submit_page": (lambda w: {}, rule(LOGGED_IN, others=403)),
+    "packages:idea.submit": (
+        lambda w: {},
+        {r: 302 if r == "anonymous" else 405 for r in ROLES},
+    ),
+    "packages:idea.moderation": (lambda w: {}, rule({"secretariat"}, others=403)),
+    # A waiting idea's writes: the secretariat only; GET is refused for the method.
+    "packages:idea.publish": (
+        waiting_idea,
+        {r: 405 if r == "secretariat" else 302 if r == "anonymous" else 403 for r in ROLES},
+    ),
+    "packages:idea.reject": (
+        waiting_idea,
+        {r: 405 if r == "secretariat" else 302 if r == "anonymous" else 403 for r in ROLES},
+    ),
+    "packages:idea.adopt": (idea_adopt, post_only(CLUSTER_SIDE)),
+}
+
+WRITES |= {
+    "packages:idea.submit": (lambda w: {}, writes(LOGGED_IN, denied=403)),
+    "packages:idea.publish": (waiting_idea, writes({"secretariat"}, denied=403)),
+    "packages:idea.reject": (waiting_idea, writes({"secretariat"}, denied=403)),
+    "packages:idea.adopt": (idea_adopt, writes(CLUSTER_SIDE)),
+}

@@ -121,6 +121,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
         {Role.COORDINATOR, Role.DATA, Role.REGION, Role.SECRETARIAT}
     ),
     "dataorders.view_queue": frozenset({Role.REGION, Role.SECRETARIAT}),
+    "packages.view_ideas": EVERYONE,  # published ideas; waiting ones to the sender
+    "packages.submit_idea": frozenset({Role.AUTHENTICATED}),
+    "packages.moderate_ideas": frozenset({Role.SECRETARIAT}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }

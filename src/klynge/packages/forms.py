@@ -145,3 +145,49 @@ class AdoptForm(forms.Form):
         ):
             self.add_error("period_end", _("The period ends before it starts."))
         return data
+
+
+class IdeaForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    theme = forms.CharField(label=_("Theme"), max_length=100, help_text=_("e.g. nsaid, crp"))
+    problem = forms.CharField(label=_("The problem"), widget=forms.Textarea(attrs={"rows": 3}))
+    data_description = forms.CharField(
+        label=_("The data that shows it"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    indicators = forms.ModelMultipleChoiceField(
+        label=_("Suggested indicators"),
+        queryset=Indicator.objects.filter(active=True),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    goal_indicator = forms.ModelChoiceField(
+        label=_("Goal: indicator"), queryset=Indicator.objects.filter(active=True), required=False
+    )
+    goal_target = forms.FloatField(
+        label=_("Goal: target"),
+        help_text=_("A share as 0-1 (0.25 is 25 %), a rate per listed patient"),
+        required=False,
+        min_value=0,
+    )
+    agenda = forms.CharField(
+        label=_("Suggested meeting structure"),
+        help_text=_("One item a line: title | minutes | description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    contributor = forms.CharField(
+        label=_("Contributed by"),
+        max_length=200,
+        help_text=_("e.g. DSAM, Region Midtjylland or your cluster"),
+    )
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["agenda"] = parse_agenda(data.get("agenda", ""))
+        return data
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the idea not published?"), widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -130,3 +130,73 @@ class PackageFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdeaStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for moderation")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Not published")
+
+
+class Idea(models.Model):
+    """The idea bank (KNOW-2, *tørresnor*): a ready project suggestion, contributed by the
+    secretariat, a region, the college of GPs or a cluster, moderated by the secretariat
+    before it is published."""
+
+    title = models.CharField(_("title"), max_length=200)
+    theme = models.CharField(_("theme"), max_length=100)
+    problem = models.TextField(_("the problem"))
+    data_description = models.TextField(_("the data that shows it"), blank=True)
+    indicators = models.ManyToManyField(
+        "quality.Indicator", blank=True, related_name="+", verbose_name=_("suggested indicators")
+    )
+    goal_indicator = models.ForeignKey(
+        "quality.Indicator",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("goal: indicator"),
+    )
+    goal_target = models.FloatField(_("goal: target"), null=True, blank=True)
+    agenda = models.JSONField(_("suggested meeting structure"), default=list, blank=True)
+    contributor = models.CharField(_("contributed by"), max_length=200)
+    status = models.CharField(
+        max_length=20, choices=IdeaStatus.choices, default=IdeaStatus.SUBMITTED
+    )
+    reject_reason = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["theme", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IdeaAdoption(models.Model):
+    """A cluster took an idea up as its project (its goal is a `quality.Goal`)."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="adoptions")
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.CASCADE, related_name="adopted_ideas"
+    )
+    goal = models.ForeignKey(
+        "quality.Goal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adopted_on = models.DateField()
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "cluster"], name="idea_adopted_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idea} · {self.cluster}"

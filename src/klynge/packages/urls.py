@@ -1,6 +1,6 @@
 from django.urls import path
 
-from klynge.packages import views
+from klynge.packages import idea_views, views
 
 app_name = "packages"
 P = "pakker/<int:pk>/"
@@ -20,5 +20,18 @@ urlpatterns = [
         "klynger/<slug:slug>/pakker/<int:pk>/tag-i-brug/",
         views.AdoptView.as_view(),
         name="package.adopt",
+    ),
+    # The idea bank
+    path("ideer/", idea_views.IdeaListView.as_view(), name="idea.list"),
+    path("ideer/ny/", idea_views.IdeaSubmitPageView.as_view(), name="idea.submit_page"),
+    path("ideer/ny/indsend/", idea_views.IdeaSubmitView.as_view(), name="idea.submit"),
+    path("ideer/moderering/", idea_views.ModerationView.as_view(), name="idea.moderation"),
+    path("ideer/<int:pk>/", idea_views.IdeaDetailView.as_view(), name="idea.detail"),
+    path("ideer/<int:pk>/udgiv/", idea_views.IdeaPublishView.as_view(), name="idea.publish"),
+    path("ideer/<int:pk>/afvis/", idea_views.IdeaRejectView.as_view(), name="idea.reject"),
+    path(
+        "klynger/<slug:slug>/ideer/<int:pk>/tag-i-brug/",
+        idea_views.IdeaAdoptView.as_view(),
+        name="idea.adopt",
     ),
 ]
