@@ -382,10 +382,7 @@ def _preparation(meeting: Any) -> tuple[list[str], bool]:
             missing = True
     elif meeting.n_slots and meeting.poll_closed_at is None:
         invited = selectors.invited_doctors(meeting)
-        answered = set(
-            PollAnswer.objects.filter(slot__meeting=meeting).values_list("doctor_id", flat=True)
-        )
-        waiting = [d for d in invited if d.pk not in answered]
+        waiting = selectors.poll_nonresponders(meeting)
         lines.append(
             ngettext(
                 "Date poll: %(k)s of %(n)s member has answered",

@@ -22,17 +22,16 @@ from klynge.core.overview import Block, Item, Link, memo, register
 from klynge.core.permissions import Role, roles_for
 from klynge.finance.selectors import GrantRow, grant_rows
 from klynge.registry.models import Region
-from klynge.registry.selectors import registration_checklist, staff_region
+from klynge.registry.selectors import registration_checklist, staff_scope
 
 MAX_ITEMS = 10
 
 
 def _region(user: Any, on: dt.date) -> Region | None:
     """The region the user's pages show on `on` (None: the nation, for the secretariat),
-    as the grants and coverage pages scope it: the region of the post held on `on`."""
-    if user.is_secretariat:
-        return None
-    return staff_region(user, on)
+    as the grants and coverage pages scope it (`staff_scope`: the post held on `on`,
+    carried to a successor region after a merger)."""
+    return memo(user, ("staff_scope", on), lambda: staff_scope(user, on))
 
 
 def _applies(user: Any, on: dt.date) -> bool:
