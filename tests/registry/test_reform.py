@@ -464,3 +464,17 @@ def test_the_shipped_2027_map_has_four_regions_and_ostdanmark_is_the_union():
     assert sorted(new) == ["1081", "1082", "1083", "1086"]
     assert new["1086"] == pytest.approx(old["1084"] + old["1085"])
     assert new["1081"] == pytest.approx(old["1081"])
+
+
+def test_loading_the_geography_again_restores_the_dated_regions():
+    """A flushed test database (browser tests) reloads the geography with the reform."""
+    from klynge.registry.geography import load_geography
+    from klynge.registry.models import PostalCode
+
+    AreaMember.objects.all().delete()
+    Region.objects.filter(code__in=(HOVEDSTADEN, SJAELLAND)).update(end=None, successor=None)
+    assert selectors.region_map(D(2027, 1, 1)) == {}
+    load_geography(Region, Municipality, PostalCode)
+    assert len(selectors.region_map(D(2027, 1, 1))) == 98
+    assert [r.code for r in selectors.regions_on(D(2027, 1, 1))][-1] == OSTDANMARK
+    assert len(selectors.regions_on(D(2027, 1, 1))) == 4

@@ -36,6 +36,12 @@ def load_geography(Region, Municipality, PostalCode) -> None:
             code=int(row["kommunenr"]),
             defaults={"name": row["navn"], "region_id": int(row["regionskode"])},
         )
+    try:
+        AreaMember = Region._meta.apps.get_model("registry", "AreaMember")
+    except LookupError:  # migration 0002: dated areas come with 0004
+        AreaMember = None
+    if AreaMember is not None:
+        load_region_reform(Region, Municipality, AreaMember)
     if not PostalCode.objects.exists():
         PostalCode.objects.bulk_create(
             PostalCode(
@@ -48,6 +54,50 @@ def load_geography(Region, Municipality, PostalCode) -> None:
             )
             for row in _rows("dk_postnumre.csv")
         )
+
+
+REGIONS_FROM = dt.date(2007, 1, 1)
+REFORM_2027 = dt.date(2027, 1, 1)
+MERGED_2027 = (1084, 1085)  # Region Hovedstaden, Region Sjælland
+OSTDANMARK = 1086  # provisional code: no official one was published (ADR 8)
+
+
+def load_region_reform(Region, Municipality, AreaMember) -> None:
+    """The regions as dated data (ADR 8): the five regions from 2007-01-01, each
+    municipality in its region from then; Hovedstaden and Sjælland end on 2027-01-01
+    with Region Østdanmark (headquarters Sorø) as successor, which has their 46
+    municipalities from that day (law no. 699 of 20 June 2025, § 126). Idempotent:
+    used by migration 0004 and after a test database is flushed."""
+    Region.objects.filter(start__isnull=True).update(start=REGIONS_FROM)
+    east, _created = Region.objects.update_or_create(
+        code=OSTDANMARK,
+        defaults={
+            "name": "Region Østdanmark",
+            "layer": "region",
+            "start": REFORM_2027,
+            "end": None,
+            "seat": "Sorø",
+            "iso_code": "",
+            "nuts2": "",
+        },
+    )
+    Region.objects.filter(code__in=MERGED_2027).update(end=REFORM_2027, successor=east)
+    if AreaMember.objects.exists():
+        return
+    rows = []
+    for mun in Municipality.objects.order_by("code"):
+        merged = mun.region_id in MERGED_2027
+        rows.append(
+            AreaMember(
+                area_id=mun.region_id,
+                municipality=mun,
+                start=REGIONS_FROM,
+                end=REFORM_2027 if merged else None,
+            )
+        )
+        if merged:
+            rows.append(AreaMember(area=east, municipality=mun, start=REFORM_2027, end=None))
+    AreaMember.objects.bulk_create(rows)
 
 
 # --- Region maps on a date ----------------------------------------------------------------------

@@ -32,40 +32,10 @@ def forward(apps, schema_editor):
     User = apps.get_model("accounts", "User")
     AuditEntry = apps.get_model("core", "AuditEntry")
 
-    Region.objects.filter(start__isnull=True).update(start=REGIONS_FROM)
-    east, _ = Region.objects.update_or_create(
-        code=OSTDANMARK,
-        defaults={
-            "name": "Region Østdanmark",
-            "layer": "region",
-            "start": REFORM,
-            "end": None,
-            "seat": "Sorø",
-            "iso_code": "",
-            "nuts2": "",
-        },
-    )
-    Region.objects.filter(code__in=MERGED).update(end=REFORM, successor=east)
-    if not AreaMember.objects.exists():
-        _members(Municipality, AreaMember, east)
-    _posts(User, RegionalPost, AuditEntry, east)
+    from klynge.registry.geography import load_region_reform
 
-
-def _members(Municipality, AreaMember, east):
-    rows = []
-    for mun in Municipality.objects.order_by("code"):
-        merged = mun.region_id in MERGED
-        rows.append(
-            AreaMember(
-                area_id=mun.region_id,
-                municipality=mun,
-                start=REGIONS_FROM,
-                end=REFORM if merged else None,
-            )
-        )
-        if merged:
-            rows.append(AreaMember(area=east, municipality=mun, start=REFORM, end=None))
-    AreaMember.objects.bulk_create(rows)
+    load_region_reform(Region, Municipality, AreaMember)
+    _posts(User, RegionalPost, AuditEntry, Region.objects.get(code=OSTDANMARK))
 
 
 def _posts(User, RegionalPost, AuditEntry, east):
