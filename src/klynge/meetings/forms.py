@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +15,16 @@ from klynge.meetings.models import Guest, HostModel, MeetingKind
 from klynge.quality.models import Indicator
 from klynge.registry.forms import DanishDateField
 from klynge.registry.models import Cluster, Doctor
+from klynge.registry.selectors import in_region, region_of
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _same_region(cluster: Cluster) -> Q:
+    """Clusters in `cluster`'s region today (regions are dated: the 2027 reform)."""
+    on = timezone.localdate()
+    region = region_of(cluster.municipality_id, on)
+    return in_region(region, on) if region is not None else Q(pk__in=[])
 
 
 def _choices(form: forms.Form, name: str, queryset: QuerySet) -> None:
@@ -61,7 +69,7 @@ class MeetingForm(forms.Form):
         _choices(
             self,
             "guest_clusters",
-            Cluster.objects.filter(municipality__region=cluster.municipality.region_id)
+            Cluster.objects.filter(_same_region(cluster))
             .exclude(pk=cluster.pk)
             .filter(dissolved__isnull=True),
         )

@@ -29,7 +29,7 @@ from klynge.quality import charts
 from klynge.quality import selectors as quality
 from klynge.quality.models import Indicator, IndicatorValue
 from klynge.quality.periods import add_months
-from klynge.registry.selectors import cluster_memberships_on
+from klynge.registry.selectors import cluster_memberships_on, region_of
 
 # "page": one SVG per indicator, the charts stacked to the width of an A4 page (the PDF,
 # `chart_svgs`). "screen": one SVG per chart, which the presentation's CSS sets side by
@@ -144,7 +144,7 @@ def indicator_slides(meeting: Meeting, *, layout: Layout = "page") -> list[Indic
             quality.comparator_series(
                 indicator=indicator, region=area, first=first, last=last, cluster_reported=reported
             )
-            for area in (cluster.municipality.region, None)
+            for area in (region_of(cluster.municipality_id, last), None)
         )
         funnel = charts.funnel_spec(bench, target_key="cluster", tau2=_national_tau2(bench))
         run = charts.run_chart_spec(trend, indicator, others=[region, nation])

@@ -527,20 +527,17 @@ def intervention_add(
 def import_scope(*, user) -> tuple[str, set[int] | None, str]:
     """(scope, clinic ids the user may import for (None = all), a description)."""
     from klynge.registry.models import Doctor, RoleAssignment, RoleKind
-    from klynge.registry.selectors import cluster_memberships_on, today
+    from klynge.registry.selectors import cluster_memberships_on, in_region, staff_region, today
 
     if getattr(user, "is_secretariat", False):
         return "", None, _("all clinics")
-    if getattr(user, "region_id", None):
-        ids = set(
-            Clinic.objects.filter(municipality__region_id=user.region_id).values_list(
-                "id", flat=True
-            )
-        )
+    region = staff_region(user)  # the unit the user serves today (dated posts)
+    if region is not None:
+        ids = set(Clinic.objects.filter(in_region(region, today())).values_list("id", flat=True))
         return (
-            f"region:{user.region_id}",
+            f"region:{region.pk}",
             ids,
-            _("the clinics of %(region)s") % {"region": user.region.name},
+            _("the clinics of %(region)s") % {"region": region.name},
         )
     doctor = Doctor.objects.filter(user=user).select_related("clinic").first()
     if doctor is None:

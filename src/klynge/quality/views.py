@@ -24,7 +24,7 @@ from klynge.quality.forms import BenchmarkForm, GoalForm, InterventionForm, Uplo
 from klynge.quality.models import Consent, ImportRun, ImportStatus, Indicator, Presentation
 from klynge.quality.periods import add_months, parse_period
 from klynge.registry.models import Doctor
-from klynge.registry.selectors import cluster_memberships_on, today
+from klynge.registry.selectors import cluster_memberships_on, region_of, today
 from klynge.registry.views import ClusterMixin
 
 # --- Library --------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ class ClusterDataMixin(ClusterMixin):
                 last=months[-1],
                 cluster_reported=reported,
             )
-            for region in (self.cluster.municipality.region, None)
+            for region in (region_of(self.cluster.municipality_id, months[-1]), None)
         ]
 
 

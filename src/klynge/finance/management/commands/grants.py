@@ -37,7 +37,7 @@ class Command(BaseCommand):
             writer.writerow(
                 [
                     row.cluster.name,
-                    row.cluster.municipality.region.name,
+                    row.region.name if row.region else "",
                     g.capacities,
                     g.patients_basis,
                     f"{g.start:.2f}",
