@@ -8,3 +8,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return settings.ACCOUNT_ALLOW_REGISTRATION
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """Failed logins count per account *and* address (ACCOUNT_RATE_LIMITS'
+        `login_failed` key): a doctor mistyping at a clinic's shared address locks out
+        no colleague there, and a stranger elsewhere cannot lock a doctor out. Each
+        address as a whole has its own, looser limit. The counts live in the cache,
+        shared by every process in production (Redis; `check --deploy` says so)."""
+        account = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{account}|{self.get_client_ip(request)}"

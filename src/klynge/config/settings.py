@@ -144,6 +144,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ALLOW_REGISTRATION = env_bool("KLYNGE_ALLOW_SIGNUP", False)
 ACCOUNT_ADAPTER = "klynge.accounts.adapter.AccountAdapter"
+# Failed logins: 5 per 5 minutes for one account from one address (the adapter keys
+# them so), 30 a minute from one address in all (a clinic's doctors share one).
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,5/5m/key"}
 # Doctors log in rarely: a one-time code by e-mail beside the password (issue 11).
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # Password reset and login by code never tell whether an address has an account, and no
@@ -246,6 +249,8 @@ if env_bool("KLYNGE_HTTPS", False):
     SECURE_HSTS_PRELOAD = env_bool("KLYNGE_HSTS_PRELOAD", True)  # the header may say so;
     # submitting the domain to the browsers' preload list stays a deliberate, manual step
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The client's address for login throttling comes from the proxy's X-Forwarded-For.
+    ALLAUTH_TRUSTED_PROXY_COUNT = int(env("KLYNGE_TRUSTED_PROXY_COUNT", "1"))
 SECURE_REFERRER_POLICY = "same-origin"
 # Content Security Policy (core.middleware): scripts only from this site and never
 # inline (charts run Vega's expression interpreter, so no eval either); styles from

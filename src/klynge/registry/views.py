@@ -652,7 +652,7 @@ class RoleAddView(ClusterMixin, FormView):
             form.add_error("start", refusal)
             return self.form_invalid(form)
         try:
-            services.role_assign(
+            assignment = services.role_assign(
                 actor=self.request.user,
                 cluster=self.cluster,
                 doctor=data["doctor"],
@@ -662,5 +662,15 @@ class RoleAddView(ClusterMixin, FormView):
         except DomainError as error:
             _form_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("The role is registered."))
+        if assignment is None:  # a hand-over waits for the new holder's login
+            messages.success(
+                self.request,
+                _(
+                    "%(doctor)s is invited to set up a login. The present holder keeps the "
+                    "role until the invitation is accepted; follow it on the people page."
+                )
+                % {"doctor": data["doctor"].name},
+            )
+        else:
+            messages.success(self.request, _("The role is registered."))
         return HttpResponseRedirect(self.cluster_url())
