@@ -41,8 +41,10 @@ def test_demo_packages_and_orders(django_db_blocker, tmp_path):
         themes = {v.package.theme for v in selectors.published_versions()}
         assert {"øjendråber", "nsaid", "crp", "polyfarmaci"} <= themes
         assert set(selectors.overlapping_themes()) == {"nsaid", "crp"}
-        draft = selectors.published_versions(theme="polyfarmaci").get().package.versions.get(
-            status=VersionStatus.DRAFT
+        draft = (
+            selectors.published_versions(theme="polyfarmaci")
+            .get()
+            .package.versions.get(status=VersionStatus.DRAFT)
         )
         changed = {c.field for c in selectors.changes_since_previous(draft)}
         assert {"lead_time_days", "follow_up"} <= changed
