@@ -13,6 +13,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from klynge.registry import dataset
@@ -125,7 +126,7 @@ class TestOnAGeneratedRegister:
             "--output",
             str(path),
             "--date",
-            "2026-01-01",
+            timezone.localdate().isoformat(),  # the register as generated, today
             stderr=err,
         )
 
