@@ -3,7 +3,7 @@ test_permissions_matrix."""
 
 from __future__ import annotations
 
-from tests.matrix_common import EVERYONE, LOGGED_IN, ROLES, rule, writes
+from tests.matrix_common import EDITORS_A, EVERYONE, LOGGED_IN, ROLES, post_only, rule, writes
 
 STAFF = {"region_a", "region_other", "secretariat"}
 
@@ -50,6 +50,40 @@ def session(w) -> dict:
     return {"pk": _once(w, "_support", _support)["session"].pk}
 
 
+def _inquiry(w) -> dict:
+    """A received group-1 inquiry, and an approved one forwarded to cluster A."""
+    from klynge.support import inquiries
+
+    def submit(name):
+        return inquiries.inquiry_submit(
+            organisation=name,
+            kind="municipality",
+            contact_name="K",
+            email="k@kommune.test",
+            proposal="Forslag",
+        )
+
+    received = submit("Køge Kommune")
+    sent = submit("Hillerød Kommune")
+    sec = w.users["secretariat"]
+    inquiries.inquiry_decide(actor=sec, inquiry=sent, approve=True)
+    result = inquiries.inquiry_forward(actor=sec, inquiry=sent)
+    forwarding = next(f for f in result.sent if f.cluster_id == w.cluster_a.pk)
+    return {"received": received, "forwarding": forwarding}
+
+
+def inquiry(w) -> dict:
+    return {"pk": _once(w, "_inquiry", _inquiry)["received"].pk}
+
+
+def token(w) -> dict:
+    return {"token": _once(w, "_inquiry", _inquiry)["received"].token}
+
+
+def forwarding(w) -> dict:
+    return {"slug": w.cluster_a.slug, "pk": _once(w, "_inquiry", _inquiry)["forwarding"].pk}
+
+
 def global_post_only(allowed: set[str]) -> dict[str, int]:
     """A POST-only global write: the allowed get 405 to a GET, others 403."""
     return {role: 405 if role in allowed else 302 if role == "anonymous" else 403 for role in ROLES}
@@ -72,6 +106,19 @@ ROWS = {
     "support:offer.accept": (session, global_post_only(LOGGED_IN)),
     "support:session.attendance": (session, rule(STAFF, others=403)),
     "support:session.ics": (session, EVERYONE),
+    "support:inquiry.new": (lambda w: {}, EVERYONE),
+    "support:inquiry.submit": (lambda w: {}, dict.fromkeys(ROLES, 405)),
+    "support:inquiry.status": (token, EVERYONE),
+    "support:collaborations": (lambda w: {}, EVERYONE),
+    "support:inquiry.queue": (lambda w: {}, rule({"secretariat"}, others=403)),
+    "support:inquiry.triage": (inquiry, global_post_only({"secretariat"})),
+    "support:inquiry.decide": (inquiry, global_post_only({"secretariat"})),
+    "support:inquiry.forward": (inquiry, global_post_only({"secretariat"})),
+    # Nobody in the matrix's world sits on the steering committee.
+    "support:committee": (lambda w: {}, rule(set(), others=403)),
+    "support:committee.decide": (inquiry, global_post_only(set())),
+    "support:cluster.inquiries": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    "support:forwarding.opt_in": (forwarding, post_only({"coordinator_a"})),
 }
 
 WRITES = {
@@ -85,4 +132,10 @@ WRITES = {
     "support:waiting.join": (session, writes(LOGGED_IN, denied=403)),
     "support:waiting.leave": (session, writes(LOGGED_IN, denied=403)),
     "support:offer.accept": (session, writes(LOGGED_IN, denied=403)),
+    "support:inquiry.submit": (lambda w: {}, dict.fromkeys(ROLES, "ok")),
+    "support:inquiry.triage": (inquiry, writes({"secretariat"}, denied=403)),
+    "support:inquiry.decide": (inquiry, writes({"secretariat"}, denied=403)),
+    "support:inquiry.forward": (inquiry, writes({"secretariat"}, denied=403)),
+    "support:committee.decide": (inquiry, writes(set(), denied=403)),
+    "support:forwarding.opt_in": (forwarding, writes({"coordinator_a"})),
 }

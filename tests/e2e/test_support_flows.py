@@ -23,8 +23,8 @@ def test_a_cancellation_offers_the_seat_to_the_next_who_takes_it(
     browser,
     page,
     shoot,
-    smtp,
-    settings,  # noqa: F811
+    smtp,  # noqa: F811
+    settings,
 ):
     settings.KLYNGE_SITE_URL = live_server.url
     settings.KLYNGE_COURSE_OFFER_HOURS = 48
@@ -92,3 +92,86 @@ def test_a_cancellation_offers_the_seat_to_the_next_who_takes_it(
     assert [b.user for b in live] == [w.users["member_b"]]
     entry.refresh_from_db()
     assert entry.status == "accepted"
+
+
+def test_an_inquiry_from_the_public_form_through_the_committee_to_two_clusters(
+    live_server, browser, page, shoot
+):
+    import datetime as dt
+
+    from klynge.accounts.models import User
+    from klynge.support.models import Forwarding, Inquiry, SteeringPost
+
+    w = build_world()
+    chair = User.objects.create_user(
+        "formand@styregruppe.test", PASSWORD, name="Styregruppens formand"
+    )
+    SteeringPost.objects.create(user=chair, start=dt.date(2025, 1, 1))
+
+    # A research institution proposes a collaboration, without logging in (on a phone).
+    public = browser.new_context(viewport={"width": 390, "height": 844}, locale="da-DK")
+    inquirer = public.new_page()
+    inquirer.goto(f"{live_server.url}/henvendelser/ny/")
+    inquirer.locator("#id_organisation").fill("Forskningsenheden for Almen Praksis")
+    inquirer.get_by_label("Type af organisation").select_option("research")
+    inquirer.get_by_label("Kontaktperson").fill("Karin Forsker")
+    inquirer.get_by_label("E-mail").fill("karin@forskning.test")
+    inquirer.get_by_label("Hvad foreslår I?").fill("Et værktøj til opfølgning på KOL i klyngerne.")
+    inquirer.get_by_label("Tidsramme").fill("Forår 2027")
+    shoot(inquirer, "support-inquiry-form-phone")
+    inquirer.get_by_role("button", name="Send henvendelsen").click()
+    inquirer.wait_for_load_state("networkidle")
+    status_url = inquirer.url
+    assert "/henvendelser/status/" in status_url
+    assert inquirer.locator("#status").inner_text() == "Modtaget"
+    inquiry = Inquiry.objects.get()
+    assert inquiry.group == 2
+
+    # The secretariat triages it: group 2 goes to the steering committee.
+    log_in(page, live_server, "sekretariat@kiap.test", PASSWORD)
+    page.goto(f"{live_server.url}/henvendelser/")
+    page.get_by_role("button", name="Sortér").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Venter på styregruppen.").is_visible()
+
+    # The committee decides at its meeting.
+    committee = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
+    member = committee.new_page()
+    log_in(member, live_server, "formand@styregruppe.test", PASSWORD)
+    member.goto(f"{live_server.url}/styregruppen/")
+    member.get_by_label("Godkend").check()
+    member.get_by_label("Dato for styregruppemødet").fill("26-11-2026")
+    member.get_by_role("button", name="Registrér styregruppens beslutning").click()
+    member.wait_for_load_state("networkidle")
+    inquiry.refresh_from_db()
+    assert inquiry.status == "approved" and inquiry.committee_meeting == dt.date(2026, 11, 26)
+    committee.close()
+
+    # The secretariat forwards it to the matching clusters: both.
+    page.goto(f"{live_server.url}/henvendelser/")
+    page.get_by_role("button", name="Send til de relevante klynger").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Sendt til 2 klynger.").is_visible()
+    assert set(Forwarding.objects.values_list("cluster_id", flat=True)) == {
+        w.cluster_a.pk,
+        w.cluster_b.pk,
+    }
+
+    # Cluster A's coordinator says yes.
+    coordinators = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
+    coordinator = coordinators.new_page()
+    log_in(coordinator, live_server, "koordinator@a.test", PASSWORD)
+    coordinator.goto(f"{live_server.url}/klynger/{w.cluster_a.slug}/henvendelser/")
+    coordinator.get_by_role("button", name="Ja, klyngen vil gerne være med").click()
+    coordinator.wait_for_load_state("networkidle")
+    assert coordinator.get_by_text("Klyngen sagde ja den").is_visible()
+    coordinators.close()
+
+    # The inquirer follows it through the private link; the collaboration is public.
+    inquirer.goto(status_url)
+    assert inquirer.locator("#status").inner_text() == "Sendt videre til klynger"
+    assert inquirer.get_by_text("Sendt til 2 klynger; 1 sagde ja.").is_visible()
+    assert inquirer.get_by_text("26. november 2026").is_visible()
+    inquirer.goto(f"{live_server.url}/samarbejder/")
+    assert inquirer.get_by_role("heading", name="Forskningsenheden for Almen Praksis").is_visible()
+    public.close()

@@ -156,3 +156,22 @@ def test_opt_in_lists_the_collaboration_publicly(w):
     assert selectors.public_collaborations() == [Inquiry.objects.get(pk=inquiry.pk)]
     with pytest.raises(DomainError):
         inquiries.forwarding_opt_in(actor=w.users["coordinator_a"], forwarding=result.sent[0])
+
+
+def test_the_public_form_refuses_a_robot_and_gives_a_private_link(w, client):
+    from django.urls import reverse
+
+    data = {
+        "organisation": "Patientforeningen for KOL",
+        "kind": "patients",
+        "contact_name": "Per",
+        "email": "per@kol.test",
+        "proposal": "Fælles patientmateriale.",
+    }
+    robot = client.post(reverse("support:inquiry.submit"), {**data, "website": "http://spam"})
+    assert robot.status_code == 400 and Inquiry.objects.count() == 0
+    response = client.post(reverse("support:inquiry.submit"), data)
+    inquiry = Inquiry.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{inquiry.token}/")
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get(reverse("support:inquiry.status", args=["gaet-et-token"])).status_code == 404

@@ -30,6 +30,7 @@ class Role(enum.StrEnum):
     REGION = "region"  # regional quality unit staff, for clusters of their region
     SECRETARIAT = "secretariat"  # national secretariat: all clusters
     OWNER = "owner"  # the user who made the object (e.g. an import)
+    STEERING = "steering"  # a seat on the programme's steering committee (support app)
 
 
 EVERYONE = frozenset(Role)
@@ -109,6 +110,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "support.sign_up": frozenset({Role.AUTHENTICATED}),
     "support.manage_courses": frozenset({Role.SECRETARIAT}),
     "support.view_attendance": frozenset({Role.REGION, Role.SECRETARIAT}),
+    "support.submit_inquiry": EVERYONE,  # the public form, no login
+    "support.triage_inquiries": frozenset({Role.SECRETARIAT}),
+    "support.decide_group_2": frozenset({Role.STEERING}),
+    "support.view_cluster_inquiries": CLUSTER_EDITORS,
+    "support.answer_inquiry": frozenset({Role.COORDINATOR}),
     # packages and data orders (KNOW-1, DATA-7): the publisher's staff check is in the
     # services (a region's staff change their region's packages; the secretariat all)
     "packages.view": EVERYONE,  # published packages; drafts only to their publisher

@@ -9,7 +9,10 @@ class SupportConfig(AppConfig):
     label = "support"
 
     def ready(self) -> None:
+        from klynge.core.permissions import register_role_resolver
         from klynge.registry import dataset
         from klynge.support.demo import clear_support, generate_support
+        from klynge.support.inquiries import steering_roles
 
+        register_role_resolver(type(None), steering_roles)
         dataset.register_extension("support", generate_support, clear_support)

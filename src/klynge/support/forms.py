@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from klynge.registry.models import Region
-from klynge.support.models import Audience
+from klynge.registry.models import Municipality, Region
+from klynge.support.models import Audience, InquirerKind
 
 
 class NewsForm(forms.Form):
@@ -42,3 +42,55 @@ class SessionForm(forms.Form):
     )
     place = forms.CharField(label=_("Place"), max_length=300)
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=1000)
+
+
+class InquiryForm(forms.Form):
+    organisation = forms.CharField(label=_("Organisation"), max_length=200)
+    kind = forms.ChoiceField(label=_("Type of organisation"), choices=InquirerKind.choices)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=200)
+    email = forms.EmailField(label=_("E-mail"))
+    proposal = forms.CharField(
+        label=_("What do you propose?"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region (if any)"), queryset=Region.objects.all(), required=False
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality (if any)"), queryset=Municipality.objects.all(), required=False
+    )
+    theme = forms.CharField(label=_("Theme"), max_length=200, required=False)
+    min_doctors = forms.IntegerField(
+        label=_("Clusters with at least this many doctors"), min_value=1, required=False
+    )
+    timeframe = forms.CharField(label=_("Time frame"), max_length=200, required=False)
+    # A honeypot: hidden from people, filled in by form-filling robots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("Leave this field empty."))
+        return ""
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=(("approve", _("Approve")), ("decline", _("Decline"))),
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason for declining (the inquirer sees it)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+class CommitteeDecisionForm(DecisionForm):
+    meeting = forms.DateField(
+        label=_("Date of the committee meeting"),
+        widget=forms.DateInput(attrs={"placeholder": "dd-mm-åååå", "inputmode": "numeric"}),
+    )

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from klynge.core.errors import DomainError
 from klynge.core.models import audit_log
+from klynge.core.permissions import Role
 from klynge.registry.models import Cluster
 from klynge.registry.selectors import cluster_sizes, in_region
 from klynge.support.models import Forwarding, InquirerKind, Inquiry, SteeringPost
@@ -62,6 +63,11 @@ def on_committee(user: Any, on: dt.date) -> bool:
         .filter(Q(end__isnull=True) | Q(end__gt=on))
         .exists()
     )
+
+
+def steering_roles(user: Any, _obj: None) -> set[Role]:
+    """The permission engine's resolver: a seat on the committee today."""
+    return {Role.STEERING} if on_committee(user, timezone.localdate()) else set()
 
 
 def inquiry_submit(

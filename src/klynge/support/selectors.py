@@ -17,6 +17,7 @@ from klynge.support.models import (
     Course,
     CourseSession,
     DigestSubscription,
+    Forwarding,
     Inquiry,
     NewsItem,
     WaitingEntry,
@@ -204,4 +205,24 @@ def public_collaborations() -> list[Inquiry]:
         Inquiry.objects.filter(forwardings__opted_in__isnull=False)
         .distinct()
         .order_by("-decided", "-id")
+    )
+
+
+def inquiry_queue() -> list[Inquiry]:
+    """Inquiries the secretariat still has to act on: received, approved (to forward),
+    and those with the committee (to follow)."""
+    return list(
+        Inquiry.objects.filter(
+            status__in=(Inquiry.Status.RECEIVED, Inquiry.Status.COMMITTEE, Inquiry.Status.APPROVED)
+        ).order_by("created", "id")
+    )
+
+
+def before_committee() -> list[Inquiry]:
+    return list(Inquiry.objects.filter(status=Inquiry.Status.COMMITTEE).order_by("created", "id"))
+
+
+def cluster_forwardings(*, cluster: Cluster) -> list[Forwarding]:
+    return list(
+        Forwarding.objects.filter(cluster=cluster).select_related("inquiry").order_by("-sent")
     )

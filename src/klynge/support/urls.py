@@ -25,3 +25,35 @@ urlpatterns = [
     path(S + "deltagere/", views.AttendanceView.as_view(), name="session.attendance"),
     path(S + "kalender.ics", views.SessionCalendarView.as_view(), name="session.ics"),
 ]
+urlpatterns += [
+    path("henvendelser/ny/", views.InquiryFormView.as_view(), name="inquiry.new"),
+    path("henvendelser/ny/send/", views.InquirySubmitView.as_view(), name="inquiry.submit"),
+    path(
+        "henvendelser/status/<str:token>/", views.InquiryStatusView.as_view(), name="inquiry.status"
+    ),
+    path("samarbejder/", views.CollaborationListView.as_view(), name="collaborations"),
+    path("henvendelser/", views.InquiryQueueView.as_view(), name="inquiry.queue"),
+    path("henvendelser/<int:pk>/sorter/", views.InquiryTriageView.as_view(), name="inquiry.triage"),
+    path("henvendelser/<int:pk>/afgoer/", views.InquiryDecideView.as_view(), name="inquiry.decide"),
+    path(
+        "henvendelser/<int:pk>/send-videre/",
+        views.InquiryForwardView.as_view(),
+        name="inquiry.forward",
+    ),
+    path("styregruppen/", views.CommitteeView.as_view(), name="committee"),
+    path(
+        "styregruppen/<int:pk>/afgoer/",
+        views.CommitteeDecideView.as_view(),
+        name="committee.decide",
+    ),
+    path(
+        "klynger/<slug:slug>/henvendelser/",
+        views.ClusterInquiriesView.as_view(),
+        name="cluster.inquiries",
+    ),
+    path(
+        "klynger/<slug:slug>/henvendelser/<int:pk>/ja/",
+        views.ForwardingOptInView.as_view(),
+        name="forwarding.opt_in",
+    ),
+]

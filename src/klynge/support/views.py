@@ -7,23 +7,31 @@ from typing import Any
 
 from django import forms
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin, ServiceFormView
 from klynge.registry.models import Region
 from klynge.registry.selectors import regions_on, staff_region
-from klynge.support import selectors, services
-from klynge.support.forms import CourseForm, NewsForm, SessionForm
+from klynge.registry.views import ClusterMixin
+from klynge.support import inquiries, selectors, services
+from klynge.support.forms import (
+    CommitteeDecisionForm,
+    CourseForm,
+    DecisionForm,
+    InquiryForm,
+    NewsForm,
+    SessionForm,
+)
 from klynge.support.mail import calendar_file
-from klynge.support.models import Course, CourseSession, NewsItem
+from klynge.support.models import Course, CourseSession, Forwarding, Inquiry, NewsItem
 
 # --- News -------------------------------------------------------------------------------
 
@@ -258,3 +266,174 @@ class SessionCalendarView(SessionMixin, PermissionMixin, View):
         )
         response["Content-Disposition"] = f'attachment; filename="kursus-{self.session.pk}.ics"'
         return response
+
+
+# --- External inquiries (KNOW-4) ---------------------------------------------------------
+
+
+class InquiryFormView(PermissionMixin, TemplateView):
+    """The public form: no login."""
+
+    permission = "support.submit_inquiry"
+    template_name = "support/inquiry_form.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "form": InquiryForm()}
+
+
+class InquirySubmitView(ServiceFormView):
+    permission = "support.submit_inquiry"
+    page = InquiryFormView
+    form_class = InquiryForm
+
+    def perform(self, form: forms.Form) -> HttpResponse:
+        data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
+        inquiry = inquiries.inquiry_submit(**data)
+        return HttpResponseRedirect(reverse("support:inquiry.status", args=[inquiry.token]))
+
+
+class InquiryStatusView(PermissionMixin, TemplateView):
+    """What became of an inquiry, by its private link."""
+
+    permission = "support.submit_inquiry"
+    template_name = "support/inquiry_status.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        inquiry = get_object_or_404(Inquiry, token=self.kwargs["token"])
+        return {
+            **super().get_context_data(**kwargs),
+            "inquiry": inquiry,
+            "clusters": inquiry.forwardings.count(),
+            "opted_in": inquiry.forwardings.filter(opted_in__isnull=False).count(),
+        }
+
+
+class CollaborationListView(PermissionMixin, TemplateView):
+    permission = "support.submit_inquiry"
+    template_name = "support/collaborations.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "collaborations": selectors.public_collaborations(),
+        }
+
+
+class InquiryQueueView(PermissionMixin, TemplateView):
+    """The secretariat's queue (and the steering committee's, for group 2)."""
+
+    permission = "support.triage_inquiries"
+    template_name = "support/inquiry_queue.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "inquiries": selectors.inquiry_queue(),
+            "decision_form": DecisionForm(),
+        }
+
+
+class CommitteeView(PermissionMixin, TemplateView):
+    permission = "support.decide_group_2"
+    template_name = "support/committee.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "inquiries": selectors.before_committee(),
+            "decision_form": CommitteeDecisionForm(),
+        }
+
+
+class InquiryWriteView(ServiceFormView):
+    @cached_property
+    def inquiry(self) -> Inquiry:
+        return get_object_or_404(Inquiry, pk=self.kwargs["pk"])
+
+    def success_url(self) -> str:
+        return reverse("support:inquiry.queue")
+
+
+class InquiryTriageView(InquiryWriteView):
+    permission = "support.triage_inquiries"
+
+    def perform(self, form: forms.Form) -> str:
+        inquiry = inquiries.inquiry_triage(actor=self.request.user, inquiry=self.inquiry)
+        if inquiry.group == 2:
+            return _("Group 2: the inquiry is put before the steering committee.")
+        return _("Group 1: decide it with the regional unit concerned.")
+
+
+class InquiryDecideView(InquiryWriteView):
+    permission = "support.triage_inquiries"
+    form_class = DecisionForm
+
+    def perform(self, form: forms.Form) -> str:
+        data = form.cleaned_data
+        inquiries.inquiry_decide(
+            actor=self.request.user,
+            inquiry=self.inquiry,
+            approve=data["decision"] == "approve",
+            reason=data["reason"],
+        )
+        return _("The decision is recorded.")
+
+
+class CommitteeDecideView(InquiryWriteView):
+    permission = "support.decide_group_2"
+    form_class = CommitteeDecisionForm
+
+    def success_url(self) -> str:
+        return reverse("support:committee")
+
+    def perform(self, form: forms.Form) -> str:
+        data = form.cleaned_data
+        inquiries.inquiry_decide(
+            actor=self.request.user,
+            inquiry=self.inquiry,
+            approve=data["decision"] == "approve",
+            reason=data["reason"],
+            meeting=data["meeting"],
+        )
+        return _("The committee's decision is recorded.")
+
+
+class InquiryForwardView(InquiryWriteView):
+    permission = "support.triage_inquiries"
+
+    def perform(self, form: forms.Form) -> str:
+        result = inquiries.inquiry_forward(actor=self.request.user, inquiry=self.inquiry)
+        message = ngettext(
+            "Sent to %(n)s cluster.", "Sent to %(n)s clusters.", len(result.sent)
+        ) % {"n": len(result.sent)}
+        if result.over_cap:
+            message += " " + ngettext(
+                "%(n)s matching cluster has had its inquiries this quarter.",
+                "%(n)s matching clusters have had their inquiries this quarter.",
+                len(result.over_cap),
+            ) % {"n": len(result.over_cap)}
+        return message
+
+
+class ClusterInquiriesView(ClusterMixin, TemplateView):
+    permission = "support.view_cluster_inquiries"
+    template_name = "support/cluster_inquiries.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "forwardings": selectors.cluster_forwardings(cluster=self.cluster),
+            "can_answer": has_perm(self.request.user, "support.answer_inquiry", self.cluster),
+        }
+
+
+class ForwardingOptInView(ClusterMixin, ServiceFormView):
+    permission = "support.answer_inquiry"
+
+    def success_url(self) -> str:
+        return reverse("support:cluster.inquiries", args=[self.cluster.slug])
+
+    def perform(self, form: forms.Form) -> str:
+        forwarding = get_object_or_404(Forwarding, pk=self.kwargs["pk"], cluster=self.cluster)
+        inquiries.forwarding_opt_in(actor=self.request.user, forwarding=forwarding)
+        return _("The cluster has said yes; the secretariat puts you in touch.")
