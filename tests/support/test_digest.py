@@ -83,3 +83,20 @@ def test_a_failed_digest_keeps_its_error(settings):
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     mail = DigestMail.objects.get()
     assert mail.status == "failed" and "Connection" in mail.last_error
+
+
+@pytest.mark.django_db
+def test_the_daily_command_queues_a_digest_for_each_subscriber_with_news(capsys):
+    w = build_world()
+    services.digest_subscribe(user=w.users["member_a"])
+    services.news_publish(
+        actor=w.users["secretariat"],
+        title="Planlagte kurser",
+        body="Nye hold.",
+        audience="public",
+        published=timezone.now(),  # after the subscription
+    )
+    call_command("news_digest")
+    assert "News digests queued: 1." in capsys.readouterr().out
+    call_command("news_digest")  # nothing new since
+    assert "News digests queued: 0." in capsys.readouterr().out

@@ -120,3 +120,14 @@ def test_the_start_page_shows_the_newest_news(news):
     assert [i.text for i in block.items] == ["Nyhed 3", "Nyhed 2", "Nyhed 1"]
     sections = {s.key: s for s in overview_for(user=w.users["member_a"], on=today()).sections}
     assert "Til Sjælland" not in [i.text for i in sections["support.news"].blocks[0].items]
+
+
+def test_visitors_see_the_public_news_and_the_inquiry_form_on_the_front_page(news):
+    page = Client().get(reverse("core:home")).content.decode()
+    assert "Til alle" in page
+    assert "Til koordinatorer" not in page and "Til Sjælland" not in page
+    assert reverse("support:inquiry.new") in page
+    from django.contrib.auth.models import AnonymousUser
+
+    keys = [s.key for s in overview_for(user=AnonymousUser(), on=today()).sections]
+    assert keys == ["support.news"]  # only sections that say they are public

@@ -230,6 +230,10 @@ KLYNGE_COUNTRY = env("KLYNGE_COUNTRY", "DK")
 KLYNGE_CURRENCY_SUFFIX = env("KLYNGE_CURRENCY_SUFFIX", "kr.")
 KLYNGE_SITE_URL = env("KLYNGE_SITE_URL", "http://127.0.0.1:8000")  # links in e-mail
 KLYNGE_REMINDER_HOURS = int(env("KLYNGE_REMINDER_HOURS", "48"))
+# Support desk: a freed course seat is held this long for the next on the waiting list;
+# no cluster is sent more approved external inquiries than this a quarter.
+KLYNGE_COURSE_OFFER_HOURS = int(env("KLYNGE_COURSE_OFFER_HOURS", "48"))
+KLYNGE_INQUIRIES_PER_QUARTER = int(env("KLYNGE_INQUIRIES_PER_QUARTER", "2"))
 KLYNGE_DEFAULT_NOTICE_DAYS = 14  # for general assemblies when no statutes are registered
 # REG-5: size guidance (warn, never block).
 KLYNGE_MIN_PATIENTS_ADVICE = int(env("KLYNGE_MIN_PATIENTS_ADVICE", "30000"))

@@ -12,7 +12,8 @@ Contract of a section (`Section`):
   page (lower first; members' sections before the coordinator's, before money and the
   regions').
 * `applies(user, on)` is cheap and true only when the user holds the role the section
-  is for; the user is always authenticated. A user with several roles sees each
+  is for; the user is authenticated, unless the section says `public = True` (then it
+  is also shown to visitors on the public front page, e.g. the programme's news). A user with several roles sees each
   applicable section once, because each section is asked once.
 * `blocks(user, on)` returns one `Block` per context it covers (usually one per
   cluster the user has the role in, or a single block for a region-wide section); a
@@ -160,11 +161,12 @@ class Overview:
 
 def overview_for(*, user: Any, on: dt.date) -> Overview:
     """The start page of `user` on `on`: each applicable section once, with its blocks.
-    Anonymous users have no overview."""
+    Visitors who are not logged in get only the public sections."""
     overview = Overview()
-    if not getattr(user, "is_authenticated", False):
-        return overview
+    visitor = not getattr(user, "is_authenticated", False)
     for section in registered_sections():
+        if visitor and not getattr(section, "public", False):
+            continue
         if not section.applies(user, on):
             continue
         blocks = section.blocks(user, on)

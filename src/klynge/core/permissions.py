@@ -123,9 +123,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dataorders.view": frozenset({Role.COORDINATOR, Role.DATA, Role.REGION, Role.SECRETARIAT}),
     "dataorders.order": frozenset({Role.COORDINATOR, Role.DATA}),
     "dataorders.handle": frozenset({Role.REGION, Role.SECRETARIAT}),  # the addressed unit
-    "dataorders.message": frozenset(
-        {Role.COORDINATOR, Role.DATA, Role.REGION, Role.SECRETARIAT}
-    ),
+    "dataorders.message": frozenset({Role.COORDINATOR, Role.DATA, Role.REGION, Role.SECRETARIAT}),
     "dataorders.view_queue": frozenset({Role.REGION, Role.SECRETARIAT}),
     "packages.view_ideas": EVERYONE,  # published ideas; waiting ones to the sender
     "packages.submit_idea": frozenset({Role.AUTHENTICATED}),

@@ -153,6 +153,7 @@ class HomeView(TemplateView):
             **super().get_context_data(**kwargs),
             "on": on,
             "overview": overview_for(user=user, on=on) if user.is_authenticated else None,
+            "public_overview": None if user.is_authenticated else overview_for(user=user, on=on),
             "stats": selectors.national_totals(on=on),
             "my_clusters": selectors.user_clusters(user=user, on=on),
         }

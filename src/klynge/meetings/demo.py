@@ -324,6 +324,7 @@ def _demo_cluster(rng: random.Random, today: dt.date) -> None:
         slots=[(_at(day), _at(day, 19)) for day in _weekdays_ahead(today, weeks=3)],
         notify=False,
     )
+    services.poll_send(actor=coordinator.user, meeting=poll)  # one e-mail per member
     for doctor in members:
         if doctor.pk == coordinator.pk or rng.random() < 0.4:
             continue

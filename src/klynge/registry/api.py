@@ -40,7 +40,9 @@ class ClusterListApi(APIView):
         try:
             on = dt.date.fromisoformat(raw) if raw else selectors.today()
         except ValueError:
-            raise serializers.ValidationError({"date": "Use an ISO date like 2027-01-15."}) from None
+            raise serializers.ValidationError(
+                {"date": "Use an ISO date like 2027-01-15."}
+            ) from None
         rows = selectors.cluster_overview(on=on)
         data = [
             {

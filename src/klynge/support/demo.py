@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 import zoneinfo
 
 from django.db import transaction
@@ -119,6 +120,7 @@ def generate_support(*, seed: int = 1, today: dt.date | None = None) -> None:
             ends=_at(today + dt.timedelta(days=30), 16),
             place="Comwell, Kolding",
             seats=4,
+            uid=uuid.UUID(int=rng.getrandbits(128), version=4),  # same demo, same calendar UID
         )
         CourseSession.objects.create(
             course=course,
@@ -126,6 +128,7 @@ def generate_support(*, seed: int = 1, today: dt.date | None = None) -> None:
             ends=_at(today + dt.timedelta(days=65), 16),
             place="Scandic, Roskilde",
             seats=20,
+            uid=uuid.UUID(int=rng.getrandbits(128), version=4),
         )
         Course.objects.create(
             title="Datafortolkning for datapersoner",

@@ -48,7 +48,7 @@ def group_for(kind: str) -> int:
 
 
 def per_quarter() -> int:
-    return int(getattr(settings, "KLYNGE_INQUIRIES_PER_QUARTER", 2))
+    return settings.KLYNGE_INQUIRIES_PER_QUARTER
 
 
 def quarter_start(on: dt.date) -> dt.date:

@@ -21,6 +21,7 @@ class NewsSection:
     key = "support.news"
     order = 5  # first: what the programme tells everyone
     title = gettext_lazy("News")
+    public = True  # visitors see the public news on the front page
 
     def applies(self, user: Any, on: dt.date) -> bool:
         return True

@@ -34,7 +34,7 @@ from klynge.support.models import (
 
 def offer_hours() -> int:
     """How long a seat offered from the waiting list is held (hours)."""
-    return int(getattr(settings, "KLYNGE_COURSE_OFFER_HOURS", 48))
+    return settings.KLYNGE_COURSE_OFFER_HOURS
 
 
 # --- News -------------------------------------------------------------------------------
