@@ -24,6 +24,7 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -96,7 +97,7 @@ def _sqlite_tables(connection: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     return tables
 
 
-def _pg_conninfo(database: dict[str, Any]) -> str:
+def _pg_conninfo(database: Mapping[str, Any]) -> str:
     parts = {
         "dbname": database["NAME"],
         "user": database.get("USER") or "",
@@ -105,6 +106,12 @@ def _pg_conninfo(database: dict[str, Any]) -> str:
         "port": str(database.get("PORT") or ""),
     }
     return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+
+
+def _one(connection, sql: str) -> Any:
+    row = connection.execute(sql).fetchone()
+    assert row is not None, sql  # an aggregate or a function always returns a row
+    return row[0]
 
 
 def _run(command: list[str], *, conninfo: str) -> None:
@@ -145,7 +152,7 @@ def _unpack_media(source: Path, root: Path) -> None:
 # --- Backup and restore -------------------------------------------------------------------------
 
 
-def backup(target: Path, *, database: dict[str, Any], media_root: Path) -> Manifest:
+def backup(target: Path, *, database: Mapping[str, Any], media_root: Path) -> Manifest:
     """Write a backup of `database` (Django's settings dict) and `media_root` into the
     empty folder `target`."""
     target.mkdir(parents=True, exist_ok=True)
@@ -161,7 +168,7 @@ def backup(target: Path, *, database: dict[str, Any], media_root: Path) -> Manif
         # counts is exactly what the dump holds, however busy the site is.
         with psycopg.connect(conninfo) as connection:
             connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            snapshot = _one(connection, "SELECT pg_export_snapshot()")
             with connection.cursor() as cursor:
                 manifest.tables = _pg_tables(cursor)
             _run(
@@ -197,7 +204,7 @@ def read_manifest(source: Path) -> Manifest:
         raise BackupError(f"{source} holds no readable {MANIFEST}") from exc
 
 
-def restore(source: Path, *, database: dict[str, Any], media_root: Path) -> list[str]:
+def restore(source: Path, *, database: Mapping[str, Any], media_root: Path) -> list[str]:
     """Load the backup in `source` into the empty `database` and the empty folder
     `media_root`; return the differences from the backup's manifest (empty = identical)."""
     expected = read_manifest(source)
@@ -210,9 +217,10 @@ def restore(source: Path, *, database: dict[str, Any], media_root: Path) -> list
 
         conninfo = _pg_conninfo(database)
         with psycopg.connect(conninfo) as connection:
-            tables = connection.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
-            ).fetchone()[0]
+            tables = _one(
+                connection,
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            )
         if tables:
             raise BackupError(f"the database {database['NAME']} is not empty")
         _run(
@@ -232,8 +240,8 @@ def restore(source: Path, *, database: dict[str, Any], media_root: Path) -> list
         if path.exists() and path.stat().st_size:
             raise BackupError(f"the database {path} is not empty")
         shutil.copyfile(source / SQLITE_COPY, path)
-        with closing(sqlite3.connect(path)) as connection:
-            restored.tables = _sqlite_tables(connection)
+        with closing(sqlite3.connect(path)) as copy:
+            restored.tables = _sqlite_tables(copy)
     _unpack_media(source / MEDIA, media_root)
     restored.media = _media_checksums(media_root)
     return expected.differences(restored)

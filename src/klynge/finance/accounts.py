@@ -54,6 +54,12 @@ HOURLY_MIN, HOURLY_MAX = Decimal("900"), Decimal("1000")
 
 
 @transaction.atomic
+def _payer_name(cluster, on: dt.date) -> str:
+    """The region the cluster's money goes back to: the one in force on the day."""
+    region = cluster.region_on(on)
+    return region.name if region is not None else str(_("the region"))
+
+
 def budget_adopt(
     *, actor: Any, cluster: Cluster, year: int, amounts: dict[str, Decimal], adopted_on: dt.date
 ) -> Budget:
@@ -376,7 +382,7 @@ def books_close(*, actor: Any, cluster: Cluster, on: dt.date) -> BooksClosure:
             actor=actor,
             cluster=cluster,
             date=on,
-            text=_("Remaining funds returned to %(region)s") % {"region": cluster.region.name},
+            text=_("Remaining funds returned to %(region)s") % {"region": _payer_name(cluster, on)},
             lines=[(accounts["3000"], remaining), (accounts["1000"], -remaining)],
         )
     closure = BooksClosure.objects.create(
