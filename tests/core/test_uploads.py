@@ -17,6 +17,15 @@ from klynge.core import uploads
 from klynge.core.errors import DomainError
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are asserted in English, whatever language a test before set."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def docx_bytes() -> bytes:
     from docx import Document
 
