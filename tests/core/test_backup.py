@@ -64,7 +64,8 @@ def fresh_database(tmp_path):
         name = f"klynge_restore_{uuid.uuid4().hex[:8]}"
         conninfo = backup._pg_conninfo({**settings_dict, "NAME": "postgres"})
         with psycopg.connect(conninfo, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+            # template0: template1 may be in use by another test process's connection
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         yield {**settings_dict, "NAME": name}
         with psycopg.connect(conninfo, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -92,3 +92,28 @@ def test_https_settings_follow_klynge_https():
     env.pop("KLYNGE_HTTPS")
     off = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert off.stdout.split()[:2] == ["False", "0"], off.stderr
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_search_or_a_form_is_a_clear_400(client):
+    from tests.world import build_world
+
+    world = build_world()
+    client.force_login(world.users["secretariat"])
+    search = client.get(reverse("registry:clinic.search"), {"q": "Læge\x00hus"})
+    assert search.status_code == 400 and b"NUL" in search.content
+    form = client.post(reverse("registry:cluster.register"), {"name": "Klynge\x00"})
+    assert form.status_code == 400
+    assert client.get(reverse("registry:clinic.search"), {"q": "Lægehus"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_municipality_that_is_not_a_number_is_no_server_error(client):
+    from tests.world import build_world
+
+    world = build_world()
+    client.force_login(world.users["secretariat"])
+    response = client.get(
+        reverse("registry:cluster.name_check"), {"name": "Klyngen", "municipality": "abc"}
+    )
+    assert response.status_code == 200

@@ -5,7 +5,9 @@ a Danish GP with an English-language browser still expects the Danish product.
 And the Content Security Policy on every response (settings.KLYNGE_CSP)."""
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class LanguageMiddleware:
@@ -35,3 +37,28 @@ class ContentSecurityPolicyMiddleware:
         if settings.KLYNGE_CSP:
             response.headers.setdefault("Content-Security-Policy", settings.KLYNGE_CSP)
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character in a query string or a form field is never meant: no database
+    column can hold it (PostgreSQL refuses it outright), so it is answered with 400
+    here instead of a server error deep in a view. Uploaded files are not touched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        fields = [request.GET]
+        if request.method == "POST":  # form fields (files are not in request.POST)
+            fields.append(request.POST)
+        if any(
+            "\x00" in key or "\x00" in value
+            for f in fields
+            for key, values in f.lists()
+            for value in values
+        ):
+            return HttpResponseBadRequest(
+                _("The request holds a NUL character; it was not processed."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

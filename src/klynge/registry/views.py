@@ -293,9 +293,8 @@ class NameCheckView(PermissionMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         from klynge.registry.models import Municipality
 
-        municipality = Municipality.objects.filter(
-            pk=self.request.GET.get("municipality") or 0
-        ).first()
+        code = self.request.GET.get("municipality", "")
+        municipality = Municipality.objects.filter(pk=int(code) if code.isdigit() else 0).first()
         exclude = Cluster.objects.filter(slug=self.request.GET.get("cluster", "")).first()
         check = selectors.similar_cluster_names(
             name=self.request.GET.get("name", ""), municipality=municipality, exclude=exclude
