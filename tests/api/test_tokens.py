@@ -79,7 +79,7 @@ def test_command_refuses_an_unknown_user():
         call_command("api_token_create", "nobody@example.test", stdout=StringIO())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_clear_authtoken_keys_are_moved_hashed_and_dropped():
     """The data migration: DRF's clear-text table becomes hashed rows, then goes."""
     from django.apps import apps

@@ -47,7 +47,8 @@ def production(**extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("KLYNGE_") and key != "DJANGO_SETTINGS_MODULE"
+        if not key.startswith("KLYNGE_")
+        and key not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set for tests
     }
     env.update(
         KLYNGE_SECRET_KEY=secrets.token_urlsafe(50),

@@ -17,7 +17,7 @@ from klynge.support.models import Booking
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_people_taking_the_last_seat_at_once_get_one_seat(monkeypatch):
     course = services.course_create(actor=None, title="Facilitering")
     starts = timezone.now() + dt.timedelta(days=10)

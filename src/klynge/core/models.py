@@ -139,6 +139,7 @@ def audit_log(
     elif not scope and target is not None:
         scope = audit_scope_of(target)
     return AuditEntry.objects.create(
+        at=timezone.now(),  # read at call time (the demo generator runs on its own clock)
         actor=user,
         action=action,
         scope=scope,
