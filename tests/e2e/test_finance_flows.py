@@ -11,7 +11,7 @@ from klynge.finance.models import Transaction
 from tests.e2e.conftest import log_in
 from tests.world import PASSWORD, build_world
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_treasurer_books_an_expense_and_is_refused_transport(live_server, page, shoot):

@@ -18,7 +18,7 @@ from klynge.meetings.models import Dispatch, Meeting
 from tests.e2e.conftest import log_in
 from tests.world import PASSWORD, build_world
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TITLE = "Klyngemøde om antibiotika"
 

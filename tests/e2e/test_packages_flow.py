@@ -20,7 +20,7 @@ from klynge.quality.models import Indicator, IndicatorValue
 from tests.e2e.conftest import log_in
 from tests.world import PASSWORD, build_world
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TITLE = "NSAID til ældre – Sjælland"
 

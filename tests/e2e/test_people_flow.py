@@ -23,7 +23,7 @@ from klynge.registry.selectors import cluster_roles_on, today
 from tests.e2e.conftest import log_in
 from tests.world import PASSWORD, build_world
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 NEW_EMAIL = "ny.laege@koege.test"
 NEW_PASSWORD = "Kvalitet-i-klyngen-7"

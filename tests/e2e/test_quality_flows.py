@@ -15,7 +15,7 @@ from klynge.registry.models import Clinic, Doctor, Membership
 from klynge.registry.selectors import today
 from tests.e2e.conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_quality_pages(live_server, browser, shoot, tmp_path):

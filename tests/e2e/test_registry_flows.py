@@ -10,7 +10,7 @@ from klynge.registry.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 from klynge.registry.models import Cluster
 from tests.e2e.conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

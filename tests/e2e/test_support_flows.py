@@ -15,7 +15,7 @@ from tests.e2e.conftest import log_in
 from tests.e2e.test_people_flow import run_worker, smtp  # noqa: F401  (SMTP fixture)
 from tests.world import PASSWORD, build_world
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_cancellation_offers_the_seat_to_the_next_who_takes_it(
