@@ -17,3 +17,15 @@ class AccountAdapter(DefaultAccountAdapter):
         shared by every process in production (Redis; `check --deploy` says so)."""
         account = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{account}|{self.get_client_ip(request)}"
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """Login codes and other account mail as plain text and accessible HTML, like
+        every e-mail Klynge sends (`klynge.core.mail`)."""
+        from django.core.mail import EmailMultiAlternatives
+
+        from klynge.core.mail import add_html_part
+
+        message = super().render_mail(template_prefix, email, context, headers)
+        if isinstance(message, EmailMultiAlternatives):
+            add_html_part(message)
+        return message

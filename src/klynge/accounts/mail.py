@@ -1,14 +1,14 @@
-"""The invitation e-mail, always in Danish (the programme's language)."""
+"""The invitation e-mail, always in Danish (the programme's language), as plain text
+and accessible HTML (`klynge.core.mail`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from klynge.accounts.models import Invitation
+from klynge.core import mail as core_mail
 
 
 def invitation_url(invitation: Invitation) -> str:
@@ -27,12 +27,4 @@ def build_invitation(invitation: Invitation) -> EmailMultiAlternatives:
         "cluster": invitation.cluster,
         "region": invitation.region,
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("accounts/mail/invitation_subject.txt", context).strip()
-        body = render_to_string("accounts/mail/invitation_body.txt", context)
-    return EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invitation.email],
-    )
+    return core_mail.build("accounts/mail/invitation", context, to=[invitation.email])

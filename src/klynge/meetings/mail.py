@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from email.utils import parseaddr
 from typing import Any
 
 import icalendar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from klynge.core import mail as core_mail
 from klynge.meetings import selectors
 from klynge.meetings.models import Dispatch, Meeting
 
@@ -32,10 +33,21 @@ CALENDAR_KINDS = {
 }
 
 
-def calendar_file(meeting: Meeting, *, sequence: int, cancel: bool = False) -> bytes:
-    """An iCalendar request (or cancellation) for the meeting, in Copenhagen time with
-    its VTIMEZONE. The UID is the meeting's for its whole life; SEQUENCE counts changes,
-    so calendars replace the event instead of adding another."""
+def calendar_file(
+    meeting: Meeting,
+    *,
+    sequence: int,
+    cancel: bool = False,
+    attendees: list[tuple[str, str]] | None = None,
+) -> bytes:
+    """An iTIP request (or cancellation) for the meeting that calendars and mail
+    clients treat as an invitation (RFC 5546): METHOD REQUEST or CANCEL, the
+    coordinator as ORGANIZER, each invitee as an ATTENDEE asked to answer, in
+    Copenhagen time with its VTIMEZONE. The UID is the meeting's for its whole life;
+    SEQUENCE counts changes, so calendars replace the event instead of adding another.
+
+    `attendees` are (name, address) pairs: each recipient's own message names just
+    that recipient, so no member's address is shown to the others."""
     assert meeting.starts is not None
     zone = timezone.get_default_timezone()
     cal = icalendar.Calendar()
@@ -45,7 +57,7 @@ def calendar_file(meeting: Meeting, *, sequence: int, cancel: bool = False) -> b
     event = icalendar.Event()
     event.add("uid", f"{meeting.uid}@klynge")
     event.add("sequence", sequence)
-    event.add("dtstamp", timezone.now())
+    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
     event.add("dtstart", meeting.starts.astimezone(zone))
     ends = meeting.ends or meeting.starts + dt.timedelta(hours=2)
     event.add("dtend", ends.astimezone(zone))
@@ -56,21 +68,68 @@ def calendar_file(meeting: Meeting, *, sequence: int, cancel: bool = False) -> b
     if meeting.video_url:
         event.add("url", meeting.video_url)
     event.add("status", "CANCELLED" if cancel else "CONFIRMED")
-    organizer = icalendar.vCalAddress(f"mailto:{_from_address()}")
-    organizer.params["cn"] = icalendar.vText(meeting.cluster.name)
-    event.add("organizer", organizer)
+    name, address = organizer(meeting)
+    event.add("organizer", _calendar_address(name, address))
+    for attendee_name, attendee_address in attendees or []:
+        attendee = _calendar_address(attendee_name, attendee_address)
+        attendee.params["cutype"] = icalendar.vText("INDIVIDUAL")
+        attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = icalendar.vText("NEEDS-ACTION")
+        attendee.params["rsvp"] = icalendar.vText("TRUE")
+        event.add("attendee", attendee)
     cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def _from_address() -> str:
-    address = settings.DEFAULT_FROM_EMAIL
-    return address.split("<")[-1].rstrip(">").strip()
+def _calendar_address(name: str, address: str) -> icalendar.vCalAddress:
+    value = icalendar.vCalAddress(f"mailto:{address}")
+    if name:
+        value.params["cn"] = icalendar.vText(name)
+    return value
+
+
+def organizer(meeting: Meeting) -> tuple[str, str]:
+    """Who the invitation comes from, as (name, address): the cluster's coordinator
+    today, or else on the meeting's day; failing that another holder of a cluster role
+    (chair first) with an address; failing that the site's own sender address under the
+    cluster's name. Replies from calendars go there, so it is a real address."""
+    from klynge.registry.models import RoleKind
+    from klynge.registry.selectors import cluster_roles_on, today
+
+    order: list[str] = [
+        RoleKind.COORDINATOR,
+        RoleKind.CHAIR,
+        RoleKind.VICE_CHAIR,
+        RoleKind.SECRETARY,
+        RoleKind.TREASURER,
+        RoleKind.DATA_PERSON,
+        RoleKind.BOARD_MEMBER,
+    ]
+    days = dict.fromkeys([today(), selectors.meeting_date(meeting)])
+    for day in days:
+        roles = sorted(
+            cluster_roles_on(cluster=meeting.cluster, on=day).select_related("doctor__user"),
+            key=lambda r: (order.index(r.role) if r.role in order else len(order), r.pk),
+        )
+        for role in roles:
+            address = selectors.doctor_email(role.doctor)
+            if address and not _reserved(address):
+                return role.doctor.name, address
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return meeting.cluster.name, address
+
+
+def _reserved(address: str) -> bool:
+    """An address that cannot receive mail (RFC 2606's `.invalid`)."""
+    return address.lower().rstrip(".").endswith(".invalid")
 
 
 def build_message(dispatch: Dispatch) -> EmailMultiAlternatives:
-    """The e-mail for one dispatch, always in Danish (the programme's language)."""
+    """The e-mail for one dispatch, always in Danish (the programme's language): a
+    plain-text and an HTML part and, for a meeting with a date, the calendar request
+    both as a `text/calendar` alternative (what mail clients show as an invitation
+    with answer buttons) and as an `invitation.ics` file."""
     meeting = dispatch.meeting
     context: dict[str, Any] = {
         "dispatch": dispatch,
@@ -84,20 +143,18 @@ def build_message(dispatch: Dispatch) -> EmailMultiAlternatives:
         context["open_actions"] = selectors.open_actions(meeting=meeting)
         context["speakers"] = list(meeting.speakers.all())
         context["slots"] = list(meeting.slots.all())
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("meetings/mail/subject.txt", context).strip()
-        body = render_to_string("meetings/mail/body.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[dispatch.recipient],
-    )
+    message = core_mail.build("meetings/mail/dispatch", context, to=[dispatch.recipient])
     if meeting is not None and dispatch.kind in CALENDAR_KINDS and meeting.starts:
         cancel = dispatch.kind == Dispatch.Kind.CANCELLATION
-        ics = calendar_file(meeting, sequence=dispatch.sequence, cancel=cancel)
+        ics = calendar_file(
+            meeting,
+            sequence=dispatch.sequence,
+            cancel=cancel,
+            attendees=[(dispatch.name, dispatch.recipient)],
+        )
         method = "CANCEL" if cancel else "REQUEST"
-        message.attach("invitation.ics", ics, f"text/calendar; charset=utf-8; method={method}")
+        message.attach_alternative(ics.decode(), f"text/calendar; charset=utf-8; method={method}")
+        message.attach("invitation.ics", ics, "application/ics")
     return message
 
 

@@ -1,5 +1,6 @@
 """The support desk's e-mail: the news digest and the offer of a freed course seat,
-always in Danish, sent by the worker through the configured SMTP server."""
+always in Danish, as plain text and accessible HTML (`klynge.core.mail`), sent by the
+worker through the configured SMTP server."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import logging
 
 import icalendar
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from klynge.core import mail as core_mail
 from klynge.support.models import CourseSession, DigestMail, WaitingEntry
 
 logger = logging.getLogger(__name__)
@@ -32,16 +32,9 @@ def send_digest(mail_id: int) -> str:
             "items": list(mail.items.order_by("-published", "-id")),
             "site_url": settings.KLYNGE_SITE_URL,
         }
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = render_to_string("support/mail/digest_subject.txt", context).strip()
-            body = render_to_string("support/mail/digest_body.txt", context)
+        message = core_mail.build("support/mail/digest", context, to=[mail.subscription.user.email])
         try:
-            send_mail(
-                " ".join(subject.split()),
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [mail.subscription.user.email],
-            )
+            message.send()
         except Exception as error:  # SMTP/socket failure: keep it visible
             mail.status = DigestMail.Status.FAILED
             mail.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -59,13 +52,7 @@ def send_offer(entry_id: int) -> str:
     if entry.status != WaitingEntry.Status.OFFERED:
         return "skipped"
     context = {"entry": entry, "session": entry.session, "site_url": settings.KLYNGE_SITE_URL}
-    with (
-        translation.override(settings.LANGUAGE_CODE),
-        timezone.override(timezone.get_default_timezone()),
-    ):
-        subject = render_to_string("support/mail/offer_subject.txt", context).strip()
-        body = render_to_string("support/mail/offer_body.txt", context)
-    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [entry.user.email])
+    core_mail.build("support/mail/offer", context, to=[entry.user.email]).send()
     return "sent"
 
 
