@@ -43,6 +43,10 @@ def test_money_da(da):
     assert format_money(0) == "0\u00a0kr."
     assert format_money(1234.5, decimals=2) == "1.234,50\u00a0kr."
     assert format_money(Decimal("-1500")) == "-1.500\u00a0kr."
+    # Øre are kept: a fee of 17.812,50 kr. is not 17.813 kr. (issue 15).
+    assert format_money(Decimal("17812.50")) == "17.812,50\u00a0kr."
+    assert format_money(Decimal("17812.5")) == "17.812,50\u00a0kr."
+    assert format_money(Decimal("17812.00")) == "17.812\u00a0kr."
 
 
 def test_date_da(da):

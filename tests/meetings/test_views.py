@@ -454,7 +454,7 @@ def test_the_attendance_list_exports_as_csv_and_pdf(w, held, as_user):
     response = as_user("coordinator_a").get(url("attendance.export", held, "csv"))
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "name;clinic;status;reason"
+    assert lines[0] == "Name;Clinic;Status;Reason for absence"  # the interface is English
     assert all(len(line.split(";")) == 4 for line in lines if "Syg" not in line)
     assert any(line.endswith('"Syg; feber"') for line in lines)  # quoted: it holds a ;
 
@@ -466,7 +466,7 @@ def test_the_attendance_list_exports_as_csv_and_pdf(w, held, as_user):
     assert "attachment" in response["Content-Disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")  # BOM, for Excel
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "name;clinic;status"
+    assert lines[0] == "Name;Clinic;Status"
     assert len(lines) == 1 + 6 + 1  # the six members and the guest
     assert all(len(line.split(";")) == 3 for line in lines)
     assert "Syg" not in response.content.decode("utf-8-sig")
@@ -650,11 +650,19 @@ def test_the_activity_report_downloads_as_csv_and_pdf(w, last_year, as_user, rol
     )
     assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
     header, *rows = csv.content.decode("utf-8-sig").splitlines()
-    assert header.split(";") == documents.ACTIVITY_CSV_HEADER
+    assert header.split(";") == [str(h) for h in documents.ACTIVITY_CSV_HEADER]
+    assert header.startswith("Cluster;Year;Date;Meeting")  # the interface is English
     assert len(rows) == 1
     fields = rows[0].split(";")
-    assert fields[:6] == ["Køgeklyngen", str(year), f"{year}-04-10", "Forårsmødet", "cluster", "3"]
-    assert fields[6:8] == ["3", "1.000"]
+    assert fields[:6] == [
+        "Køgeklyngen",
+        str(year),
+        f"{year}-04-10",
+        "Forårsmødet",
+        "Cluster meeting",
+        "3",
+    ]
+    assert fields[6:8] == ["3", "1"]
     assert fields[9] == "Vi følger op på data"
 
     pdf = client.get(

@@ -216,9 +216,10 @@ def test_regional_staff_see_their_region_in_detail(world, client):
 
 def test_register_export_from_the_page_respects_the_filter(world, client):
     response = client.get(reverse("registry:cluster.export", args=["csv"]), {"region": 1085})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [r["cluster"] for r in rows] == ["Køgeklyngen"]
-    assert rows[0]["provider_numbers"] == "3" and rows[0]["doctors"] == "6"
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert [r["Klynge"] for r in rows] == ["Køgeklyngen"]
+    assert rows[0]["Ydernumre"] == "3" and rows[0]["Læger"] == "6"
     xlsx = client.get(reverse("registry:cluster.export", args=["xlsx"]))
     assert xlsx.content[:2] == b"PK"
 

@@ -23,10 +23,14 @@ def format_number(value: int | float | Decimal | None, decimals: int = 0) -> str
     return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
-def format_money(value: int | float | Decimal | None, decimals: int = 0) -> str:
-    """`327800` → `327.800 kr.` with a non-breaking space, as Danish pages write it."""
+def format_money(value: int | float | Decimal | None, decimals: int | None = None) -> str:
+    """`327800` → `327.800 kr.` with a non-breaking space, as Danish pages write it. An
+    amount with øre keeps them (`17.812,50 kr.`) unless `decimals` says otherwise: an
+    amount on a page or in a PDF is the exact amount."""
     if value is None:
         return "–"
+    if decimals is None:
+        decimals = 0 if Decimal(str(value)) % 1 == 0 else 2
     return f"{format_number(value, decimals)}{NBSP}{settings.KLYNGE_CURRENCY_SUFFIX}"
 
 

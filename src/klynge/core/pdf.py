@@ -1,7 +1,38 @@
-"""A minimal one-page PDF writer for placeholder documents (the demo dataset's statutes
-and founding minutes). Real documents are rendered with WeasyPrint."""
+"""PDFs. Every document Klynge produces goes through `render_pdf`: WeasyPrint's PDF/UA
+variant (tagged, so screen readers read headings, tables and reading order), the
+document's language from `<html lang>`, its title from `<title>`, and the author and
+date (the day it was made) set here — what a PDF reader's "Document properties" shows.
+
+`simple_pdf` is a minimal one-page writer for placeholder files (the demo dataset's
+statutes and founding minutes)."""
 
 from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+PDF_VARIANT = "pdf/ua-1"
+
+
+def render_pdf(html: str, *, author: str, created: dt.datetime | None = None) -> bytes:
+    """The HTML as a tagged PDF. `author` is who the document is from (the cluster, the
+    secretariat); `created` defaults to now. The HTML must have a title and a language:
+    PDF/UA requires both, and a document without them is a bug, not a warning."""
+    from weasyprint import HTML
+
+    document = HTML(string=html).render(pdf_variant=PDF_VARIANT)
+    metadata = document.metadata
+    if not (metadata.title or "").strip() or not metadata.lang:
+        raise ValueError("a PDF needs <html lang> and a <title>")
+    # The day, not the second: the same document rendered twice in a day is the same
+    # bytes, which the disclosure tests rely on (a republished pack must not differ).
+    day = timezone.localtime(created or timezone.now()).replace(hour=0, minute=0, second=0)
+    stamp = day.isoformat(timespec="seconds")
+    metadata.authors = [author]
+    metadata.created = metadata.modified = stamp
+    metadata.generator = "Klynge"
+    return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 def _escape(text: str) -> str:

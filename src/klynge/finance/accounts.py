@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date, format_money
 from klynge.core.models import audit_log
+from klynge.core.pdf import render_pdf
 from klynge.finance import ledger
 from klynge.finance.models import (
     Account,
@@ -170,9 +171,7 @@ def annual_accounts_html(accounts: AnnualAccounts) -> str:
 
 
 def annual_accounts_pdf(accounts: AnnualAccounts) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=annual_accounts_html(accounts)).write_pdf()
+    return render_pdf(annual_accounts_html(accounts), author=accounts.cluster.name)
 
 
 # --- Fee contracts and the fee report (FIN-4) -----------------------------------------------------
@@ -323,7 +322,7 @@ def fee_report(*, year: int, cluster: Cluster | None = None) -> list[tuple[str, 
         .annotate(total=Sum("amount"))
         .order_by("contract__recipient")
     )
-    return [(row["contract__recipient"], row["total"]) for row in rows]
+    return [(row["contract__recipient"], row["total"].quantize(Decimal("0.01"))) for row in rows]
 
 
 def fee_report_html(*, year: int, cluster: Cluster) -> str:
@@ -336,9 +335,7 @@ def fee_report_html(*, year: int, cluster: Cluster) -> str:
 
 
 def fee_report_pdf(*, year: int, cluster: Cluster) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=fee_report_html(year=year, cluster=cluster)).write_pdf()
+    return render_pdf(fee_report_html(year=year, cluster=cluster), author=cluster.name)
 
 
 # --- Dissolution (FIN-5) ---------------------------------------------------------------------------------

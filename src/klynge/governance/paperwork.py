@@ -36,10 +36,11 @@ from typing import Any
 
 from django.template import Context, Engine
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from klynge.core import pdf
 from klynge.core.formatting import format_date, format_money, format_number
 from klynge.governance.models import Statutes
 from klynge.governance.selectors import statutes_on
@@ -376,19 +377,22 @@ def render_docx(kind: str, cluster: Cluster, *, on: dt.date | None = None) -> by
     template.render(
         {"blocks": blocks, "footer": f"{cluster.name} · {_title(blocks)}"}, autoescape=True
     )
+    now = timezone.now().replace(microsecond=0, tzinfo=None)  # Word stores UTC
     properties = template.docx.core_properties
     properties.title = _title(blocks)
     properties.subject = cluster.name
-    properties.author = "Klynge"
+    properties.author = properties.last_modified_by = cluster.name
+    properties.comments = ""
+    properties.language = "da-DK"
+    properties.created = properties.modified = now
+    properties.revision = 1
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()
 
 
 def render_pdf(kind: str, cluster: Cluster, *, on: dt.date | None = None) -> bytes:
-    """The same document as PDF (A4, WeasyPrint)."""
-    from weasyprint import HTML
-
+    """The same document as PDF (A4, tagged)."""
     blocks = render_blocks(kind, cluster, on=on)
     # HTML wants consecutive bullets in one <ul>; Word styles each paragraph instead.
     grouped: list[Any] = []
@@ -402,4 +406,4 @@ def render_pdf(kind: str, cluster: Cluster, *, on: dt.date | None = None) -> byt
             "governance/paperwork_pdf.html",
             {"blocks": grouped, "title": _title(blocks), "cluster": cluster},
         )
-    return HTML(string=html).write_pdf()
+    return pdf.render_pdf(html, author=cluster.name)

@@ -10,18 +10,18 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
+from klynge.core.pdf import render_pdf
 from klynge.meetings import selectors
 from klynge.meetings.models import Attendance, Decision, Meeting, MinutesVersion
 from klynge.registry.models import Cluster
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML
-
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(template, context)
-    return HTML(string=html).write_pdf()
+    return render_pdf(html, author=context["cluster"].name)
 
 
 def minutes_context(meeting: Meeting, version: MinutesVersion | None = None) -> dict[str, Any]:
@@ -60,7 +60,8 @@ def minutes_pdf(meeting: Meeting, version: MinutesVersion) -> bytes:
     return _pdf("meetings/pdf/minutes.html", minutes_context(meeting, version))
 
 
-ATTENDANCE_CSV_HEADER = ["name", "clinic", "status"]
+ATTENDANCE_CSV_HEADER = [_("Name"), _("Clinic"), _("Status")]
+ABSENCE_REASON_HEADER = _("Reason for absence")
 
 
 def attendance_rows(meeting: Meeting, *, reasons: bool = False) -> list[list[str]]:
@@ -179,16 +180,16 @@ def activity_report_pdf(report: ActivityReport) -> bytes:
 
 
 ACTIVITY_CSV_HEADER = [
-    "cluster",
-    "year",
-    "date",
-    "meeting",
-    "type",
-    "present",
-    "registered",
-    "attendance_share",
-    "indicators",
-    "decisions",
+    _("Cluster"),
+    _("Year"),
+    _("Date"),
+    _("Meeting"),
+    _("Type"),
+    _("Present"),
+    _("Registered"),
+    _("Attendance share"),
+    _("Indicators"),
+    _("Decisions"),
 ]
 
 
@@ -200,12 +201,12 @@ def activity_report_rows(report: ActivityReport) -> list[list[Any]]:
             [
                 report.cluster.name,
                 report.year,
-                timezone.localtime(starts).date().isoformat() if starts else "",
+                timezone.localtime(starts).date() if starts else None,
                 m.meeting.title,
-                m.meeting.kind,
+                m.meeting.get_kind_display(),
                 m.present,
                 m.invited,
-                f"{m.share:.3f}" if m.share is not None else "",
+                round(m.share, 3) if m.share is not None else None,
                 ", ".join(m.indicators),
                 " | ".join(d.text.replace("\n", " ") for d in m.decisions),
             ]

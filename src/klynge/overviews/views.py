@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import csv_response
@@ -45,13 +46,13 @@ class UnclusteredExportView(PermissionMixin, View):
         result = selectors.coverage(on=on, region=_scope(request.user, on))
         regions = selectors.region_map(on)
         header = [
-            "provider_number",
-            "clinic",
-            "address",
-            "postal_code",
-            "city",
-            "municipality",
-            "region",
+            _("Provider number"),
+            _("Clinic"),
+            _("Address"),
+            _("Postal code"),
+            _("City"),
+            _("Municipality"),
+            _("Region"),
         ]
         rows = [
             [

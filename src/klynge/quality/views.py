@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -287,8 +288,8 @@ class DashboardCsvView(ClusterMixin, View):
             [
                 row.indicator.code,
                 f"{row.last:%Y-%m}",
-                row.cluster.numerator if row.cluster.numerator is not None else "",
-                row.cluster.denominator if row.cluster.denominator is not None else "",
+                row.cluster.numerator,
+                row.cluster.denominator,
                 _fmt(row.cluster.value, row.indicator),
                 _fmt(row.nation.value, row.indicator),
                 charts.verdict(row.trend, row.indicator),
@@ -315,8 +316,8 @@ class BenchmarkCsvView(ClusterDataMixin, View):
             rows.append(
                 [
                     level.label,
-                    level.numerator if level.numerator is not None else "",
-                    level.denominator if level.denominator is not None else "",
+                    level.numerator,
+                    level.denominator,
                     _fmt(level.value, self.indicator),
                 ]
             )
@@ -325,10 +326,11 @@ class BenchmarkCsvView(ClusterDataMixin, View):
         )
 
 
-def _fmt(value: float | None, indicator: Indicator) -> str:
+def _fmt(value: float | None, indicator: Indicator) -> Decimal | None:
+    """The value as drawn (on the indicator's scale, two decimals), a number in the file."""
     if value is None:
-        return ""
-    return f"{value * indicator.scale:.2f}".replace(".", ",")
+        return None
+    return Decimal(f"{value * indicator.scale:.2f}")
 
 
 class ClusterDataWriteView(ClusterDataMixin, ServiceFormView):

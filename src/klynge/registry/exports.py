@@ -1,20 +1,20 @@
 """The register export (REG-8): one row per cluster with region, size and founding
-date — the file researchers ask the national secretariat for. Shared by the page
-download and `manage.py export_register`."""
+date — the file researchers ask the national secretariat for. The page's download is a
+spreadsheet for people (`core.downloads`: Danish headers, semicolons, typed XLSX cells);
+`manage.py export_register` writes the machine form: RFC 4180 CSV with English keys."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from django.utils.translation import gettext_lazy as _
 
+from klynge.core.downloads import machine_csv, table_xlsx
 from klynge.core.errors import DomainError
 from klynge.registry.selectors import cluster_overview, filter_problem
 
+# Machine keys (command line, API) and the headers people read, in the same order.
 COLUMNS = [
     "cluster",
     "region",
@@ -27,12 +27,24 @@ COLUMNS = [
     "registered",
     "cvr",
 ]
+HEADERS = [
+    _("Cluster"),
+    _("Region"),
+    _("Municipality"),
+    _("Provider numbers"),
+    _("Doctors"),
+    _("Capacities"),
+    _("Listed patients"),
+    _("Founded"),
+    _("Registered"),
+    _("CVR number"),
+]
 
 
 def register_rows(
     *, on: dt.date, region: int | None = None, municipality: int | None = None
 ) -> list[dict]:
-    """Plain rows (ISO dates, integers) in a stable order: by cluster name. The region
+    """Typed rows (dates, integers) in a stable order: by cluster name. The region
     is the one in force on `on`. A region and municipality that contradict each other
     on `on` raise `DomainError`: an impossible filter exports nothing, never everything."""
     problem = filter_problem(on=on, region=region, municipality=municipality)
@@ -47,42 +59,22 @@ def register_rows(
             "doctors": row.doctors,
             "capacities": row.capacities,
             "listed_patients": row.listed_patients,
-            "founded": row.cluster.founded.isoformat(),
-            "registered": row.cluster.registered.isoformat(),
+            "founded": row.cluster.founded,
+            "registered": row.cluster.registered,
             "cvr": row.cluster.cvr,
         }
         for row in cluster_overview(on=on, region=region, municipality=municipality)
     ]
 
 
+def table(rows: list[dict]) -> list[list]:
+    return [[row[c] for c in COLUMNS] for row in rows]
+
+
 def write_csv(rows: list[dict], out: IO[str]) -> None:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    """RFC 4180 for programs: comma, English keys, ISO dates."""
+    machine_csv(COLUMNS, table(rows), out)
 
 
 def write_xlsx(rows: list[dict], out: IO[bytes]) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "klynger"
-    ws.append(COLUMNS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([row[c] for c in COLUMNS])
-    ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJ", [34, 20, 18, 10, 9, 10, 14, 12, 12, 10], strict=True):
-        ws.column_dimensions[letter].width = width
-    wb.save(out)
-
-
-def csv_bytes(rows: list[dict]) -> bytes:
-    buffer = io.StringIO()
-    write_csv(rows, buffer)
-    return buffer.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(rows: list[dict]) -> bytes:
-    buffer = io.BytesIO()
-    write_xlsx(rows, buffer)
-    return buffer.getvalue()
+    out.write(table_xlsx(COLUMNS, table(rows), sheet="klynger", keys=True))

@@ -306,6 +306,18 @@ class Cluster(models.Model):
         return self.municipality.region_on(on)
 
 
+class FormerSlug(models.Model):
+    """An address a cluster had before it was renamed: links in sent e-mails, calendar
+    entries and bookmarks keep working by redirecting to the cluster's address today."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="former_slugs")
+    slug = models.SlugField(max_length=220, unique=True)
+    until = models.DateTimeField(_("used until"))
+
+    def __str__(self) -> str:
+        return self.slug
+
+
 class Membership(TimeFramed):
     """A clinic in a cluster from `start` until `end`. Never two clusters at once."""
 

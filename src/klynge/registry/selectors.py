@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +27,7 @@ from klynge.registry.models import (
     ClinicCount,
     Cluster,
     Doctor,
+    FormerSlug,
     Membership,
     Municipality,
     Participation,
@@ -647,3 +650,22 @@ def national_totals(*, on: dt.date) -> NationalTotals:
         doctors=Participation.objects.active_on(on).values("doctor_id").distinct().count(),
         doctors_total=Doctor.objects.count(),
     )
+
+
+def renamed_cluster_url(request: HttpRequest, slug: str | None) -> str | None:
+    """Where a cluster's former address (before a rename) lives today: the same page
+    under the current slug, with the query string; None when `slug` is not a former one
+    (or is a cluster's address today)."""
+    if not slug or request.method not in ("GET", "HEAD"):
+        return None
+    if Cluster.objects.filter(slug=slug).exists():
+        return None
+    former = FormerSlug.objects.filter(slug=slug).select_related("cluster").first()
+    match = request.resolver_match
+    if former is None or match is None:
+        return None
+    url = reverse(
+        match.view_name, args=match.args, kwargs={**match.kwargs, "slug": former.cluster.slug}
+    )
+    query = request.META.get("QUERY_STRING")
+    return f"{url}?{query}" if query else url

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ from klynge.registry.models import (
     ClinicCount,
     Cluster,
     Doctor,
+    FormerSlug,
     Membership,
     Municipality,
     Participation,
@@ -45,10 +47,22 @@ def cluster_slug(name: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(name.translate(TRANSLITERATE))[:200] or "klynge"
     slug, n = base, 2
     while (
-        slug in RESERVED_SLUGS or Cluster.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+        slug in RESERVED_SLUGS
+        or Cluster.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+        or FormerSlug.objects.filter(slug=slug).exclude(cluster_id=exclude_pk).exists()
     ):
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def _move(cluster: Cluster, slug: str) -> None:
+    """Give the cluster a new address and keep the old one as a redirect (a former
+    address taken back is the cluster's again)."""
+    if slug == cluster.slug:
+        return
+    FormerSlug.objects.filter(cluster=cluster, slug=slug).delete()
+    FormerSlug.objects.create(cluster=cluster, slug=cluster.slug, until=timezone.now())
+    cluster.slug = slug
 
 
 def _scope(cluster: Cluster) -> str:
@@ -173,7 +187,7 @@ def cluster_update(*, actor: Any, cluster: Cluster, **changes: Any) -> Cluster:
             diff[field] = [str(getattr(old, "pk", old)), str(getattr(value, "pk", value))]
             setattr(cluster, field, value)
     if "name" in diff:
-        cluster.slug = cluster_slug(cluster.name, exclude_pk=cluster.pk)
+        _move(cluster, cluster_slug(cluster.name, exclude_pk=cluster.pk))
     if diff:
         cluster.save()
         audit_log(

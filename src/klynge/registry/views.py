@@ -12,13 +12,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
+from klynge.core.downloads import table_response
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date
 from klynge.core.models import AuditEntry
@@ -141,15 +148,13 @@ class RegisterExportView(PermissionMixin, View):
             region=region.code if region else None,
             municipality=municipality.code if municipality else None,
         )
-        if fmt == "xlsx":
-            response = HttpResponse(
-                exports.xlsx_bytes(rows),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        else:
-            response = HttpResponse(exports.csv_bytes(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="klynger-{on.isoformat()}.{fmt}"'
-        return response
+        return table_response(
+            exports.HEADERS,
+            exports.table(rows),
+            f"klynger-{on.isoformat()}",
+            fmt=fmt,
+            sheet="klynger",
+        )
 
 
 # --- Cluster pages ------------------------------------------------------------------------------
@@ -159,6 +164,12 @@ class ClusterMixin(PermissionMixin):
     """Loads the cluster from the URL; another cluster's pages answer 404."""
 
     kwargs: dict[str, Any]
+
+    def dispatch(self, request, *args, **kwargs):
+        moved = selectors.renamed_cluster_url(request, kwargs.get("slug"))
+        if moved:
+            return HttpResponsePermanentRedirect(moved)
+        return super().dispatch(request, *args, **kwargs)
 
     @cached_property
     def cluster(self) -> Cluster:

@@ -129,5 +129,5 @@ class FeeReportView(ClusterMixin, View):
             )
         if fmt == "csv":
             rows = fin_accounts.fee_report(year=year, cluster=self.cluster)
-            return csv_response(["recipient", "fees_paid"], rows, filename)
+            return csv_response([_("Recipient"), _("Fees paid (kr.)")], rows, filename)
         raise Http404

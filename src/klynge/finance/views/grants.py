@@ -80,18 +80,18 @@ class GrantsCsvView(PermissionMixin, View):
         on = AsOfForm(request.GET or None).on()
         rows: list = []
         header = [
-            "cluster",
-            "region",
-            "capacities",
-            "patients_basis",
-            "start_grant",
-            "operating_grant",
-            "supplementary_grant",
-            "total",
-            "first_payout",
-            "due_on",
-            "paid",
-            "returned",
+            _("Cluster"),
+            _("Region"),
+            _("Capacities"),
+            _("Patients (basis)"),
+            _("Start grant (kr.)"),
+            _("Operating grant (kr.)"),
+            _("Supplementary grant (kr.)"),
+            _("Total (kr.)"),
+            _("First payout"),
+            _("Due on"),
+            _("Paid (kr.)"),
+            _("Returned (kr.)"),
         ]
         for row in selectors.grant_rows(year=year, region=_region(request.user, on), on=on):
             g = row.grant
@@ -106,10 +106,10 @@ class GrantsCsvView(PermissionMixin, View):
                     g.operating,
                     g.supplementary,
                     g.total,
-                    row.first_payout.isoformat() if row.first_payout else "",
-                    due_on.isoformat() if due_on else "",
+                    row.first_payout,
+                    due_on,
                     row.paid,
-                    row.returned if row.returned is not None else "",
+                    row.returned,
                 ]
             )
         return csv_response(header, rows, f"klyngetilskud-{year}.csv")

@@ -208,6 +208,21 @@ def _para(document, text: str = "", style: str = "Normal"):
     return document.add_paragraph(text, style=style)
 
 
+APP_XML = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>Klynge</Application><DocSecurity>0</DocSecurity></Properties>"
+)
+
+
+def _application(document) -> None:
+    """python-docx's default template says it was written by "Microsoft Macintosh Word"
+    in 2013 (docProps/app.xml); the files we hand out say Klynge wrote them."""
+    for part in document.part.package.iter_parts():
+        if part.partname == "/docProps/app.xml":
+            part._blob = APP_XML
+
+
 def build(path: Path = HERE / "base.docx") -> Path:
     document = Document()
     _danish(document)
@@ -219,7 +234,9 @@ def build(path: Path = HERE / "base.docx") -> Path:
     properties = document.core_properties
     properties.author = "Klynge"
     properties.title = ""
+    properties.comments = ""
     properties.language = "da-DK"
+    _application(document)
 
     footer = section.footer.paragraphs[0]
     footer.style = document.styles["Footer"]

@@ -122,11 +122,10 @@ class AttendanceExportView(MeetingMixin, View):
         # Every reader gets the list; only the coordinator, board and secretariat why.
         reasons = selectors.sees_absence_reasons(request.user, meeting)
         if kwargs["fmt"] == "csv":
-            from django.utils import translation
-
-            with translation.override("da"):
-                rows = documents.attendance_rows(meeting, reasons=reasons)
-            header = documents.ATTENDANCE_CSV_HEADER + (["reason"] if reasons else [])
+            rows = documents.attendance_rows(meeting, reasons=reasons)
+            header = documents.ATTENDANCE_CSV_HEADER + (
+                [documents.ABSENCE_REASON_HEADER] if reasons else []
+            )
             return csv_response(header, rows, f"{name}.csv")
         if kwargs["fmt"] == "pdf":
             return file_response(documents.attendance_pdf(meeting, reasons=reasons), f"{name}.pdf")

@@ -7,6 +7,11 @@ python manage.py export_register --date 2027-01-15 --region 1086
 The region of each cluster is the one its municipality belongs to on `--date` (from 1
 January 2027 Region Østdanmark instead of Hovedstaden and Sjælland). A region and a
 municipality that do not go together on that date are refused and nothing is written.
+
+This is the machine form, for programs: RFC 4180 CSV (comma, decimal point, ISO dates,
+UTF-8 without a byte-order mark) with English keys as headers. People who open the
+register in a spreadsheet download it from the cluster overview instead (semicolons,
+decimal comma and Danish headers, as Danish Excel reads them).
 """
 
 import datetime as dt
@@ -19,7 +24,10 @@ from klynge.registry.selectors import today
 
 
 class Command(BaseCommand):
-    help = "Export one row per cluster: region, municipality, size and founding date."
+    help = (
+        "Export one row per cluster: region, municipality, size and founding date, as "
+        "RFC 4180 CSV for programs (comma, decimal point, no BOM) or XLSX."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
