@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from klynge.registry.models import Membership, Participation, RoleAssignment, RoleKind
 from tests import (
+    matrix_api,
     matrix_documents,
     matrix_finance,
     matrix_governance,
@@ -179,6 +180,7 @@ MATRIX = {
         },
     ),
     "api:clusters": (lambda w: {}, EVERYONE),
+    **matrix_api.ROWS,
     **matrix_meetings.ROWS,
     **matrix_finance.ROWS,
     **matrix_governance.ROWS,

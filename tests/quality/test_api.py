@@ -149,7 +149,7 @@ def test_a_user_who_may_not_import_gets_403(db, client):
 def test_a_request_without_a_file_is_400(world, client):
     response = client.post(IMPORTS, {}, headers=auth(world.users["secretariat"]))
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert "file" in response.json()["errors"]
 
 
 def test_an_import_run_is_shown_to_its_owner_and_hidden_from_other_clusters(world, client):

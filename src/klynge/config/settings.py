@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI, vendored: /api/docs/ works offline
     "django_tasks",
     "django_tasks_db",
     "klynge.core",
@@ -220,10 +221,21 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Klynge API",
-    "DESCRIPTION": "Register reads and data submission for quality clusters in general practice.",
+    "DESCRIPTION": (
+        "Register reads and data submission for quality clusters in general practice.\n\n"
+        "Send `Authorization: Token <key>` (`manage.py api_token_create <e-mail>`). What a "
+        "token sees is what its user may see on the web: a regional unit its region, the "
+        "secretariat everything, a cluster's members their own cluster. Everything dated "
+        "takes `?on=YYYY-MM-DD` (default today). Lists are paged with `?limit=` and "
+        "`?offset=`. Every error has the body `Error` (`detail`, `code`)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],  # the contract is public
+    "SCHEMA_PATH_PREFIX": "/api/v[0-9]+",  # tags and operation ids: "clusters", not "v1"
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "EXTERNAL_DOCS": {"description": "The API's documentation page", "url": "/api/docs/"},
 }
 
 # --- Klynge domain settings ------------------------------------------------------------

@@ -14,7 +14,7 @@ urlpatterns = [
     path("", include("klynge.support.urls")),
     path("klynger/", include("klynge.registry.urls")),
     path("daekning/", include("klynge.overviews.urls")),
-    path("api/v1/", include("klynge.api.urls")),
+    path("api/", include("klynge.api.urls")),  # /api/v1/… and the docs page /api/docs/
     path("konto/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ a Danish GP with an English-language browser still expects the Danish product.
 And the Content Security Policy on every response (settings.KLYNGE_CSP)."""
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -57,8 +57,8 @@ class RefuseNulMiddleware:
             for key, values in f.lists()
             for value in values
         ):
-            return HttpResponseBadRequest(
-                _("The request holds a NUL character; it was not processed."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("The request holds a NUL character; it was not processed.")
+            if request.path.startswith("/api/"):  # the API's error body (api/exceptions.py)
+                return JsonResponse({"detail": message, "code": "invalid"}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
