@@ -49,7 +49,7 @@ def cluster_slug(name: str, *, exclude_pk: int | None = None) -> str:
     while (
         slug in RESERVED_SLUGS
         or Cluster.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
-        or FormerSlug.objects.filter(slug=slug).exclude(cluster_id=exclude_pk).exists()
+        or FormerSlug.objects.filter(slug=slug).exclude(cluster=exclude_pk or 0).exists()
     ):
         slug, n = f"{base}-{n}", n + 1
     return slug
