@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from klynge.core.errors import DomainError
 from klynge.core.models import audit_log
@@ -199,7 +200,11 @@ def order_deliver(*, actor: Any, order: DataOrder, data: bytes, filename: str) -
     if run.status != ImportStatus.SUCCEEDED:
         first = run.errors[0]["message"] if run.errors else ""
         raise DomainError(
-            _("The file was refused (%(count)s problems). %(first)s")
+            ngettext(
+                "The file was refused (%(count)s problem). %(first)s",
+                "The file was refused (%(count)s problems). %(first)s",
+                run.error_count,
+            )
             % {"count": run.error_count, "first": first},
             field="file",
         )

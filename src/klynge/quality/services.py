@@ -17,8 +17,10 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from klynge.core.errors import DomainError
+from klynge.core.formatting import format_number
 from klynge.core.models import audit_log
 from klynge.quality import imports
 from klynge.quality.models import (
@@ -153,7 +155,10 @@ def import_run_execute(
             )
         run.rows_total = frame.height
         _progress(
-            run, _("Checking %(rows)s rows") % {"rows": f"{frame.height:,}".replace(",", ".")}, 30
+            run,
+            ngettext("Checking %(rows)s row", "Checking %(rows)s rows", frame.height)
+            % {"rows": format_number(frame.height)},
+            30,
         )
         clinics, indicators = lookup_tables()
         checked = imports.check_table(
@@ -168,7 +173,10 @@ def import_run_execute(
         if not checked.ok:
             return _reject(run, checked.errors, checked.error_count, cpr=checked.contains_cpr)
         _progress(
-            run, _("Writing %(rows)s rows") % {"rows": f"{checked.rows:,}".replace(",", ".")}, 60
+            run,
+            ngettext("Writing %(rows)s row", "Writing %(rows)s rows", checked.rows)
+            % {"rows": format_number(checked.rows)},
+            60,
         )
         with transaction.atomic():
             replaced = _write_values(checked.frame, run)

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import file_response
@@ -201,9 +202,20 @@ class StatementImportView(BooksWriteView):
         result = bank.statement_import(
             actor=self.request.user, cluster=self.cluster, data=upload.read(), filename=upload.name
         )
-        return _(
-            "Bank statement: %(booked)s lines booked, %(skipped)s already booked, %(matched)s matched a grant."
-        ) % {"booked": result.booked, "skipped": result.skipped, "matched": result.matched}
+        return " ".join(
+            [
+                ngettext(
+                    "Bank statement: %(n)s line booked.",
+                    "Bank statement: %(n)s lines booked.",
+                    result.booked,
+                )
+                % {"n": result.booked},
+                ngettext("%(n)s was already booked.", "%(n)s were already booked.", result.skipped)
+                % {"n": result.skipped},
+                ngettext("%(n)s matched a grant.", "%(n)s matched grants.", result.matched)
+                % {"n": result.matched},
+            ]
+        )
 
 
 class EntryReverseView(BooksWriteView):

@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from klynge.core.permissions import has_perm
@@ -181,7 +182,9 @@ class InviteSendView(MeetingWriteView):
 
     def perform(self, form: forms.Form) -> str:
         sent = services.meeting_invite(actor=self.request.user, meeting=self.meeting)
-        return _("%(n)s invitations are on their way.") % {"n": len(sent)}
+        return ngettext(
+            "%(n)s invitation is on its way.", "%(n)s invitations are on their way.", len(sent)
+        ) % {"n": len(sent)}
 
 
 class MeetingCancelView(MeetingWriteView):
