@@ -144,6 +144,10 @@ def build_message(dispatch: Dispatch) -> EmailMultiAlternatives:
         context["speakers"] = list(meeting.speakers.all())
         context["slots"] = list(meeting.slots.all())
     message = core_mail.build("meetings/mail/dispatch", context, to=[dispatch.recipient])
+    # One Message-ID per dispatch, whatever the attempt: if a worker dies after the mail
+    # server took the message but before the dispatch was marked sent, the one sent
+    # again by the recovery is the same message, which servers and clients merge.
+    message.extra_headers["Message-ID"] = message_id(dispatch)
     if meeting is not None and dispatch.kind in CALENDAR_KINDS and meeting.starts:
         cancel = dispatch.kind == Dispatch.Kind.CANCELLATION
         ics = calendar_file(
@@ -183,6 +187,51 @@ def send(dispatch_id: int) -> str:
     if dispatch.status == Dispatch.Status.FAILED and dispatch.attempts < MAX_ATTEMPTS:
         enqueue(dispatch, delay=dt.timedelta(minutes=4 ** (dispatch.attempts - 1)))
     return dispatch.status
+
+
+def message_id(dispatch: Dispatch) -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "klynge.invalid"
+    return f"<dispatch-{dispatch.pk}@{domain}>"
+
+
+SEND_TASK = "klynge.meetings.tasks.send_dispatch"
+
+
+def dispatches_recover(*, now: dt.datetime | None = None) -> int:
+    """Dispatches that no worker will send: their worker died while sending (its task
+    stays "running" past the lease) or the process died between the commit and handing
+    them to the worker. Each is handed to the worker again, once; the dead worker's
+    transaction rolled back, so its status and attempts are as before the attempt.
+    Returns how many. Run by `manage.py recover_tasks`."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=settings.KLYNGE_TASK_LEASE_SECONDS)
+    tasks = DBTaskResult.objects.filter(task_path=SEND_TASK)
+    with transaction.atomic():
+        dead = tasks.select_for_update().filter(
+            status=TaskResultStatus.RUNNING, started_at__lt=now - lease
+        )
+        dead.update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            exception_class_path="klynge.meetings.mail.WorkerLost",
+            traceback="The worker stopped while sending; `recover_tasks` queued it again.",
+        )
+        waiting = {
+            task.args_kwargs["args"][0]
+            for task in tasks.filter(
+                status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+            ).only("args_kwargs")
+        }
+        lost = list(
+            Dispatch.objects.select_for_update()
+            .filter(status=Dispatch.Status.QUEUED, created__lt=now - lease)
+            .exclude(pk__in=waiting)
+        )
+        enqueue_all(lost)
+    return len(lost)
 
 
 def enqueue(dispatch: Dispatch, *, delay: dt.timedelta | None = None) -> None:
