@@ -161,3 +161,37 @@ def _quality_data(clinics: list[Clinic], importer: User, cluster: Cluster) -> No
     ImportRun.objects.create(
         actor=importer, scope=f"cluster:{cluster.pk}", filename="data.csv", status="succeeded"
     )
+
+
+def quarterly_fee_2024(world: World, recipient: str):
+    """A coordinator's fee with øre, paid once in 2024: 75 hours × 950 kr. a year paid
+    quarterly is 17.812,50 kr."""
+    from decimal import Decimal
+
+    from klynge.finance import accounts
+
+    coordinator = world.users["coordinator_a"]
+    contract = accounts.contract_create(
+        actor=coordinator,
+        cluster=world.cluster_a,
+        recipient=recipient,
+        role="Koordinator",
+        hourly_basis=Decimal("950"),
+        start=dt.date(2024, 1, 1),
+    )
+    return accounts.fee_pay(actor=coordinator, contract=contract, paid_on=dt.date(2024, 3, 31))
+
+
+def meeting_2024(world: World, title: str):
+    """A cluster meeting of cluster A held on 10 April 2024, 16-18."""
+    from django.utils import timezone
+
+    from klynge.meetings.services import meeting_create
+
+    return meeting_create(
+        actor=world.users["coordinator_a"],
+        cluster=world.cluster_a,
+        title=title,
+        starts=timezone.make_aware(dt.datetime(2024, 4, 10, 16)),
+        ends=timezone.make_aware(dt.datetime(2024, 4, 10, 18)),
+    )

