@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test check bench install browser system-deps messages worker clean
+.PHONY: demo test check bench install browser office a11y-tools system-deps messages worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,28 @@ system-deps:
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# LibreOffice (headless) for the tests that open our CSV, XLSX and Word files the way
+# people do (tests/core/test_office_clients.py).
+office:
+	@command -v soffice >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui libreoffice-writer-nogui >/dev/null; }
+
+# The accessibility checks' tools (tests/e2e/test_accessibility.py), pinned, from the npm
+# registry into data/a11y/: axe-core, injected into the pages by the browser tests, and
+# the W3C Nu HTML checker (vnu.jar, run on Java). --ignore-scripts: vnu-jar's install
+# script would fetch a Java runtime; Debian's is used.
+A11Y := data/a11y
+AXE_CORE_VERSION := 4.14.1
+VNU_JAR_VERSION := 26.9.27
+$(A11Y)/.installed-$(AXE_CORE_VERSION)-$(VNU_JAR_VERSION):
+	@command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	@mkdir -p $(A11Y)
+	npm install --prefix $(A11Y) --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --silent \
+	  axe-core@$(AXE_CORE_VERSION) vnu-jar@$(VNU_JAR_VERSION)
+	@touch $@
+
+a11y-tools: $(A11Y)/.installed-$(AXE_CORE_VERSION)-$(VNU_JAR_VERSION)
+
 # The demo turns debug on (with it the demo secret key and static files from the apps);
 # everything else runs production-safe by default. `make demo PORT=8123` serves on that
 # port, and the links in the demo's e-mails point there (KLYNGE_SITE_URL). TODAY=YYYY-MM-DD
@@ -52,7 +74,7 @@ demo: install messages system-deps
 worker: install
 	$(BIN)/python manage.py db_worker
 
-test: install messages system-deps browser
+test: install messages system-deps browser office a11y-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 check: install

@@ -128,6 +128,11 @@ class StatementForm(forms.Form):
 
 class DissolveForm(forms.Form):
     date = DanishDateField(label=_("Dissolved on"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "dissolve_%s")  # unique beside the expense form's ids
+        super().__init__(*args, **kwargs)
+
     confirm = forms.BooleanField(
         label=_("The general assembly has decided to dissolve the cluster."),
         error_messages={

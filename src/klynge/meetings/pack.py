@@ -57,6 +57,7 @@ class IndicatorSlide:
     trend: quality.Trend | None = None
     verdict: str = ""
     svgs: list[str] = field(default_factory=list)
+    run_spec: dict[str, Any] | None = None  # its numbers are the presentation's table
 
     @property
     def hidden(self) -> int:
@@ -87,8 +88,12 @@ def _national_tau2(bench: quality.Benchmark) -> float:
 
 def _sized(spec: dict[str, Any], width: int, height: int) -> dict[str, Any]:
     """A page spec with a fixed size: it fills its container in the browser, and
-    vl-convert has none."""
-    return {**copy.deepcopy(spec), "width": width, "height": height}
+    vl-convert has none. The pack's SVGs are images in the PDF and the presentation
+    (`role="img"`, named there, their numbers in a table beside them), so the marks keep
+    Vega's own labels rather than the browser charts' `aria: false`."""
+    sized = {**copy.deepcopy(spec), "width": width, "height": height}
+    sized["config"] = {**sized.get("config", {}), "aria": True}
+    return sized
 
 
 def _stacked(specs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -146,9 +151,12 @@ def indicator_slides(meeting: Meeting, *, layout: Layout = "page") -> list[Indic
             )
             for area in (region_of(cluster.municipality_id, last), None)
         )
-        funnel = charts.funnel_spec(bench, target_key="cluster", tau2=_national_tau2(bench))
+        # Every point carries its label: the pack is anonymised, so labels are pseudonyms.
+        funnel = charts.funnel_spec(
+            bench, target_key="cluster", tau2=_national_tau2(bench), label_all=True
+        )
         run = charts.run_chart_spec(trend, indicator, others=[region, nation])
-        slide.last, slide.bench, slide.trend = last, bench, trend
+        slide.last, slide.bench, slide.trend, slide.run_spec = last, bench, trend, run
         slide.verdict = charts.verdict(trend, indicator)
         width, funnel_height, run_height = SIZES[layout]
         sized = [_sized(funnel, width, funnel_height), _sized(run, width, run_height)]

@@ -9,12 +9,14 @@ own clinic and for signals, grey for reference levels.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from klynge.quality import stats
 from klynge.quality.models import Indicator
@@ -32,17 +34,38 @@ def _axis_title(indicator: Indicator) -> str:
     return _("per 1,000 listed patients") if indicator.is_rate else _("percent")
 
 
-def _base(title: str, height: int = 320) -> dict[str, Any]:
+def _base(title: str, description: str, height: int = 320) -> dict[str, Any]:
+    """A chart's frame: its title (wrapped, so a long title is never cut off), its
+    accessible name in the page's language (`description`: vega-embed otherwise names
+    every chart "Vega visualization") and no per-mark ARIA (the marks' generated English
+    descriptions are hidden; the chart's numbers are in a table beside it)."""
+    lines = textwrap.wrap(title, TITLE_WIDTH) or [title]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "title": {"text": title, "anchor": "start", "fontSize": 14},
+        "description": description,
+        "title": {"text": lines if len(lines) > 1 else title, "anchor": "start", "fontSize": 14},
         "width": "container",
         "height": height,
         "config": {
             "locale": vega_locale(),
             "view": {"stroke": None},
             "axis": {"labelFontSize": 11},
+            "aria": False,
         },
+    }
+
+
+TITLE_WIDTH = 60  # characters on a title line (about 500 px at 14 px)
+
+
+def _month_table(caption: str, indicator: Indicator, layer: int | None, **extra: Any) -> dict:
+    """`usermeta.table` for a series by month (see core/templatetags/charts.py)."""
+    value = {"title": _axis_title(indicator), "decimals": 1}
+    return {
+        "caption": caption,
+        "layer": layer,
+        "row": {"field": "month", "title": _("Month"), "kind": "month"},
+        **({"columns": [{"field": "value", **value}]} | extra),
     }
 
 
@@ -79,15 +102,19 @@ def verdict(trend: Trend, indicator: Indicator) -> str:
             )
         return text
     if a.crossings_signal:
-        return _(
-            "Signal: the series crosses %(baseline)s only %(c)s times (at least %(min)s expected by chance)."
+        return ngettext(
+            "Signal: the series crosses %(baseline)s only %(c)s time (at least %(min)s expected by chance).",
+            "Signal: the series crosses %(baseline)s only %(c)s times (at least %(min)s expected by chance).",
+            a.crossings,
         ) % {
             "baseline": baseline,
             "c": a.crossings,
             "min": a.crossings_min,
         }
-    return _(
-        "No signal: the variation looks random (longest run %(run)s, at most %(max)s expected; %(c)s crossings)."
+    return ngettext(
+        "No signal: the variation looks random (longest run %(run)s, at most %(max)s expected; %(c)s crossing).",
+        "No signal: the variation looks random (longest run %(run)s, at most %(max)s expected; %(c)s crossings).",
+        a.crossings,
     ) % {
         "run": a.longest_run,
         "max": a.longest_run_max,
@@ -159,8 +186,10 @@ def intervention_effects(trend: Trend, indicator: Indicator) -> list[tuple[Any, 
                     else _("That is a change for the worse.")
                 )
         elif a.crossings_signal:
-            text += " " + _(
-                "After it: a signal, the series crosses that median only %(c)s times (at least %(min)s expected by chance)."
+            text += " " + ngettext(
+                "After it: a signal, the series crosses that median only %(c)s time (at least %(min)s expected by chance).",
+                "After it: a signal, the series crosses that median only %(c)s times (at least %(min)s expected by chance).",
+                a.crossings,
             ) % {"c": a.crossings, "min": a.crossings_min}
         else:
             text += " " + _(
@@ -174,8 +203,11 @@ def intervention_effects(trend: Trend, indicator: Indicator) -> list[tuple[Any, 
 
 
 def funnel_spec(
-    bench: Benchmark, *, target_key: str = "cluster", tau2: float = 0.0
+    bench: Benchmark, *, target_key: str = "cluster", tau2: float = 0.0, label_all: bool = False
 ) -> dict[str, Any]:
+    """The clinics' values against their denominators within control limits. Points
+    outside 99.8 % and the viewer's own clinic carry their label; `label_all` labels
+    every point (the meeting pack, whose labels are always pseudonyms)."""
     indicator = bench.indicator
     scale = _scale(indicator)
     kind = stats.RATE if indicator.is_rate else stats.PROPORTION
@@ -269,6 +301,7 @@ def funnel_spec(
                     "type": "quantitative",
                     "title": _("Denominator (number of patients or prescriptions)"),
                     "scale": {"zero": False, "type": "log"},
+                    "axis": {"labelOverlap": "greedy", "labelSeparation": 6},
                 },
                 "y": {"field": "value", "type": "quantitative", "title": _axis_title(indicator)},
                 "color": {
@@ -289,7 +322,7 @@ def funnel_spec(
     )
     layers.append(
         {
-            "data": {"values": [d for d in data if d["own"] or d["outside"]]},
+            "data": {"values": [d for d in data if label_all or d["own"] or d["outside"]]},
             "mark": {"type": "text", "dx": 9, "align": "left", "fontSize": 11, "color": DARK},
             "encoding": {
                 "x": {"field": "n", "type": "quantitative"},
@@ -304,7 +337,13 @@ def funnel_spec(
             "region": _("%(title)s: the clinics against the region's value"),
             "nation": _("%(title)s: the clinics against the national value"),
         }[target_key]
-        % {"title": indicator.title}
+        % {"title": indicator.title},
+        _(
+            "Funnel plot: %(title)s. Each clinic is a point, its value against its number of "
+            "patients; dashed lines are the 95 %% and 99.8 %% control limits. The numbers "
+            "are in the table below."
+        )
+        % {"title": indicator.title},
     )
     spec["layer"] = layers
     return spec
@@ -441,8 +480,25 @@ def run_chart_spec(
                 "encoding": {"y": {"field": "y", "type": "quantitative"}},
             }
         )
-    spec = _base(indicator.title, height)
+    series = ", ".join([s.label, *(o.label for o in others)])
+    spec = _base(
+        indicator.title,
+        _(
+            "Run chart: %(title)s, month by month (%(series)s), with the median. The numbers "
+            "are in the table below."
+        )
+        % {"title": indicator.title, "series": series},
+        height,
+    )
     spec["layer"] = layers
+    spec["usermeta"] = {
+        "table": _month_table(
+            _("%(title)s by month") % {"title": indicator.title},
+            indicator,
+            0,
+            pivot={"series": "series", "value": "value", "decimals": 1},
+        )
+    }
     return spec
 
 
@@ -470,9 +526,28 @@ def p_prime_spec(
     spec = _base(
         _("%(title)s, %(series)s: P′ control chart")
         % {"title": indicator.title, "series": series.label},
+        _(
+            "P′ control chart: %(title)s, %(series)s, month by month with control limits. "
+            "The numbers are in the table below."
+        )
+        % {"title": indicator.title, "series": series.label},
         height,
     )
     spec["data"] = {"values": values}
+    spec["usermeta"] = {
+        "table": _month_table(
+            _("%(title)s, %(series)s, by month, with control limits")
+            % {"title": indicator.title, "series": series.label},
+            indicator,
+            None,
+            columns=[
+                {"field": "value", "title": _axis_title(indicator), "decimals": 1},
+                {"field": "lcl", "title": _("Lower limit"), "decimals": 1},
+                {"field": "ucl", "title": _("Upper limit"), "decimals": 1},
+                {"field": "outside", "title": _("Outside the limits")},
+            ],
+        )
+    }
     spec["layer"] = [
         {
             "mark": {"type": "area", "opacity": 0.15, "color": GREY},
@@ -526,10 +601,17 @@ def sparkline_spec(trend: Trend, indicator: Indicator) -> dict[str, Any]:
     ]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": _("Trend for %(title)s, month by month. The numbers are in the table below.")
+        % {"title": indicator.title},
         "width": "container",
         "height": 70,
         "padding": 2,
-        "config": {"view": {"stroke": None}, "locale": vega_locale()},
+        "config": {"view": {"stroke": None}, "locale": vega_locale(), "aria": False},
+        "usermeta": {
+            "table": _month_table(
+                _("%(title)s by month") % {"title": indicator.title}, indicator, None
+            )
+        },
         "data": {"values": values},
         "layer": [
             {

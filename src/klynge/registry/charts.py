@@ -9,7 +9,7 @@ from typing import Any
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from klynge.registry.geography import region_map_file
@@ -103,12 +103,22 @@ def cluster_map_spec(
         }
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "description": _("Map of Denmark with one circle per cluster"),
+        # The map's accessible name (vega-embed otherwise says "Vega visualization");
+        # the marks' generated English descriptions are hidden, and the clusters are in
+        # the table under the map, which is also the keyboard's way to each cluster.
+        "description": ngettext(
+            "Map of Denmark with one circle per cluster (%(n)s cluster), sized by "
+            "participating doctors. The clusters are in the table below the map.",
+            "Map of Denmark with one circle per cluster (%(n)s clusters), sized by "
+            "participating doctors. The clusters are in the table below the map.",
+            len(points),
+        )
+        % {"n": len(points)},
         "width": "container",
         "height": 460,
         "autosize": {"type": "fit", "contains": "padding"},
         "projection": {"type": "mercator"},
-        "config": {"view": {"stroke": None}, "locale": vega_locale()},
+        "config": {"view": {"stroke": None}, "locale": vega_locale(), "aria": False},
         "layer": [
             {
                 "data": {
