@@ -86,6 +86,11 @@ check: install
 bench: install messages
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/meetings.py
+	$(BIN)/python bench/load.py
+
+# 50 members and coordinators on the main pages for a minute (locust; bench/load.py).
+bench-load: install messages
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) data

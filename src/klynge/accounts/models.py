@@ -110,6 +110,7 @@ class Invitation(models.Model):
         QUEUED = "queued", _("Waiting to be sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Could not be delivered")
+        BOUNCED = "bounced", _("Refused by the recipient's mail server")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     email = models.EmailField(_("e-mail"))

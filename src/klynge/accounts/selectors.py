@@ -18,6 +18,7 @@ class Status:
     ACTIVE = "active"
     INVITED = "invited"
     FAILED = "failed"
+    BOUNCED = "bounced"
     EXPIRED = "expired"
     NONE = "none"  # no login, not invited (no e-mail)
 
@@ -26,6 +27,7 @@ STATUS_LABELS = {
     Status.ACTIVE: _("Active"),
     Status.INVITED: _("Invited"),
     Status.FAILED: _("Invitation not delivered"),
+    Status.BOUNCED: _("E-mail address refused"),
     Status.EXPIRED: _("Invitation expired"),
     Status.NONE: _("No login"),
 }
@@ -51,6 +53,8 @@ def invitation_status(invitation: Invitation | None, *, user_active: bool, now: 
         return Status.NONE
     if invitation.mail_status == Invitation.Mail.FAILED:
         return Status.FAILED
+    if invitation.mail_status == Invitation.Mail.BOUNCED:
+        return Status.BOUNCED
     if invitation.expires <= now:
         return Status.EXPIRED
     return Status.INVITED

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from klynge.accounts.models import INVITATION_DAYS, ApiToken, Handover, Invitation, User
 from klynge.core.errors import DomainError
+from klynge.core.mail import permanent_failure
 from klynge.core.models import audit_log
 
 PREFIX_LENGTH = 8
@@ -347,7 +348,9 @@ def invitation_send(invitation_id: int) -> str:
         try:
             mail.build_invitation(invitation).send()
         except Exception as error:  # any SMTP/socket failure: keep it, retry later
-            invitation.mail_status = Invitation.Mail.FAILED
+            invitation.mail_status = (
+                Invitation.Mail.BOUNCED if permanent_failure(error) else Invitation.Mail.FAILED
+            )
             invitation.last_error = f"{type(error).__name__}: {error}"[:500]
         else:
             invitation.mail_status = Invitation.Mail.SENT

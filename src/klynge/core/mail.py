@@ -148,3 +148,18 @@ def add_html_part(message: EmailMultiAlternatives) -> EmailMultiAlternatives:
         html = html_from_text(str(message.subject), str(message.body))
         message.attach_alternative(html, "text/html")
     return message
+
+
+def permanent_failure(error: BaseException) -> bool:
+    """Whether the mail server refused the message for good (a 5xx reply: no such
+    mailbox, domain unknown) — a bounce to show, not a failure to retry. Connection
+    errors and 4xx replies are temporary."""
+    import smtplib
+
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(
+            code >= 500 for code, _message in error.recipients.values()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
