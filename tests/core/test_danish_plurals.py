@@ -62,3 +62,17 @@ def test_no_count_is_translated_without_a_plural():
         if not match.group(0).split('"', 1)[-1].startswith(NEVER_ONE)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "text"),
+    [(1, "Kvalitetsdata indlæst: 1 værdi."), (2000, "Kvalitetsdata indlæst: 2.000 værdier.")],
+)
+def test_templates_count_in_danish(rows, text):
+    from django.template.loader import render_to_string
+
+    with translation.override("da"):
+        rendered = render_to_string(
+            "core/log_entry/quality.import.succeeded.html", {"data": {"rows": rows}}
+        )
+    assert rendered.strip() == text
