@@ -57,14 +57,19 @@ def _user(email: str, **extra) -> User:
     return User.objects.create_user(email, PASSWORD, **extra)
 
 
-def build_world() -> World:
-    # A transactional test before this one may have flushed the data migrations' rows.
+def restore_migration_rows() -> None:
+    """The rows the data migrations write (geography, the indicator library): a
+    transactional test before this one may have flushed them."""
     from klynge.quality.library import indicator_library_sync
     from klynge.registry.geography import load_geography
     from klynge.registry.models import PostalCode
 
     load_geography(Region, Municipality, PostalCode)
     indicator_library_sync()
+
+
+def build_world() -> World:
+    restore_migration_rows()
     clinics_a = [_clinic(f"10000{i}", f"Køge Lægehus {i}", 259, "4600", 2) for i in range(1, 4)]
     clinics_b = [_clinic(f"20000{i}", f"Hillerød Lægehus {i}", 219, "3400", 2) for i in range(1, 3)]
     free = _clinic("300001", "Fri Klinik", 259, "4600", 1)

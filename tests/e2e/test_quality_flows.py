@@ -14,11 +14,13 @@ from klynge.registry.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 from klynge.registry.models import Clinic, Doctor, Membership
 from klynge.registry.selectors import today
 from tests.e2e.conftest import log_in
+from tests.world import restore_migration_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_quality_pages(live_server, browser, shoot, tmp_path):
+    restore_migration_rows()  # an earlier transactional test may have flushed them
     call_command("generate_dataset", "--scale", "denmark", "--seed", "1", verbosity=0)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

@@ -9,12 +9,14 @@ from django.core.management import call_command
 from klynge.registry.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 from klynge.registry.models import Cluster
 from tests.e2e.conftest import log_in
+from tests.world import restore_migration_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def national(transactional_db):
+    restore_migration_rows()  # an earlier transactional test may have flushed them
     call_command("generate_dataset", "--scale", "denmark", "--seed", "1", verbosity=0)
 
 
