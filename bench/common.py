@@ -1,16 +1,23 @@
-"""Helpers shared by the benchmark scripts (`run.py`, `meetings.py`): percentiles and
-formatting, a free loopback port, and the dedicated PostgreSQL database each script
-creates and drops (only on this machine, only with "bench" in its name)."""
+"""Helpers shared by the benchmark scripts (`run.py`, `meetings.py`, `load.py`):
+percentiles and formatting, a free loopback port, the commit and machine a report names,
+and the dedicated PostgreSQL database each script creates and drops (only on this
+machine, only with "bench" in its name)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
 import socket
+import subprocess
 import urllib.parse
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+REPO = Path(__file__).resolve().parents[1]
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -61,3 +68,28 @@ def drop_database(url: str, variable: str = "BENCH_DATABASE_URL") -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+def commit() -> str:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        proc = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        if proc.returncode == 0:
+            return proc.stdout.strip() + " (working tree may differ)"
+    return "unknown"
+
+
+def machine() -> str:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores ({cpu or platform.processor() or 'unknown CPU'})"

@@ -482,31 +482,6 @@ def server_errors(log_text: str) -> list[str]:
 # --- Report -------------------------------------------------------------------------------
 
 
-def commit() -> str:
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        proc = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        if proc.returncode == 0:
-            return proc.stdout.strip() + " (working tree may differ)"
-    return "unknown"
-
-
-def machine() -> str:
-    cpu = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} cores ({cpu or platform.processor() or 'unknown CPU'})"
-
-
 def report(summary: Summary, meta: dict) -> str:
     kinds: dict[str, int] = {}
     for account in meta["accounts"]:
@@ -652,7 +627,14 @@ def locust_version() -> str:
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import psycopg
-    from common import check_db_url, drop_database, free_port, recreate_database
+    from common import (
+        check_db_url,
+        commit,
+        drop_database,
+        free_port,
+        machine,
+        recreate_database,
+    )
 
     started = time.perf_counter()
     load_start = fmt_load(load_average())

@@ -42,8 +42,10 @@ from typing import Any
 import psycopg
 from common import (
     check_db_url,
+    commit,
     drop_database,
     free_port,
+    machine,
     ms,
     percentile,
     recreate_database,
@@ -582,31 +584,6 @@ def bench(tmp: Path, env: dict[str, str]) -> dict[str, Any]:
 
 
 # --- Report -----------------------------------------------------------------------------
-
-
-def commit() -> str:
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        proc = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        if proc.returncode == 0:
-            return proc.stdout.strip() + " (working tree may differ)"
-    return "unknown"
-
-
-def machine() -> str:
-    cpu = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} cores ({cpu or platform.processor() or 'unknown CPU'})"
 
 
 def short(sqltext: str, n: int = 150) -> str:
