@@ -111,6 +111,8 @@ class BenchmarkCsv:
     cluster: Pair | None
     region: Pair | None
     nation: Pair | None
+    # pseudonym -> whatever size stands beside it: its denominator, or its size class's
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 def parse_benchmark_csv(body: bytes) -> BenchmarkCsv:
@@ -123,13 +125,16 @@ def parse_benchmark_csv(body: bytes) -> BenchmarkCsv:
 
     *clinics, cluster, region, nation = rows
     points: dict[str, Pair | None] = {}
+    sizes: dict[str, int] = {}
     own = None
     for row in clinics:
         if row[0] == own_label:
             own = pair(row)
         else:
             points[row[0]] = pair(row)
-    return BenchmarkCsv(points, own, pair(cluster), pair(region), pair(nation))
+            if (size := _int(row[2])) is not None:
+                sizes[row[0]] = size
+    return BenchmarkCsv(points, own, pair(cluster), pair(region), pair(nation), sizes)
 
 
 @dataclass

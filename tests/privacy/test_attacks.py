@@ -19,6 +19,7 @@ checks that).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 import types
@@ -377,7 +378,9 @@ def test_windows_solved_as_a_linear_system_recover_no_hidden_cell(national, pers
         f"{len(recovered)} recovered"
     )
     assert len(pseudonymised) >= 10
-    assert determined > 0  # the attack does solve: for the protected cells
+    # Since size classes, no pseudonym carries a count of its own, so the system holds
+    # the cluster's and the comparators' sums and determines few clinic cells, if any;
+    # whatever it determines must be the protected cell, never the count.
     assert recovered == [], f"{len(recovered)} hidden counts recovered, e.g. {recovered[:5]}"
     # What any combination determines is at most the protected cell, never the count.
     assert off_protected == [], off_protected[:5]
@@ -512,14 +515,20 @@ def _pages_a_member_can_see(national, client) -> dict[str, str]:
     days = {dt.date(year, 1, 1) for year in dataset.COUNT_YEARS}
     days |= _dates_of_membership_changes(national.cluster)
     pages = {members: kit.fetch(client, members).decode()}
+    api_members = reverse("api:cluster.members", args=[slug])
     for day in sorted(d for d in days if d >= national.cluster.founded):
         url = f"{members}?dato={_danish(day)}"
         pages[url] = kit.fetch(client, url).decode()
+        url = f"{api_members}?on={day.isoformat()}"
+        pages[url] = _json_lines(kit.fetch(client, url))
     for url in [
         reverse("registry:cluster.detail", args=[slug]),
         reverse("registry:cluster.list"),
         reverse("registry:cluster.export", args=["csv"]),
         reverse("api:clusters"),
+        reverse("api:cluster", args=[slug]),
+        api_members,
+        reverse("api:coverage"),
         reverse("overviews:coverage"),
         reverse("overviews:coverage.unclustered_csv"),
         reverse("quality:cluster.consent", args=[slug]),
@@ -527,9 +536,31 @@ def _pages_a_member_can_see(national, client) -> dict[str, str]:
         reverse("quality:clinic.mine"),
     ]:
         response = client.get(url)
-        if response.status_code == 200:
+        if response.status_code == 200 and url.startswith("/api/"):
+            pages[url] = _json_lines(response.content)
+        elif response.status_code == 200:
             pages[url] = response.content.decode("utf-8-sig", errors="replace")
     return pages
+
+
+def _json_lines(body: bytes) -> str:
+    """An API answer as lines, one per JSON object with its own values (a clinic and its
+    counts on one line), the way the pages' table rows are read."""
+    lines: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            lines.append(
+                " | ".join(str(v) for v in node.values() if not isinstance(v, dict | list))
+            )
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads(body))
+    return "\n".join(lines)
 
 
 _DATE = re.compile(
@@ -566,10 +597,26 @@ def _matches(points: dict[str, tuple[int, int]], months: int, sizes: dict[int, s
     }
 
 
+def _one_to_one(fits: dict[str, set]) -> dict[str, object]:
+    """The links an attacker can claim: a pseudonym that fits exactly one clinic, which
+    fits no other pseudonym. (Three pseudonyms that all fit one clinic — a size class —
+    link none of them: each is that clinic with odds of one in three at best.)"""
+    claimed: dict[object, list[str]] = {}
+    for label, clinics in fits.items():
+        if len(clinics) == 1:
+            claimed.setdefault(next(iter(clinics)), []).append(label)
+    return {
+        labels[0]: clinic
+        for clinic, labels in claimed.items()
+        if sum(clinic in f for f in fits.values()) == 1
+    }
+
+
 def _published_points(client, slug, indicator, end, months) -> dict[str, tuple[int, int]]:
     url = f"{kit.urls(slug, indicator.code)['csv']}?slut={kit.ym(end)}&vindue={months}"
     parsed = kit.parse_benchmark_csv(kit.fetch(client, url))
-    return {label: pair for label, pair in parsed.points.items() if pair is not None}
+    # Whatever size stands beside a pseudonym: its own denominator or its class's mean.
+    return {label: (0, size) for label, size in parsed.sizes.items()}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -577,8 +624,9 @@ def test_no_size_a_member_can_see_matches_a_pseudonyms_denominator(national, per
     """Every number the member can see next to a named clinic (members page today and on
     past dates, cluster and overview pages, exports, API, consent, dashboards) is tried
     against each pseudonym's denominator of the rates per listed patient (1- and 12-month
-    windows). A pseudonym is linked when exactly one named clinic fits. Control: with the
-    clinics' true listed patients, the same matching links most pseudonyms."""
+    windows). A pseudonym is linked when exactly one named clinic fits. Control: had each
+    pseudonym its own protected denominator beside it (as before size classes) and were
+    the clinics' true listed patients known, the same matching would link most."""
     cluster = national.cluster
     client = national.client(persona)
     clinics = list(Clinic.objects.filter(pk__in=national.members))
@@ -598,10 +646,19 @@ def test_no_size_a_member_can_see_matches_a_pseudonyms_denominator(national, per
             labels = kit.Oracle(cluster, indicator, own, today()).labels(
                 add_months(end, -(months - 1)), end
             )
-            for label, fits in _matches(points, months, seen).items():
-                if len(fits) == 1:
-                    linked.append((code, months, label, fits, labels[label]))
-            for label, fits in _matches(points, months, true_sizes).items():
+            for label, clinic in _one_to_one(_matches(points, months, seen)).items():
+                linked.append((code, months, label, clinic, labels[label]))
+            first = add_months(end, -(months - 1))
+            cells = _cells(indicator, set(labels.values()), first, end)
+            own_denominators = {
+                label: (
+                    0,
+                    sum(release.protect(d) for (c, _m), (_n, d) in cells.items() if c == clinic),
+                )
+                for label, clinic in labels.items()
+                if label in points
+            }
+            for label, fits in _matches(own_denominators, months, true_sizes).items():
                 if fits == {labels[label]}:
                     control.append(label)
     print(
@@ -674,22 +731,17 @@ def _links_by_doctor_counts(client, cluster, indicator, *, own, end_months=12):
         add_months(end, -(end_months - 1)), end
     )
     right, wrong = [], []
-    for label, (_n, d) in points.items():
-        size = d / end_months
-        fits = [ids for ids, low, high in candidates if low <= size <= high and own not in ids]
-        if len(fits) == 1 and len(fits[0]) == 1:
-            (right if fits[0][0] == labels[label] else wrong).append((cluster.slug, label))
+    fits = {
+        label: {ids for ids, low, high in candidates if low <= d / end_months <= high}
+        - {ids for ids in {c[0] for c in candidates} if own in ids}
+        for label, (_n, d) in points.items()
+    }
+    for label, ids in _one_to_one(fits).items():
+        if len(ids) == 1:
+            (right if ids[0] == labels[label] else wrong).append((cluster.slug, label))
     return right, wrong
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known limit (docs/privacy.md): a funnel's x-axis is a size, and doctors per "
-        "clinic on the members page estimate it; 9 pseudonyms in 12 clusters link. "
-        "Open in issue 9. Strict: this fails the suite once the limit is closed."
-    ),
-)
 def test_doctor_counts_on_the_members_page_link_no_pseudonym(national):
     """Sizes by elimination. The members page lists each clinic's doctors and the public
     cluster page the cluster's listed patients and doctors, so a member can estimate every
@@ -715,13 +767,18 @@ def test_doctor_counts_on_the_members_page_link_no_pseudonym(national):
     labels = kit.Oracle(cluster, indicator, None, meeting_date(meeting)).labels(
         add_months(last, -2), last
     )
+    pack_fits: dict[str, set] = {}
     for aria in kit.presentation_points(html):
         fields = dict(part.split(": ", 1) for part in aria.split("; ") if ": " in part)
         label = fields[kit.gettext_da("Clinic")]
-        size = int(fields[kit.gettext_da("Denominator")].replace(".", "")) / 3
-        fits = [ids for ids, low, high in candidates if low <= size <= high]
-        if len(fits) == 1 and len(fits[0]) == 1:
-            (right if fits[0][0] == labels[label] else wrong).append(("pack", label))
+        published = fields.get(kit.gettext_da("Denominator")) or fields.get(
+            kit.gettext_da("Size (for pseudonyms the mean of their size class)")
+        )
+        size = int(published.replace(".", "")) / 3
+        pack_fits[label] = {ids for ids, low, high in candidates if low <= size <= high}
+    for label, ids in _one_to_one(pack_fits).items():
+        if len(ids) == 1:
+            (right if ids[0] == labels[label] else wrong).append(("pack", label))
     for i, other in enumerate(Cluster.objects.exclude(pk=cluster.pk).order_by("slug")[:12]):
         doctor = _plain_member(other)
         doctor.user = User.objects.create(

@@ -11,6 +11,8 @@ import re
 
 import pytest
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from klynge.core.errors import DomainError
 from klynge.core.permissions import Role
@@ -68,13 +70,19 @@ def psum(i: int) -> tuple[int, int]:
     )
 
 
+def published(n: int, d: int) -> float | None:
+    """A pseudonym's value as published: three significant digits."""
+    return float(f"{n / d:.3g}") if d else None
+
+
 @pytest.mark.parametrize(
     ("language", "own_label", "other"),
     [("da", "Din klinik", "Klinik"), ("en", "Your clinic", "Clinic")],
 )
 def test_a_member_sees_their_own_clinic_exactly_and_pseudonyms_with_protected_counts(
-    world, opioids, language, own_label, other
+    world, opioids, language, own_label, other, settings
 ):
+    settings.KLYNGE_MIN_CLINICS = 2  # the world's cluster has three clinics
     with translation.override(language):
         result = bench(world, "member_a", opioids)
     assert not result.identified
@@ -85,7 +93,11 @@ def test_a_member_sees_their_own_clinic_exactly_and_pseudonyms_with_protected_co
     assert len(others) == 2
     assert all(re.fullmatch(rf"{other} [A-Z]", p.label) and not p.own for p in others)
     assert len({p.label for p in others}) == 2
-    assert sorted((p.numerator, p.denominator) for p in others) == [psum(0), psum(1)]
+    # No count of their own: the value (protected, three digits) at the mean size of
+    # their size class (here both, the class of the two other clinics).
+    assert all(p.size_class and p.numerator is None for p in others)
+    assert sorted(p.value for p in others) == sorted([published(*psum(0)), published(*psum(1))])
+    assert {p.denominator for p in others} == {round((psum(0)[1] + psum(1)[1]) / 2)}
     names = {c.name for c in world.clinics_a} | {c.provider_number for c in world.clinics_a}
     assert not names & {p.label for p in result.points}
     assert result.presentation == Presentation.ANONYMISED
@@ -100,14 +112,18 @@ def test_those_who_upload_the_data_see_names_and_exact_counts(world, opioids):
         assert {world.clinics_a[i].name: WORLD_SUMS[i] for i in range(3)}.items() >= labels.items()
 
 
-def test_a_board_member_or_an_outsider_sees_only_pseudonyms_and_protected_counts(world, opioids):
+def test_a_board_member_or_an_outsider_sees_only_pseudonyms_and_protected_counts(
+    world, opioids, settings
+):
+    settings.KLYNGE_MIN_CLINICS = 2
     for viewer in ("board_a", "member_b", "region_other"):
         result = bench(world, viewer, opioids)
-        assert not result.identified, viewer
+        assert not result.identified and result.size_classes, viewer
         others = [p for p in result.points if not p.own]
         names = {c.name for c in world.clinics_a}
         assert not names & {p.label for p in others}
-        assert {(p.numerator, p.denominator) for p in others} <= {psum(i) for i in range(3)}
+        assert others and all(p.numerator is None and not p.hidden for p in others)
+        assert {p.value for p in others} <= {published(*psum(i)) for i in range(3)}
 
 
 def test_the_cluster_value_is_a_sum_of_protected_cells(world, opioids):
@@ -154,7 +170,7 @@ def test_pseudonyms_are_stable_within_a_presentation_and_differ_between_them():
 def test_a_clinic_cannot_be_followed_from_one_day_to_the_next(world, opioids):
     def who_is_who(on=ON, salt=None):
         result = bench(world, "member_b", opioids, on=on, salt=salt)
-        return {p.label: p.denominator for p in result.points}
+        return {p.label: p.value for p in result.points}
 
     assert who_is_who() == who_is_who()  # stable within a day
     days = [who_is_who(on=ON + dt.timedelta(days=k)) for k in range(8)]
@@ -196,7 +212,8 @@ def test_the_viewers_own_clinic_without_consent_is_shown_to_them_but_not_counted
     assert len(bench(world, "secretariat", opioids).points) == 2
 
 
-def test_small_published_counts_are_hidden(world):
+def test_small_published_counts_are_hidden(world, settings):
+    settings.KLYNGE_MIN_CLINICS = 2
     nsaid = Indicator.objects.get(code="nsaid_elderly")
     c1, c2, c3 = world.clinics_a
     put(c1, nsaid, 2, 100)  # published 3/99: small
@@ -206,10 +223,16 @@ def test_small_published_counts_are_hidden(world):
     member = bench(world, "member_a", nsaid, last=JUNE, months=1)
     own = next(p for p in member.points if p.own)
     assert (own.numerator, own.denominator, own.hidden) == (20, 300, False)
-    others = sorted((p for p in member.points if not p.own), key=lambda p: p.hidden)
-    assert (others[0].numerator, others[0].denominator, others[0].hidden) == (27, 201, False)
-    assert others[1].hidden and others[1].numerator is others[1].value is None
+    # 3/99 is small; 27/201 would stand alone in its size class: both hidden.
+    others = [p for p in member.points if not p.own]
+    assert len(others) == 2
+    assert all(p.hidden and p.numerator is p.value is None for p in others)
     assert (member.cluster_level.numerator, member.cluster_level.denominator) == (51, 597)
+    outsider = bench(world, "member_b", nsaid, last=JUNE, months=1)
+    shown = sorted((p for p in outsider.points if not p.hidden), key=lambda p: p.value)
+    assert [p.value for p in shown] == [published(21, 297), published(27, 201)]
+    assert {p.denominator for p in shown} == {249}  # the class's mean of 201 and 297
+    assert sum(p.hidden for p in outsider.points) == 1
 
     staff = bench(world, "secretariat", nsaid, last=JUNE, months=1)
     assert sorted((p.numerator, p.denominator) for p in staff.points) == [
@@ -233,17 +256,18 @@ def test_small_published_counts_are_hidden(world):
         (0, 0, False),
     ],
 )
-def test_suppression_is_decided_on_the_published_counts(world, n, d, hidden):
+def test_suppression_is_decided_on_the_published_counts(world, n, d, hidden, settings):
+    settings.KLYNGE_MIN_CLINICS = 2
     nsaid = Indicator.objects.get(code="nsaid_elderly")
     c1, c2, c3 = world.clinics_a
     put(c1, nsaid, n, d)
     put(c2, nsaid, 50, 500)
     put(c3, nsaid, 60, 600)
     result = bench(world, "member_b", nsaid, last=JUNE, months=1)
-    published = (protect(n), protect(d))
-    visible = [(p.numerator, p.denominator) for p in result.points if not p.hidden]
+    value = published(protect(n), protect(d))
+    visible = [p.value for p in result.points if not p.hidden]
     assert sum(p.hidden for p in result.points) == int(hidden)
-    assert (published in visible) is (not hidden)
+    assert len(visible) == 3 - hidden and (value in visible or hidden)
     assert result.cluster_level.numerator == protect(n) + protect(50) + protect(60)
 
 
@@ -357,3 +381,47 @@ def test_roles_on_a_clusters_import(world):
         Role.REGION,
     }
     assert selectors.user_import_roles(world.users["region_other"], region_run) == set()
+
+
+# --- Size classes -------------------------------------------------------------------------------
+
+
+def test_a_size_class_too_small_to_hide_in_joins_its_smaller_neighbour(settings):
+    settings.KLYNGE_MIN_CLINICS = 3
+    classes = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    # Clinic 2 and 3 hidden: clinic 1 would stand alone, so its class joins the next.
+    sizes = selectors.class_sizes(
+        {1: 100, 4: 200, 5: 220, 6: 240, 7: 900, 8: 950, 9: 1000}, classes
+    )
+    assert sizes[1] == sizes[4] == sizes[5] == sizes[6] == round((100 + 200 + 220 + 240) / 4)
+    assert sizes[7] == sizes[8] == sizes[9] == 950
+    # A clinic outside every class (it has left since) is a class of its own: it joins too.
+    sizes = selectors.class_sizes({1: 100, 2: 110, 3: 120, 99: 5000}, classes)
+    assert set(sizes.values()) == {round((100 + 110 + 120 + 5000) / 4)}
+    # Too few to hide in at all: no sizes, and the points are hidden.
+    assert selectors.class_sizes({1: 100, 4: 200}, classes) == {}
+
+
+@given(
+    denominators=st.dictionaries(st.integers(0, 40), st.integers(0, 5000), max_size=30),
+    k=st.integers(2, 5),
+    cut=st.lists(st.integers(1, 6), max_size=10),
+)
+def test_every_published_size_is_shared_by_at_least_k_clinics(denominators, k, cut):
+    """Whatever is hidden and however the day's classes fall, a size that is published
+    stands beside at least k pseudonyms: no clinic is placed more finely than k."""
+    from django.test import override_settings
+
+    ids = list(range(41))
+    classes, start = [], 0
+    for width in cut:
+        classes.append(ids[start : start + width])
+        start += width
+    classes = [c for c in classes if c]
+    with override_settings(KLYNGE_MIN_CLINICS=k):
+        sizes = selectors.class_sizes(denominators, classes)
+    assert sizes == {} or set(sizes) == set(denominators)
+    counts: dict[int, int] = {}
+    for size in sizes.values():
+        counts[size] = counts.get(size, 0) + 1
+    assert all(n >= k for n in counts.values())

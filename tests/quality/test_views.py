@@ -99,7 +99,8 @@ def test_in_open_presentation_the_same_responses_do_name_the_clinics(world, clie
             assert any(form in body for form in forms_of(clinic.name)), (name, clinic)
 
 
-def test_the_funnel_json_holds_the_own_clinic_and_two_pseudonyms(world, client):
+def test_the_funnel_json_holds_the_own_clinic_and_two_pseudonyms(world, client, settings):
+    settings.KLYNGE_MIN_CLINICS = 2  # the world's cluster has three clinics
     login(client, world.users["member_a"])
     spec = client.get(url("quality:cluster.funnel_json", world), WINDOW).json()
     points = [
@@ -111,13 +112,24 @@ def test_the_funnel_json_holds_the_own_clinic_and_two_pseudonyms(world, client):
     labels = {p["label"] for p in points}
     assert "Din klinik" in labels
     assert len(labels) == 3
-    # Own clinic exact (69); the others as sums of protected monthly cells.
-    others = {sum(protect(10 + i + m) for m in (10, 11, 12)) for i in (0, 1)}
-    assert {p["numerator"] for p in points} == others | {69}
+    # Own clinic exact (69 of 660); the others' values from sums of protected monthly
+    # cells, with no count of their own: both stand at their size class's mean.
+    own = next(p for p in points if p["own"])
+    assert (own["n"], own["value"]) == (660, pytest.approx(69 / 660 * 100))
+    others = [p for p in points if not p["own"]]
+    assert all("numerator" not in p for p in others)
+    sums = [
+        (sum(protect(10 + i + m) for m in (10, 11, 12)), 3 * protect(200 + 10 * i)) for i in (0, 1)
+    ]
+    assert sorted(p["value"] for p in others) == pytest.approx(
+        sorted(float(f"{n / d:.3g}") * 100 for n, d in sums)
+    )
+    assert {p["n"] for p in others} == {round(sum(d for _n, d in sums) / 2)}
     assert all(p["own"] == (p["label"] == "Din klinik") for p in points)
 
 
-def test_the_benchmark_csv_marks_hidden_cells(world, client):
+def test_the_benchmark_csv_marks_hidden_cells(world, client, settings):
+    settings.KLYNGE_MIN_CLINICS = 2  # the world's cluster has three clinics
     nsaid = Indicator.objects.get(code="nsaid_elderly")
     june = dt.date(2024, 6, 1)
     for clinic, (n, d) in zip(world.clinics_a, [(2, 100), (30, 200), (20, 300)], strict=True):
@@ -125,19 +137,16 @@ def test_the_benchmark_csv_marks_hidden_cells(world, client):
             clinic=clinic, indicator=nsaid, period=june, numerator=n, denominator=d
         )
     login(client, world.users["member_a"])
-    rows = read_csv(
-        client.get(
-            url("quality:cluster.csv", world, "nsaid_elderly"), {"slut": "2024-06", "vindue": "1"}
-        )
-    )
+    query = {"slut": "2024-06", "vindue": "1"}
+    rows = read_csv(client.get(url("quality:cluster.csv", world, "nsaid_elderly"), query))
     header, *body = rows
-    assert len(header) == 4
+    assert len(header) == 4 and "størrelsesklasse" in header[2]
     clinics, levels = body[:3], body[3:]
     assert clinics[0][:3] == ["Din klinik", "20", "300"]
     hidden = [r for r in clinics if r[1] == r[2] == ""]
-    assert len(hidden) == 1  # 2/100 is published as 3/99: small
+    # 2/100 is published as 3/99: small; 30/200 would stand alone in its size class.
+    assert len(hidden) == 2
     assert "5" in hidden[0][3]  # "skjult (færre end 5)"
-    assert ["27", "201"] in [r[1:3] for r in clinics]  # 30/200, protected
     assert levels[0] == [world.cluster_a.name, "51", "597", "8,54"]
     shown_counts = {(r[1], r[2]) for r in body}
     assert ("2", "100") not in shown_counts and ("30", "200") not in shown_counts

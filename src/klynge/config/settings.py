@@ -300,10 +300,11 @@ KLYNGE_IMPORT_INLINE_MAX_BYTES = int(env("KLYNGE_IMPORT_INLINE_MAX_BYTES", str(2
 KLYNGE_IMPORT_MAX_BYTES = int(env("KLYNGE_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 # Statistical disclosure control: counts from 1 to this minus one are hidden (METHODS B).
 KLYNGE_SUPPRESSION_THRESHOLD = int(env("KLYNGE_SUPPRESSION_THRESHOLD", "5"))
-# Disclosure control beyond the threshold (docs/privacy.md): a cluster month or a set of
-# clinic points needs this many clinics; a region or nation figure is shown beside a
-# cluster only when it holds this many more clinics and this share of its expected
-# clinics have reported (also the share that makes a cluster's month "complete").
+# Disclosure control beyond the threshold (docs/privacy.md): a cluster month, a set of
+# clinic points and a size class of pseudonyms need this many clinics; a region or
+# nation figure is shown beside a cluster only when it holds this many more clinics and
+# this share of its expected clinics have reported (also the share that makes a
+# cluster's month "complete").
 KLYNGE_MIN_CLINICS = int(env("KLYNGE_MIN_CLINICS", "3"))
 KLYNGE_COMPARATOR_MIN_REST = int(env("KLYNGE_COMPARATOR_MIN_REST", "5"))
 KLYNGE_COVERAGE_MIN = float(env("KLYNGE_COVERAGE_MIN", "0.75"))

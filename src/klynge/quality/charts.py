@@ -271,7 +271,7 @@ def funnel_spec(
         # Classified by the exact tail probability of the point's count, so a common
         # count (20 of 20 at a 95 % target) is never called an outlier.
         side = stats.funnel_outside(
-            [p.numerator or 0 for p in points],
+            [p.count for p in points],
             sizes,
             target_level.value,
             0.998,
@@ -286,11 +286,27 @@ def funnel_spec(
             "n": p.denominator,
             "value": (p.value or 0.0) * scale,
             "own": p.own,
-            "numerator": p.numerator,
             "outside": p.outside_998,
         }
+        | ({} if bench.size_classes else {"numerator": p.numerator})
         for p in points
     ]
+    if bench.size_classes:
+        # Pseudonyms stand at their size class: no count of their own is published.
+        size_title = _("Size (for pseudonyms the mean of their size class)")
+        tooltip = [
+            {"field": "label", "title": _("Clinic")},
+            {"field": "value", "title": _axis_title(indicator), "format": ",.1f"},
+            {"field": "n", "title": size_title, "format": ",d"},
+        ]
+    else:
+        size_title = _("Denominator (number of patients or prescriptions)")
+        tooltip = [
+            {"field": "label", "title": _("Clinic")},
+            {"field": "value", "title": _axis_title(indicator), "format": ",.1f"},
+            {"field": "numerator", "title": _("Numerator"), "format": ",d"},
+            {"field": "n", "title": _("Denominator"), "format": ",d"},
+        ]
     layers.append(
         {
             "data": {"values": data},
@@ -299,7 +315,7 @@ def funnel_spec(
                 "x": {
                     "field": "n",
                     "type": "quantitative",
-                    "title": _("Denominator (number of patients or prescriptions)"),
+                    "title": size_title,
                     "scale": {"zero": False, "type": "log"},
                     "axis": {"labelOverlap": "greedy", "labelSeparation": 6},
                 },
@@ -311,12 +327,7 @@ def funnel_spec(
                     "legend": None,
                 },
                 "size": {"condition": {"test": "datum.own", "value": 220}, "value": 90},
-                "tooltip": [
-                    {"field": "label", "title": _("Clinic")},
-                    {"field": "value", "title": _axis_title(indicator), "format": ",.1f"},
-                    {"field": "numerator", "title": _("Numerator"), "format": ",d"},
-                    {"field": "n", "title": _("Denominator"), "format": ",d"},
-                ],
+                "tooltip": tooltip,
             },
         }
     )

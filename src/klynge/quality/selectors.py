@@ -155,6 +155,16 @@ class Point:
     value: float | None  # the ratio (share 0-1 or events per patient); None if hidden or 0/0
     hidden: bool = False
     outside_998: bool = False
+    # `denominator` is the mean of the point's size class, not its own (see `size_classes`)
+    size_class: bool = False
+
+    @property
+    def count(self) -> float:
+        """The numerator the funnel classifies: the point's own, or for a point in a
+        size class its published value at the class's size."""
+        if self.numerator is not None:
+            return self.numerator
+        return (self.value or 0.0) * (self.denominator or 0)
 
 
 @dataclass
@@ -191,6 +201,8 @@ class Benchmark:
     targets: dict[str, Level] = field(default_factory=dict)
     identified: bool = False  # the viewer sees names and exact counts (entitled)
     points_withheld: bool = False  # too few clinics to show any as a point
+    size_classes: bool = False  # pseudonyms drawn at their size class (`size_classes`)
+    class_min: int = 3  # clinics in a size class at least
 
 
 def area_months(*, indicator: Indicator, region=None, first: dt.date, last: dt.date):
@@ -263,11 +275,13 @@ def benchmark(
     salt: str | None = None,
     anonymised: bool = False,
     contributors: release.Contributors | None = None,
+    clinics: bool = True,
 ) -> Benchmark:
     """Every shown clinic of `cluster` for `indicator`, summed over the `months` months
     ending with `last`, with the cluster, region and national values. `anonymised`
     publishes as to an outsider whatever the viewer and the cluster's setting (the
-    meeting pack, which is projected, printed and forwarded)."""
+    meeting pack, which is projected, printed and forwarded). Without `clinics` (the
+    dashboard reads only the levels) pseudonyms are not put in size classes."""
     on = on or today()
     first = add_months(last, -(months - 1))
     threshold = settings.KLYNGE_SUPPRESSION_THRESHOLD
@@ -317,11 +331,31 @@ def benchmark(
         )
     )
     points = []
+    classed = clinics and not (identified or open_mode)
     if not points_withheld:
+        visible = {
+            clinic_id: sums.get(clinic_id, (0, 0))
+            for clinic_id in shown
+            if not small(*sums.get(clinic_id, (0, 0)), rate=rate, exact=identified)
+        }
+        classes = (
+            class_sizes(
+                {c: d for c, (_n, d) in visible.items()},
+                size_classes(cluster=cluster, indicator=indicator, on=on),
+            )
+            if classed
+            else {}
+        )
         for clinic_id in shown:
-            n, d = sums.get(clinic_id, (0, 0))
-            if small(n, d, rate=rate, exact=identified):
+            n, d = visible.get(clinic_id, (0, 0))
+            if clinic_id not in visible or (classed and clinic_id not in classes):
                 points.append(Point(labels[clinic_id], False, None, None, None, hidden=True))
+            elif classed:
+                # Three significant digits: a ratio printed in full is a fraction
+                # that gives back its own numerator and denominator.
+                value = float(f"{n / d:.3g}") if d else None
+                size = classes[clinic_id]
+                points.append(Point(labels[clinic_id], False, None, size, value, size_class=True))
             else:
                 points.append(Point(labels[clinic_id], False, n, d, n / d if d else None))
         for clinic_id in placeholders:
@@ -375,9 +409,74 @@ def benchmark(
         own_without_consent=own is not None and own not in consenting_today,
         identified=identified,
         points_withheld=points_withheld,
+        size_classes=classed,
+        class_min=settings.KLYNGE_MIN_CLINICS,
     )
     result.targets = {"cluster": cluster_level, "region": region_level, "nation": nation_level}
     return result
+
+
+def size_classes(*, cluster: Cluster, indicator: Indicator, on: dt.date) -> list[list[int]]:
+    """The cluster's clinics in classes of at least `KLYNGE_MIN_CLINICS` of similar size,
+    smallest first: the clinics that contributed in the twelve months before `on`'s month,
+    ranked by their protected denominators over those months. Fixed for the day whatever
+    window is asked for, and by dated contributors, not by today's members, so comparing
+    windows, end months, hidden points or a change of membership today never places a
+    pseudonym more finely than its class. Cached for the day and the data version: any
+    partition into classes of k is safe, and one that holds all day is the most stable."""
+    return cached(
+        "size_classes",
+        (cluster.pk, indicator.pk, on.isoformat()),
+        lambda: _size_classes(cluster=cluster, indicator=indicator, on=on),
+    )
+
+
+def _size_classes(*, cluster: Cluster, indicator: Indicator, on: dt.date) -> list[list[int]]:
+    current = dt.date(on.year, on.month, 1)
+    first, last = add_months(current, -12), add_months(current, -1)
+    contributors = release.cluster_contributors(cluster=cluster, first=first, last=last)
+    sizes: dict[int, int] = dict.fromkeys(contributors.in_window(first, last), 0)
+    cells = release.clinic_cells(indicator=indicator, clinic_ids=sizes, first=first, last=last)
+    for (clinic_id, month), (_n, d) in cells.items():
+        if clinic_id in contributors.by_month[month]:
+            sizes[clinic_id] += d
+    # Ties (clinics without data) in the day's pseudonym order, not in the order of ids.
+    tie = pseudonyms(clinic_ids=list(sizes), salt=f"size:{cluster.pk}:{on.isoformat()}")
+    ranked = sorted(sizes, key=lambda c: (sizes[c], tie[c]))
+    k = settings.KLYNGE_MIN_CLINICS
+    parts = np.array_split(np.array(ranked, dtype=int), max(1, len(ranked) // k))
+    return [[int(c) for c in part] for part in parts if len(part)]
+
+
+def class_sizes(denominators: dict[int, int], classes: list[list[int]]) -> dict[int, int]:
+    """Each shown clinic's published size: the mean denominator of the shown clinics in
+    its class. A class with fewer than `KLYNGE_MIN_CLINICS` shown clinics joins its
+    smaller neighbour (clinics outside every class, who have left since, form one class of
+    their own at the end). No class to join: no sizes, and the points are hidden."""
+    k = settings.KLYNGE_MIN_CLINICS
+    known = {c for members in classes for c in members}
+    blocks = [[c for c in members if c in denominators] for members in classes]
+    blocks.append(sorted(c for c in denominators if c not in known))
+    blocks = [b for b in blocks if b]
+    while len(blocks) > 1:
+        few = next((i for i, b in enumerate(blocks) if len(b) < k), None)
+        if few is None:
+            break
+        if few == 0:
+            other = 1
+        elif few == len(blocks) - 1:
+            other = few - 1
+        else:
+            other = few - 1 if len(blocks[few - 1]) <= len(blocks[few + 1]) else few + 1
+        low, high = sorted((few, other))
+        blocks[low : high + 1] = [blocks[low] + blocks[high]]
+    if not blocks or len(blocks[0]) < k:
+        return {}
+    return {
+        c: round(sum(denominators[m] for m in block) / len(block))
+        for block in blocks
+        for c in block
+    }
 
 
 def national_level(*, indicator: Indicator, first: dt.date, last: dt.date) -> Level:
@@ -716,6 +815,7 @@ def cluster_dashboard(
             months=3,
             on=on,
             contributors=contributors,
+            clinics=False,
         )
         trend = cluster_trend(
             cluster=cluster,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -338,76 +338,3 @@ def control_limits(
     if kind == PROPORTION:
         upper = np.minimum(upper, 1.0)
     return ControlLimits(centre, lower, upper, sigma_z)
-
-
-# --- Statistical disclosure control -------------------------------------------------------
-
-
-PRIMARY = "primary"
-SECONDARY = "secondary"
-
-
-@dataclass
-class Suppression:
-    """`hidden[i]` says cell i must not be shown; `reasons[i]` is PRIMARY, SECONDARY or
-    None; `total_hidden` says the published total must be dropped too."""
-
-    hidden: np.ndarray
-    reasons: list[str | None] = field(default_factory=list)
-    total_hidden: bool = False
-
-
-def _small(count: np.ndarray, threshold: int) -> np.ndarray:
-    return (count >= 1) & (count < threshold)
-
-
-def suppress(
-    numerators: ArrayLike,
-    denominators: ArrayLike,
-    *,
-    threshold: int = 5,
-    complement: bool = True,
-    total_published: bool = True,
-) -> Suppression:
-    """Primary and secondary suppression of the cells of one table row (e.g. the clinics
-    of a cluster for one indicator and period).
-
-    Primary: a numerator from 1 to threshold−1, a complement (denominator − numerator)
-    from 1 to threshold−1 (for proportions; pass `complement=False` for rates), or a
-    denominator from 1 to threshold−1. 0/0 is empty, not hidden.
-
-    Secondary, when the total is published: hidden cells could be recovered as
-    "total minus the visible cells". So further cells are hidden, smallest denominator
-    first, until at least two are hidden and the hidden group's own numerator and
-    complement are each 0 or at least the threshold. If that cannot be reached, the
-    total is hidden instead.
-    """
-    r, n = _as_array(numerators), _as_array(denominators)
-    if r.shape != n.shape:
-        raise ValueError("numerators and denominators differ in length")
-    primary = _small(r, threshold) | _small(n, threshold)
-    if complement:
-        primary |= _small(n - r, threshold)
-    hidden = primary.copy()
-    total_hidden = False
-    if total_published and hidden.any():
-        order = [i for i in np.argsort(n, kind="stable") if not hidden[i] and n[i] > 0]
-
-        def safe() -> bool:
-            group_r, group_n = r[hidden].sum(), n[hidden].sum()
-            ok = (
-                not _small(np.array([group_r]), threshold)[0]
-                and not _small(np.array([group_n]), threshold)[0]
-            )
-            if complement:
-                ok = ok and not _small(np.array([group_n - group_r]), threshold)[0]
-            return bool(hidden.sum() >= 2 and ok)
-
-        while not safe() and order:
-            hidden[order.pop(0)] = True
-        if not safe():
-            total_hidden = bool((n > 0).any())
-    reasons: list[str | None] = [
-        PRIMARY if primary[i] else SECONDARY if hidden[i] else None for i in range(r.size)
-    ]
-    return Suppression(hidden=hidden, reasons=reasons, total_hidden=total_hidden)

@@ -306,7 +306,12 @@ class BenchmarkCsvView(ClusterDataMixin, View):
         bench, _target = self.benchmark_or_404()
         last = bench.last
         rows: list = []
-        header = [_("clinic"), _("numerator"), _("denominator"), _("value")]
+        denominator = (
+            _("denominator (for pseudonyms the mean of their size class)")
+            if bench.size_classes
+            else _("denominator")
+        )
+        header = [_("clinic"), _("numerator"), denominator, _("value")]
         for p in bench.points:
             if p.hidden:
                 rows.append([p.label, "", "", _hidden_text()])
