@@ -23,9 +23,10 @@ import json
 import re
 import time
 import types
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -1293,3 +1294,147 @@ def test_zz_every_attack_was_rolled_back(national):
     """Runs last in the module: every change the attacks made (consents, memberships,
     roles, imports, moved counts) was undone by its test's savepoint."""
     assert _snapshot() == national.snapshot
+
+
+# --- Size classes: the weights behind pooled values ------------------------------------------------
+
+
+def _number(text: str) -> float | None:
+    """A Danish number from a CSV cell, or None (hidden, empty)."""
+    text = text.strip()
+    if not text or not (text[0].isdigit() or text[0] == "-"):
+        return None
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def _pooled_window_observations(corpus, oracle, csv_path):
+    """clinic -> {(first, last): value} and the 1-month class sums (month, clinics, sum)
+    read from the benchmark CSVs, the pseudonyms mapped to clinics by the oracle (more
+    than an attacker knows: it can only help the attack)."""
+    values: dict[int, dict[tuple[dt.date, dt.date], float]] = defaultdict(dict)
+    class_sums = []
+    for url, body in corpus.items():
+        if not url.startswith(csv_path):
+            continue
+        first, last = _window_of(url)
+        labels = oracle.labels(first, last)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for row in kit.csv_rows(body)[1:-3]:
+            value, size = _number(row[3]), kit._int(row[2])
+            if row[0] not in labels or value is None or size is None:
+                continue
+            values[labels[row[0]]][(first, last)] = value
+            groups[size].append(labels[row[0]])
+        if first == last:
+            class_sums += [
+                (first, clinics, size * len(clinics)) for size, clinics in groups.items()
+            ]
+    return values, class_sums
+
+
+CLASS_WEIGHT = 30.0
+
+
+def _sizes_from_weights(values, class_sums, months) -> dict[int, float]:
+    """The attack: a window's value is its months' values weighted by their denominators,
+    so Σ (v_month − v_window)·d_month = 0 for every window of every clinic; with the
+    1-month class sums that fixes each clinic's monthly denominators. Least squares over
+    all of them; returns each clinic's estimated denominator over the last 12 months."""
+    clinics = sorted(values)
+    index = {(c, m): i for i, (c, m) in enumerate((c, m) for c in clinics for m in months)}
+    rows, rhs = [], []
+    for c in clinics:
+        for (first, last), pooled in values[c].items():
+            window = [m for m in months if first <= m <= last]
+            if len(window) < 2 or any((m, m) not in values[c] for m in window):
+                continue
+            row = {index[(c, m)]: values[c][(m, m)] - pooled for m in window}
+            norm = float(np.sqrt(sum(v * v for v in row.values()))) or 1.0
+            rows.append({k: v / norm for k, v in row.items()})
+            rhs.append(0.0)
+    for month, members, total in class_sums:
+        if total and all((c, month) in index for c in members):
+            # Exact (up to the mean's rounding): held far more firmly than the rest.
+            rows.append({index[(c, month)]: CLASS_WEIGHT / total for c in members})
+            rhs.append(CLASS_WEIGHT)
+    a = np.zeros((len(rows), len(index)))
+    for i, row in enumerate(rows):
+        for k, v in row.items():
+            a[i, k] = v
+    x, *_ = np.linalg.lstsq(a, np.array(rhs), rcond=None)
+    last12 = months[-12:]
+    return {c: float(sum(x[index[(c, m)]] for m in last12)) for c in clinics}
+
+
+@pytest.mark.parametrize("code", ["ab_broad_spectrum", "crp_tests"])
+def test_pooled_values_across_windows_give_back_no_clinic_size(national, code):
+    """A pseudonym in a size class has no size of its own, but its value over 3 and 12
+    months is its months' values weighted by their denominators. Solved over every
+    window of the day (pseudonyms mapped by the oracle) with the 1-month class sums, the
+    weights could give back each clinic's size. Control: the same solver on full-precision
+    values from the protected cells recovers the sizes."""
+    indicator = _indicator(code)
+    cluster = national.cluster
+    own = national.own[MEMBER]
+    ends, corpus = _window_corpus(national, MEMBER, code)
+    oracle = kit.Oracle(cluster, indicator, own, today())
+    csv_path = kit.urls(cluster.slug, code)["csv"]
+    values, class_sums = _pooled_window_observations(corpus, oracle, csv_path)
+    months = release.months_in(add_months(ends[-1], -35), ends[-1])
+    estimate = _sizes_from_weights(values, class_sums, months)
+    truth = _cells(indicator, set(values), months[0], months[-1])
+    true12 = {
+        c: sum(release.protect(truth.get((c, m), (0, 0))[1]) for m in months[-12:]) for c in values
+    }
+    # Control: full-precision pooled values of the protected cells, same windows.
+    exact: dict[int, dict] = defaultdict(dict)
+    for c, windows in values.items():
+        for first, last in windows:
+            n = sum(
+                release.protect(truth.get((c, m), (0, 0))[0]) for m in months if first <= m <= last
+            )
+            d = sum(
+                release.protect(truth.get((c, m), (0, 0))[1]) for m in months if first <= m <= last
+            )
+            if d:
+                exact[c][(first, last)] = n / d * indicator.scale
+    control = _sizes_from_weights(exact, class_sums, months)
+
+    def error(est):
+        return sorted(abs(est[c] - true12[c]) / true12[c] for c in true12 if true12[c] and c in est)
+
+    # What the class alone says: the published size of the 12-month window.
+    year = (months[-12], months[-1])
+    baseline: dict[int, float] = {}
+    body = corpus[f"{csv_path}?slut={kit.ym(ends[-1])}&vindue=12"]
+    labels = oracle.labels(*year)
+    classes: dict[int, list[int]] = defaultdict(list)
+    for row in kit.csv_rows(body)[1:-3]:
+        if row[0] in labels and kit._int(row[2]) is not None and _number(row[3]) is not None:
+            baseline[labels[row[0]]] = kit._int(row[2])
+            classes[kit._int(row[2])].append(labels[row[0]])
+
+    def ordered(est) -> float:
+        """Within each size class, the share of pairs of clinics the estimate puts in
+        their true order (one half is a coin's)."""
+        right = total = 0
+        for members in classes.values():
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    if true12[a] != true12[b]:
+                        total += 1
+                        right += (est[a] - est[b]) * (true12[a] - true12[b]) > 0
+        return right / total if total else 0.5
+
+    attack_err, control_err = error(estimate), error(control)
+    print(
+        f"\n{code}: {len(values)} clinics in {len(classes)} classes; relative error of the "
+        f"12-month sizes, attack: median {np.median(attack_err):.3f}; class mean: median "
+        f"{np.median(error(baseline)):.3f}; control: median {np.median(control_err):.3f}. "
+        f"Pairs within a class in their true order: attack {ordered(estimate):.2f}, "
+        f"control {ordered(control):.2f}"
+    )
+    # The solver works: with values printed in full, the weights give the sizes back.
+    assert np.median(control_err) < 0.05 and ordered(control) >= 0.75
+    # Published to two significant digits they do not: no better than the class.
+    assert np.median(attack_err) >= np.median(error(baseline))

@@ -122,7 +122,7 @@ def test_the_funnel_json_holds_the_own_clinic_and_two_pseudonyms(world, client, 
         (sum(protect(10 + i + m) for m in (10, 11, 12)), 3 * protect(200 + 10 * i)) for i in (0, 1)
     ]
     assert sorted(p["value"] for p in others) == pytest.approx(
-        sorted(float(f"{n / d:.3g}") * 100 for n, d in sums)
+        sorted(float(f"{n / d:.2g}") * 100 for n, d in sums)
     )
     assert {p["n"] for p in others} == {round(sum(d for _n, d in sums) / 2)}
     assert all(p["own"] == (p["label"] == "Din klinik") for p in points)

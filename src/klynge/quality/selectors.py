@@ -351,9 +351,12 @@ def benchmark(
             if clinic_id not in visible or (classed and clinic_id not in classes):
                 points.append(Point(labels[clinic_id], False, None, None, None, hidden=True))
             elif classed:
-                # Three significant digits: a ratio printed in full is a fraction
-                # that gives back its own numerator and denominator.
-                value = float(f"{n / d:.3g}") if d else None
+                # Two significant digits (`VALUE_DIGITS`): a ratio printed in full
+                # is a fraction that gives back its numerator and denominator, and
+                # values over overlapping windows weigh their months by their
+                # denominators, which gives the size back from four digits on
+                # (tests/privacy: the weights attack).
+                value = float(f"{n / d:.{VALUE_DIGITS}g}") if d else None
                 size = classes[clinic_id]
                 points.append(Point(labels[clinic_id], False, None, size, value, size_class=True))
             else:
@@ -414,6 +417,9 @@ def benchmark(
     )
     result.targets = {"cluster": cluster_level, "region": region_level, "nation": nation_level}
     return result
+
+
+VALUE_DIGITS = 2  # significant digits of a pseudonym's value in a size class
 
 
 def size_classes(*, cluster: Cluster, indicator: Indicator, on: dt.date) -> list[list[int]]:
