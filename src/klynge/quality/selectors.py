@@ -66,10 +66,12 @@ def data_version() -> str:
     return f"{agg['n']}:{agg['finished']}:{agg['undone']}"
 
 
-def cached(name: str, key: tuple, compute):
+def cached(name: str, key: tuple, compute, *, version: str | None = None):
     """Regional and national aggregates (tens of thousands of rows each) are the same
-    for every viewer until the data change, so they are cached per data version."""
-    digest = hashlib.sha256(repr((name, key, data_version())).encode()).hexdigest()[:32]
+    for every viewer until the data change, so they are cached per data version (pass
+    `version` when it has been read already)."""
+    version = version if version is not None else data_version()
+    digest = hashlib.sha256(repr((name, key, version)).encode()).hexdigest()[:32]
     cache_key = f"quality:{name}:{digest}"
     value = cache.get(cache_key)
     if value is None:
@@ -205,7 +207,9 @@ class Benchmark:
     class_min: int = 3  # clinics in a size class at least
 
 
-def area_months(*, indicator: Indicator, region=None, first: dt.date, last: dt.date):
+def area_months(
+    *, indicator: Indicator, region=None, first: dt.date, last: dt.date, version: str | None = None
+):
     """A region's (or, with `region=None`, the nation's) protected months and coverage,
     cached per data version: the same for every viewer."""
     if region is None:
@@ -215,6 +219,7 @@ def area_months(*, indicator: Indicator, region=None, first: dt.date, last: dt.d
             lambda: release.area_months(
                 indicator=indicator, label=_("Denmark"), first=first, last=last
             ),
+            version=version,
         )
     return cached(
         "region_months",
@@ -226,6 +231,7 @@ def area_months(*, indicator: Indicator, region=None, first: dt.date, last: dt.d
             last=last,
             clinic__municipality__in=municipalities_in(region, _inside_validity(region, last)),
         ),
+        version=version,
     )
 
 
@@ -373,19 +379,8 @@ def benchmark(
         points.append(Point(_("Your clinic"), True, n, d, n / d if d else None))
     points.sort(key=lambda p: (not p.own, p.label))
 
-    window = [i for i, m in enumerate(contributors.months) if first <= m <= last]
-    cluster_n = sum(totals[i][0] for i in window)
-    cluster_d = sum(totals[i][1] for i in window)
-    cluster_reported = [totals[i][2] for i in window]
-    too_few = not identified and min(cluster_reported, default=0) < min_clinics
-    cluster_hidden = too_few or small(cluster_n, cluster_d, rate=rate, exact=identified)
-    cluster_level = Level(
-        cluster.name,
-        None if cluster_hidden else cluster_n,
-        None if cluster_hidden else cluster_d,
-        cluster_reported[-1] if cluster_reported else 0,
-        len(members_then),  # of the members, not of the contributors: that would count consents
-        withheld=cluster_hidden,
+    cluster_level = _cluster_level(
+        cluster, totals, expected=len(members_then), identified=identified, rate=rate
     )
     all_reported = [t[2] for t in totals]
     region = region_of(cluster.municipality_id, last)  # the region in force at the window's end
@@ -420,6 +415,32 @@ def benchmark(
 
 
 VALUE_DIGITS = 2  # significant digits of a pseudonym's value in a size class
+
+
+def _cluster_level(
+    cluster: Cluster,
+    totals: list[tuple[int, int, int]],
+    *,
+    expected: int,
+    identified: bool,
+    rate: bool,
+) -> Level:
+    """The cluster over a window from its monthly totals: withheld when a month has fewer
+    than `KLYNGE_MIN_CLINICS` reporting clinics or the published sum is small. `expected`
+    counts the members, not the contributors: that would count consents."""
+    n = sum(t[0] for t in totals)
+    d = sum(t[1] for t in totals)
+    reported = [t[2] for t in totals]
+    too_few = not identified and min(reported, default=0) < settings.KLYNGE_MIN_CLINICS
+    hidden = too_few or small(n, d, rate=rate, exact=identified)
+    return Level(
+        cluster.name,
+        None if hidden else n,
+        None if hidden else d,
+        reported[-1] if reported else 0,
+        expected,
+        withheld=hidden,
+    )
 
 
 def size_classes(*, cluster: Cluster, indicator: Indicator, on: dt.date) -> list[list[int]]:
@@ -696,12 +717,16 @@ def cluster_trend(
     viewer=None,
     identified: bool | None = None,
     contributors: release.Contributors | None = None,
+    cells: release.Cells | None = None,
+    context: tuple[list[Intervention], Goal | None] | None = None,
 ) -> Trend:
     """The cluster's monthly values from the release (exact for an entitled viewer),
     with the runs analysis against a baseline frozen before the first intervention.
 
     A month is hidden when fewer than `KLYNGE_MIN_CLINICS` clinics reported for it or
-    its published counts are small."""
+    its published counts are small. The dashboard passes what it read for every
+    indicator at once: `cells` (as the viewer may see them, covering the window) and
+    `context` (the interventions and the goal)."""
     if identified is None:
         identified = sees_identified(viewer, cluster)
     contributors = (
@@ -709,13 +734,14 @@ def cluster_trend(
         if contributors is not None
         else release.cluster_contributors(cluster=cluster, first=first, last=last)
     )
-    cells = release.clinic_cells(
-        indicator=indicator,
-        clinic_ids=contributors.in_window(first, last),
-        first=first,
-        last=last,
-        exact=identified,
-    )
+    if cells is None:
+        cells = release.clinic_cells(
+            indicator=indicator,
+            clinic_ids=contributors.in_window(first, last),
+            first=first,
+            last=last,
+            exact=identified,
+        )
     totals = release.monthly_totals(cells, contributors)
     min_clinics = 1 if identified else settings.KLYNGE_MIN_CLINICS
     shown = [
@@ -731,7 +757,7 @@ def cluster_trend(
         [t[2] for t in totals],
         [len(contributors.by_month[m]) for m in contributors.months],
     )
-    trend = _trend(series, cluster=cluster, indicator=indicator)
+    trend = _trend(series, cluster=cluster, indicator=indicator, context=context)
     trend.identified = identified
     return trend
 
@@ -746,17 +772,24 @@ def clinic_trend(
     return _trend(series, cluster=cluster, indicator=indicator)
 
 
-def _trend(series: Series, *, cluster: Cluster | None, indicator: Indicator) -> Trend:
-    interventions = (
-        list(
+def _trend(
+    series: Series,
+    *,
+    cluster: Cluster | None,
+    indicator: Indicator,
+    context: tuple[list[Intervention], Goal | None] | None = None,
+) -> Trend:
+    if context is not None:
+        interventions, goal = context
+    elif cluster:
+        interventions = list(
             Intervention.objects.filter(cluster=cluster, indicator=indicator).select_related(
                 "decision__meeting"
             )
         )
-        if cluster
-        else []
-    )
-    goal = Goal.objects.filter(cluster=cluster, indicator=indicator).first() if cluster else None
+        goal = Goal.objects.filter(cluster=cluster, indicator=indicator).first()
+    else:
+        interventions, goal = [], None
     shown = series.shown or [True] * len(series.months)
     hidden_months = [m for m, ok in zip(series.months, shown, strict=True) if not ok]
     values = np.array([np.nan if v is None else v for v in series.values])
@@ -799,47 +832,75 @@ def cluster_dashboard(
     *, cluster: Cluster, viewer=None, on: dt.date | None = None
 ) -> list[DashboardRow]:
     """Every active indicator at the cluster's own latest complete month: the last
-    quarter against the nation, and the same trend and verdict as the indicator page."""
+    quarter against the nation, and the same trend and verdict as the indicator page.
+    What the rows share is read once for all of them (contributors, cells, members,
+    interventions, goals), so the page costs the same queries for any number of
+    indicators and clinics; the figures are those of `benchmark` and `cluster_trend`."""
     latest = cluster_latest_months(cluster=cluster, on=on)
     identified = sees_identified(viewer, cluster)
     if not latest:
         return []
-    # Who counted in which month, read once for every indicator's window.
-    contributors = release.cluster_contributors(
-        cluster=cluster,
-        first=add_months(min(latest.values()), -(TREND_MONTHS - 1)),
-        last=max(latest.values()),
+    first_all = add_months(min(latest.values()), -(TREND_MONTHS - 1))
+    last_all = max(latest.values())
+    contributors = release.cluster_contributors(cluster=cluster, first=first_all, last=last_all)
+    indicators = list(Indicator.objects.filter(active=True, pk__in=list(latest)))
+    cells = release.clinic_cells_by_indicator(
+        indicator_ids=[i.pk for i in indicators],
+        clinic_ids=contributors.in_window(first_all, last_all),
+        first=first_all,
+        last=last_all,
+        exact=identified,
     )
-    rows = []
-    for indicator in Indicator.objects.filter(active=True, pk__in=list(latest)):
-        last = latest[indicator.pk]
-        bench = benchmark(
-            viewer=viewer,
-            cluster=cluster,
-            indicator=indicator,
-            last=last,
-            months=3,
-            on=on,
-            contributors=contributors,
-            clinics=False,
+    interventions: dict[int, list[Intervention]] = {i.pk: [] for i in indicators}
+    for intervention in Intervention.objects.filter(
+        cluster=cluster, indicator__in=indicators
+    ).select_related("decision__meeting"):
+        interventions[intervention.indicator_id].append(intervention)
+    goals: dict[int, Goal] = {}
+    for goal in Goal.objects.filter(cluster=cluster, indicator__in=indicators):
+        goals.setdefault(goal.indicator_id, goal)  # the newest, as `_trend` reads it
+    memberships = list(
+        Membership.objects.filter(cluster=cluster).values_list("clinic_id", "start", "end")
+    )
+
+    def members_on(day: dt.date) -> int:
+        return len(
+            {c for c, start, end in memberships if start <= day and (end is None or end > day)}
         )
+
+    version = data_version()
+    rows = []
+    for indicator in indicators:
+        last = latest[indicator.pk]
+        first = add_months(last, -(TREND_MONTHS - 1))
         trend = cluster_trend(
             cluster=cluster,
             indicator=indicator,
-            first=add_months(last, -(TREND_MONTHS - 1)),
+            first=first,
             last=last,
             identified=identified,
             contributors=contributors,
+            cells=cells[indicator.pk],
+            context=(interventions[indicator.pk], goals.get(indicator.pk)),
+        )
+        quarter = add_months(last, -2)
+        window = contributors.window(quarter, last)
+        totals = release.monthly_totals(cells[indicator.pk], window)
+        group = _cluster_level(
+            cluster,
+            totals,
+            expected=members_on(release.month_end(last)),
+            identified=identified,
+            rate=indicator.is_rate,
+        )
+        nation = comparator_level(
+            area_months(indicator=indicator, first=quarter, last=last, version=version),
+            first=quarter,
+            last=last,
+            cluster_reported=[t[2] for t in totals],
         )
         rows.append(
-            DashboardRow(
-                indicator,
-                last,
-                bench.cluster_level,
-                bench.nation_level,
-                trend,
-                _worse_by(indicator, bench.cluster_level, bench.nation_level),
-            )
+            DashboardRow(indicator, last, group, nation, trend, _worse_by(indicator, group, nation))
         )
     return _sorted(rows)
 
