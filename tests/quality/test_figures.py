@@ -148,3 +148,21 @@ def test_decided_at_links_to_the_meeting_whose_minutes_decided_it(world, client)
     body = page.content.decode()
     assert reverse("meetings:detail", args=[world.cluster_a.slug, meeting.pk]) in body
     assert 'data-testid="effect"' in body
+
+
+def test_a_p_prime_chart_of_a_mostly_empty_series_is_valid_json():
+    """A region whose four years are mostly empty (a cluster's first data came by a data
+    order): months without data have no limits — null, not NaN, which no JSON parser in
+    a browser takes — and are not called outside them."""
+    import json
+
+    indicator = Indicator.objects.get(code="nsaid_elderly")
+    months = [dt.date(2024, m, 1) for m in range(1, 13)]
+    series = selectors.Series(
+        "Region Sjælland", months, [0] * 9 + [12, 14, 11], [0] * 9 + [100, 110, 95]
+    )
+    spec = charts.p_prime_spec(series, indicator)
+    text = json.dumps(spec, allow_nan=False)  # raises on NaN
+    rows = json.loads(text)["data"]["values"]
+    assert [r["lcl"] is None for r in rows] == [True] * 9 + [False] * 3
+    assert not any(r["outside"] for r in rows[:9])

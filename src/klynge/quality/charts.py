@@ -522,16 +522,21 @@ def p_prime_spec(
     limits = stats.control_limits(
         series.numerators, series.denominators, kind=kind, baseline=baseline, prime=True
     )
+
+    def scaled(x) -> float | None:
+        """A limit on the chart's scale; a month without data has none (NaN is not JSON)."""
+        return float(x) * scale if np.isfinite(x) else None
+
     values = []
     for m, v, lo, hi in zip(series.months, series.values, limits.lower, limits.upper, strict=True):
-        outside = v is not None and not (lo <= v <= hi)
+        known = bool(np.isfinite(lo) and np.isfinite(hi))
         values.append(
             {
                 "month": m.isoformat(),
                 "value": v * scale if v is not None else None,
-                "lcl": float(lo) * scale,
-                "ucl": float(hi) * scale,
-                "outside": outside,
+                "lcl": scaled(lo),
+                "ucl": scaled(hi),
+                "outside": known and v is not None and not (lo <= v <= hi),
             }
         )
     spec = _base(
@@ -569,7 +574,7 @@ def p_prime_spec(
             },
         },
         {
-            "data": {"values": [{"y": limits.centre * scale}]},
+            "data": {"values": [{"y": scaled(limits.centre)}]},
             "mark": {"type": "rule", "color": DARK},
             "encoding": {"y": {"field": "y", "type": "quantitative"}},
         },
