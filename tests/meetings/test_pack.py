@@ -156,3 +156,31 @@ def test_indicator_without_data_has_no_chart(world, client):
     )
     assert pack.chart_svgs(meeting) == [(indicator, "")]
     assert pack.pack_pdf(meeting).startswith(b"%PDF")
+
+
+def test_a_repeat_download_is_not_printed_again_but_any_change_is(world, meeting, monkeypatch):
+    """The pack is kept by its content: the second download of an unchanged pack skips
+    printing (and drawing); a revoked consent or an action done prints anew, so a cached
+    pack never shows what is no longer true."""
+    from django.core.cache import cache
+
+    from klynge.quality import services as quality_services
+
+    cache.clear()
+    printed = []
+    real = pack.render_pdf
+    monkeypatch.setattr(
+        pack, "render_pdf", lambda html, **kw: printed.append(1) or real(html, **kw)
+    )
+    first = pack.pack_pdf(meeting)
+    assert pack.pack_pdf(meeting) == first and len(printed) == 1
+
+    quality_services.consent_revoke(
+        actor=None, clinic=world.clinics_a[1], cluster=world.cluster_a, end=dt.date(2025, 1, 20)
+    )
+    revoked = pack.pack_pdf(meeting)
+    assert len(printed) == 2 and revoked != first
+
+    action = meeting.cluster.meetings.get(title="Efterårsmødet").actions.get()
+    services.action_set_status(actor=world.users["coordinator_a"], action=action, status="done")
+    assert pack.pack_pdf(meeting) != revoked and len(printed) == 3

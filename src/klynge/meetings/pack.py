@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Min
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from klynge.core.pdf import render_pdf
 from klynge.meetings import selectors
-from klynge.meetings.documents import _pdf
 from klynge.meetings.models import Action, Meeting
 from klynge.quality import charts
 from klynge.quality import selectors as quality
@@ -40,6 +44,10 @@ Layout = Literal["page", "screen"]
 # chart's reach (four years, as there, but starting with the cluster's first data).
 FUNNEL_MONTHS = 3
 TREND_MONTHS = 48
+
+# Drawn charts and printed packs are kept by content for a day (they are correct for as
+# long as they are kept: a change of anything shown changes their key).
+CACHE_SECONDS = 24 * 3600
 
 # Chart sizes in SVG pixels, (width, funnel height, run chart height); they scale with
 # CSS through the SVG's viewBox.
@@ -111,10 +119,20 @@ def _stacked(specs: list[dict[str, Any]]) -> dict[str, Any]:
 def svg(spec: dict[str, Any]) -> str:
     """A Vega-Lite spec (with inline data) as an SVG string, rendered without network.
     vl-convert escapes every text (titles, labels, interventions), so the SVG can be
-    inlined in a page as it is."""
+    inlined in a page as it is. Cached by the spec's content: the same figures give the
+    same SVG, and any change of data, consent or membership changes the spec."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(vl_spec=spec, allowed_base_urls=[])
+    key = "pack:svg:" + _digest(json.dumps(spec, sort_keys=True, ensure_ascii=False))
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = vlc.vegalite_to_svg(vl_spec=spec, allowed_base_urls=[])
+        cache.set(key, drawn, timeout=CACHE_SECONDS)
+    return drawn
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def indicator_slides(meeting: Meeting, *, layout: Layout = "page") -> list[IndicatorSlide]:
@@ -194,7 +212,16 @@ def pack_context(meeting: Meeting, *, layout: Layout = "page") -> dict[str, Any]
 
 
 def pack_pdf(meeting: Meeting) -> bytes:
-    """The meeting pack as PDF, in Danish like the cluster's other records."""
+    """The meeting pack as PDF, in Danish like the cluster's other records. Cached by
+    its content (the HTML it is printed from, which says the day it was printed): a
+    repeat download skips the printing, and whatever changes — data, a revoked consent,
+    a member who left, an action done — changes the HTML and so prints anew."""
     with translation.override(settings.LANGUAGE_CODE):
         context = pack_context(meeting, layout="page")
-    return _pdf("meetings/pack/pdf.html", context)
+        html = render_to_string("meetings/pack/pdf.html", context)
+    key = "pack:pdf:" + _digest(html)
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_pdf(html, author=context["cluster"].name)
+        cache.set(key, pdf, timeout=CACHE_SECONDS)
+    return pdf
