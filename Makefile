@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test check bench install browser office a11y-tools system-deps messages worker clean
+.PHONY: demo test check bench bench-speed install browser office a11y-tools system-deps messages worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,12 @@ bench: install messages
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/meetings.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/speed.py
+
+# The speed ratios of issue 16.7: import against COPY, pages against a bare response,
+# England against Denmark (bench/speed.py).
+bench-speed: install messages
+	$(BIN)/python bench/speed.py
 
 # 50 members and coordinators on the main pages for a minute (locust; bench/load.py).
 bench-load: install messages

@@ -5,4 +5,5 @@ from klynge.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("sundhed/", views.HealthView.as_view(), name="health"),
 ]

@@ -157,3 +157,14 @@ class HomeView(TemplateView):
             "stats": selectors.national_totals(on=on),
             "my_clusters": selectors.user_clusters(user=user, on=on),
         }
+
+
+class HealthView(View):
+    """`/sundhed/`: "ok" when the process answers, for a load balancer or a monitor. It
+    reads nothing, so it is also the bare response that `bench/speed.py` measures pages
+    against (through the same middleware, session and all)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        response = HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+        response["Cache-Control"] = "no-store"
+        return response
