@@ -119,6 +119,7 @@ def _publisher_write() -> dict[str, str | int]:
 CLUSTER_SIDE = {"coordinator_a"}
 HANDLERS = {"region_a", "secretariat"}
 ORDER_READERS = CLUSTER_SIDE | HANDLERS
+CLUSTER_A_DOCTORS = {"member_a", "coordinator_a", "board_a"}  # consent for their clinic
 
 ROWS = {
     "packages:list": (lambda w: {}, dict.fromkeys(ROLES, 200)),
@@ -146,6 +147,8 @@ ROWS = {
     "dataorders:order.deliver": (order, post_only(HANDLERS)),
     "dataorders:message.add": (order, post_only(ORDER_READERS)),
     "dataorders:order.seen": (order, post_only(CLUSTER_SIDE)),
+    "dataorders:consent": (cluster, rule(CLUSTER_A_DOCTORS)),
+    "dataorders:consent.give": (cluster, post_only(CLUSTER_A_DOCTORS)),
 }
 
 WRITES = {
@@ -162,6 +165,7 @@ WRITES = {
     "dataorders:order.deliver": (order, writes(HANDLERS)),
     "dataorders:message.add": (order, writes(ORDER_READERS)),
     "dataorders:order.seen": (order, writes(CLUSTER_SIDE)),
+    "dataorders:consent.give": (cluster, writes(CLUSTER_A_DOCTORS)),
 }
 
 
@@ -228,4 +232,133 @@ WRITES |= {
     "packages:idea.publish": (waiting_idea, writes({"secretariat"}, denied=403)),
     "packages:idea.reject": (waiting_idea, writes({"secretariat"}, denied=403)),
     "packages:idea.adopt": (idea_adopt, writes(CLUSTER_SIDE)),
+}
+
+
+# --- Good cluster stories --------------------------------------------------------------------
+
+
+def _stories(w) -> dict:
+    """Cluster A's stories on opioids (its goal): a draft, one waiting for review, one
+    reviewed, and one published and public."""
+    if "_stories" in w.__dict__:
+        return w.__dict__["_stories"]
+    import datetime as dt
+
+    from klynge.packages import stories
+    from klynge.quality import services as quality
+    from klynge.quality.models import Indicator
+    from klynge.registry.selectors import today
+
+    coordinator, secretariat = w.users["coordinator_a"], w.users["secretariat"]
+    opioids = Indicator.objects.get(code="opioids")
+    quality.goal_set(actor=coordinator, cluster=w.cluster_a, indicator=opioids, target=0.04)
+
+    def draft(title: str):
+        return stories.story_draft(
+            actor=coordinator,
+            cluster=w.cluster_a,
+            indicator=opioids,
+            title=title,
+            body="Vi lavede en fælles plan.",
+        )
+
+    submitted = stories.story_submit(actor=coordinator, story=draft("Sendt"))
+    reviewed = stories.story_review(
+        actor=secretariat, story=stories.story_submit(actor=coordinator, story=draft("Læst"))
+    )
+    public = stories.story_review(
+        actor=secretariat, story=stories.story_submit(actor=coordinator, story=draft("Offentlig"))
+    )
+    public = stories.story_approve(
+        actor=coordinator, story=public, on=today() - dt.timedelta(days=14)
+    )
+    w.__dict__["_stories"] = {
+        "draft": draft("Kladde"),
+        "submitted": submitted,
+        "reviewed": reviewed,
+        "public": public,
+    }
+    return w.__dict__["_stories"]
+
+
+def _story(kind: str):
+    return lambda w: {"pk": _stories(w)[kind].pk}
+
+
+def story_cluster(w) -> dict:
+    _stories(w)
+    return {"slug": w.cluster_a.slug}
+
+
+STORY_DRAFTERS = {"coordinator_a"}
+
+ROWS |= {
+    "packages:story.list": (lambda w: {}, dict.fromkeys(ROLES, 200)),
+    "packages:story.detail": (_story("public"), dict.fromkeys(ROLES, 200)),
+    "packages:story.create_page": (story_cluster, rule(STORY_DRAFTERS)),
+    "packages:story.create": (story_cluster, post_only(STORY_DRAFTERS)),
+    "packages:story.edit": (_story("draft"), rule(STORY_DRAFTERS)),
+    "packages:story.update": (_story("draft"), post_only(STORY_DRAFTERS)),
+    "packages:story.submit": (_story("draft"), post_only(STORY_DRAFTERS)),
+    "packages:story.review": (_story("submitted"), post_only({"secretariat"})),
+    "packages:story.return": (_story("submitted"), post_only({"secretariat"})),
+    "packages:story.approve": (_story("reviewed"), post_only(STORY_DRAFTERS)),
+}
+
+WRITES |= {
+    "packages:story.create": (story_cluster, writes(STORY_DRAFTERS)),
+    "packages:story.update": (_story("draft"), writes(STORY_DRAFTERS)),
+    "packages:story.submit": (_story("draft"), writes(STORY_DRAFTERS)),
+    "packages:story.review": (_story("submitted"), writes({"secretariat"})),
+    "packages:story.return": (_story("submitted"), writes({"secretariat"})),
+    "packages:story.approve": (_story("reviewed"), writes(STORY_DRAFTERS)),
+}
+
+
+# --- Package files ---------------------------------------------------------------------------
+
+
+def _files(w) -> dict:
+    """A file on the draft (attached through the service) and one on the published
+    version (placed directly: a published version is not changed)."""
+    if "_files" in w.__dict__:
+        return w.__dict__["_files"]
+    from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from klynge.packages import services
+    from klynge.packages.models import PackageFile
+
+    objects = _objects(w)
+    on_draft = services.file_add(
+        actor=w.users["region_a"],
+        version=objects["draft"],
+        upload=SimpleUploadedFile("vejledning.pdf", b"%PDF-1.4 kladde"),
+    )
+    on_published = PackageFile(version=objects["published"], name="nsaid.pdf", size_bytes=12)
+    on_published.file.save("matrix/nsaid.pdf", ContentFile(b"%PDF-1.4 ud"), save=True)
+    w.__dict__["_files"] = {"draft": on_draft, "published": on_published}
+    return w.__dict__["_files"]
+
+
+def draft_file(w) -> dict:
+    f = _files(w)["draft"]
+    return {"pk": f.version_id, "file_pk": f.pk}
+
+
+def published_file(w) -> dict:
+    f = _files(w)["published"]
+    return {"pk": f.version_id, "file_pk": f.pk}
+
+
+ROWS |= {
+    "packages:file.add": (draft, _publisher_post_only()),
+    "packages:file.remove": (draft_file, _publisher_post_only()),
+    "packages:file.download": (published_file, dict.fromkeys(ROLES, 200)),
+}
+
+WRITES |= {
+    "packages:file.add": (draft, _publisher_write()),
+    "packages:file.remove": (draft_file, _publisher_write()),
 }

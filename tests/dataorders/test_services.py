@@ -136,3 +136,39 @@ def test_messages_from_the_unit_are_news_for_the_cluster(world):
     services.message_add(actor=world.users["region_a"], order=order, body="Vi er i gang.")
     assert selectors.news_for_cluster([world.cluster_a.pk]).get() == order
     assert [m.body for m in selectors.order_messages(order)] == ["Haster det?", "Vi er i gang."]
+
+
+def test_the_coordinator_is_mailed_on_decline_with_the_reason_and_on_delivery(
+    world, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django_tasks_db.models import DBTaskResult
+
+    from klynge.dataorders.models import OrderNotice
+
+    declined = _order(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_accept(actor=world.users["region_a"], order=declined)
+    assert not OrderNotice.objects.exists()  # accepting is not news by e-mail
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_decline(
+            actor=world.users["region_a"], order=declined, reason="Perioden er ikke dækket."
+        )
+    (notice,) = OrderNotice.objects.all()
+    assert notice.recipient == "koordinator@a.test" and notice.status == OrderStatus.DECLINED
+    (task,) = [t for t in DBTaskResult.objects.all() if t.task_path.endswith("send_order_notice")]
+    assert task.args_kwargs["args"] == [notice.pk]
+    assert services.notice_send(notice.pk) == "sent"
+    assert services.notice_send(notice.pk) == "skipped"
+    (message,) = mail.outbox
+    assert f"#{declined.pk}" in message.subject and "Perioden er ikke dækket." in message.body
+
+    delivered = _order(world)
+    data = (HEADER + "100001,opioids,2026-10,12,210\n").encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_deliver(
+            actor=world.users["region_a"], order=delivered, data=data, filename="l.csv"
+        )
+    notice = OrderNotice.objects.get(order=delivered)
+    services.notice_send(notice.pk)
+    assert f"/dataordrer/{delivered.pk}/" in mail.outbox[-1].body

@@ -107,9 +107,14 @@ def test_region_publishes_coordinator_adopts_region_delivers(live_server, page, 
     page.get_by_role("button", name="Acceptér").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("Bestillingen er accepteret.").is_visible()
+    # The order's last three months (the funnel's default window).
     month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    months = [month]
+    for _k in range(2):
+        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
     rows = "".join(
-        f"{c.provider_number},nsaid_elderly,{month:%Y-%m},{5 + i},{120 + 10 * i}\n"
+        f"{c.provider_number},nsaid_elderly,{m:%Y-%m},{5 + i},{120 + 10 * i}\n"
+        for m in months
         for i, c in enumerate(world.clinics_a)
     )
     upload = "provider_number,indicator,period,numerator,denominator\n" + rows
@@ -123,7 +128,7 @@ def test_region_publishes_coordinator_adopts_region_delivers(live_server, page, 
     assert page.get_by_text("Data er leveret og indlæst som klyngens data.").is_visible()
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
-    assert IndicatorValue.objects.filter(indicator=nsaid, period=month).count() == 3
+    assert IndicatorValue.objects.filter(indicator=nsaid, period__in=months).count() == 9
     page.context.clear_cookies()
 
     # 5. The coordinator is told on the start page and sees the month in the cluster's data.
@@ -133,3 +138,13 @@ def test_region_publishes_coordinator_adopts_region_delivers(live_server, page, 
     page.goto(f"{live_server.url}/klynger/{slug}/data/")
     assert page.get_by_role("link", name=nsaid.title_da).is_visible()
     shoot(page, "dataordre-klyngens-data")
+    # The cluster's funnel for the indicator is drawn from the delivered months: each
+    # member clinic at its delivered numerators and denominators over the quarter.
+    page.get_by_role("link", name=nsaid.title_da).click()
+    page.wait_for_load_state("networkidle")
+    funnel = page.locator('[data-vega-spec="funnel-spec"]')
+    funnel.locator("svg, canvas").first.wait_for(state="attached")
+    rows = page.locator("table:has(#funnel-caption) tbody tr")
+    cells = {tuple(rows.nth(k).locator("td").all_text_contents()[:2]) for k in range(rows.count())}
+    assert cells == {(str(15 + 3 * i), str(360 + 30 * i)) for i in range(len(world.clinics_a))}
+    shoot(page, "dataordre-klyngens-tragt")

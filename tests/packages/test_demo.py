@@ -1,5 +1,6 @@
 """The demo's packages and data orders: national and overlapping regional packages, a
-draft revision, open, overdue and declined orders in several regions — the same for the
+draft revision, open, overdue and declined orders in several regions, ideas and two
+published stories — the same for the
 same seed and day."""
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ def _rows() -> list[tuple]:
         (o.cluster.name, o.recipient_id, o.status, str(o.ordered_on), str(o.due), o.decline_reason)
         for o in DataOrder.objects.select_related("cluster").order_by("cluster__name", "due")
     ]
-    return versions + orders
+    from klynge.packages.models import Idea, Story
+
+    ideas = [(i.title, i.status, i.theme) for i in Idea.objects.order_by("title")]
+    stories = [
+        (s.cluster.name, s.title, s.status, s.verdict, str(s.public_from), s.idea_id is not None)
+        for s in Story.objects.select_related("cluster").order_by("cluster__name")
+    ]
+    return versions + orders + ideas + stories
 
 
 def test_demo_packages_and_orders(django_db_blocker, tmp_path):
@@ -53,5 +61,14 @@ def test_demo_packages_and_orders(django_db_blocker, tmp_path):
         assert orders.filter(status__in=["ordered", "in_progress"], due__lt=day).exists()
         assert orders.filter(status="ordered", due__gte=day).exists()
         assert orders.values("recipient").distinct().count() >= 3
+        # The idea bank and two published stories, public, each with its anonymised chart.
+        from klynge.packages import ideas, stories
+
+        assert ideas.published_ideas().count() >= 5 and ideas.waiting_ideas().count() == 1
+        public = list(stories.public_stories(on=day))
+        assert len(public) == 2
+        for story in public:
+            assert story.verdict and story.chart["layer"]
+            assert story.idea is not None and story.idea.stories.filter(pk=story.pk).exists()
     with built(django_db_blocker, tmp_path, "2026-12-01"):
         assert _rows() == first

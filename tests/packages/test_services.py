@@ -202,3 +202,64 @@ def test_a_draft_cannot_be_adopted(world):
             on=TODAY,
         )
     assert PackageVersion.objects.count() == 1
+
+
+def test_files_on_a_draft_are_checked_carried_to_the_next_version_and_downloaded(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from klynge.packages.models import PackageFile
+    from tests.world import PASSWORD
+
+    region = world.users["region_a"]
+    sjaelland = Region.objects.get(code=1085)
+    draft = services.package_create(
+        actor=region,
+        theme="crp",
+        publisher=sjaelland,
+        title="CRP",
+        reviewer="R",
+        revision_date=dt.date(2027, 12, 1),
+    )
+    with pytest.raises(DomainError, match="content does not match"):
+        services.file_add(
+            actor=region, version=draft, upload=SimpleUploadedFile("v.pdf", b"not a pdf")
+        )
+    with pytest.raises(DomainError, match="Only the publisher"):
+        services.file_add(
+            actor=world.users["region_other"],
+            version=draft,
+            upload=SimpleUploadedFile("v.pdf", b"%PDF-1.4 x"),
+        )
+    services.version_review(actor=region, version=draft)
+    services.file_add(
+        actor=region, version=draft, upload=SimpleUploadedFile("vejledning.pdf", b"%PDF-1.4 x")
+    )
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.DRAFT  # a changed draft is reviewed again
+    services.version_review(actor=region, version=draft)
+    published = services.version_publish(actor=region, version=draft)
+    with pytest.raises(DomainError, match="published version"):
+        services.file_add(
+            actor=region, version=published, upload=SimpleUploadedFile("b.pdf", b"%PDF-1.4 y")
+        )
+    nxt = services.version_new(actor=region, package=published.package)
+    (carried,) = nxt.files.all()
+    assert carried.name == "vejledning.pdf"
+    services.file_remove(actor=region, package_file=carried)
+    assert {c.field for c in selectors.changes_since_previous(nxt)} >= {"files"}
+    # The page links a download through the package's visibility (media is not served).
+    (package_file,) = PackageFile.objects.filter(version=published)
+    url = reverse("packages:file.download", args=[published.pk, package_file.pk])
+    page = client.get(reverse("packages:detail", args=[published.pk])).content.decode()
+    assert url in page and "/media/" not in page
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 x"
+    # The next version's draft is the publisher's: its file address is 404 to others.
+    other = services.file_add(
+        actor=region, version=nxt, upload=SimpleUploadedFile("ny.pdf", b"%PDF-1.4 z")
+    )
+    draft_url = reverse("packages:file.download", args=[nxt.pk, other.pk])
+    assert client.get(draft_url).status_code == 404
+    client.login(email=region.email, password=PASSWORD)
+    assert client.get(draft_url).status_code == 200

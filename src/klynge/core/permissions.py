@@ -115,6 +115,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "support.decide_group_2": frozenset({Role.STEERING}),
     "support.view_cluster_inquiries": CLUSTER_EDITORS,
     "support.answer_inquiry": frozenset({Role.COORDINATOR}),
+    "support.submit_activity_report": frozenset({Role.COORDINATOR, Role.BOARD}),
+    "support.view_activity_reports": frozenset({Role.REGION, Role.SECRETARIAT}),
+    # coordinator networks: who takes part is read from the registry (support.networks)
+    "support.use_networks": frozenset({Role.AUTHENTICATED}),
+    "support.view_handover_pack": CLUSTER_EDITORS,  # the new coordinator's first day
     # packages and data orders (KNOW-1, DATA-7): the publisher's staff check is in the
     # services (a region's staff change their region's packages; the secretariat all)
     "packages.view": EVERYONE,  # published packages; drafts only to their publisher
@@ -125,9 +130,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dataorders.handle": frozenset({Role.REGION, Role.SECRETARIAT}),  # the addressed unit
     "dataorders.message": frozenset({Role.COORDINATOR, Role.DATA, Role.REGION, Role.SECRETARIAT}),
     "dataorders.view_queue": frozenset({Role.REGION, Role.SECRETARIAT}),
+    # a member clinic's doctor consents to open data for a purpose, once (DATA-7 ★)
+    "dataorders.consent": frozenset({Role.MEMBER}),
     "packages.view_ideas": EVERYONE,  # published ideas; waiting ones to the sender
     "packages.submit_idea": frozenset({Role.AUTHENTICATED}),
     "packages.moderate_ideas": frozenset({Role.SECRETARIAT}),
+    # good cluster stories: the cluster drafts, the secretariat reviews, the coordinator
+    # approves publication (a story's roles are its cluster's)
+    "packages.draft_story": frozenset({Role.COORDINATOR, Role.DATA}),
+    "packages.review_stories": frozenset({Role.SECRETARIAT}),
+    "packages.approve_story": frozenset({Role.COORDINATOR}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
 }

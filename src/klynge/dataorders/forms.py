@@ -48,3 +48,7 @@ class DeliverForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.CharField(max_length=100, widget=forms.HiddenInput)

@@ -51,6 +51,9 @@ class DataOrder(models.Model):
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
     anonymised = models.BooleanField(_("anonymised"), default=True)
+    # What open data is for (the package's theme, or `GENERAL_PURPOSE`): each member
+    # clinic consents once per purpose, and later orders for it reuse the consent.
+    purpose = models.CharField(_("purpose"), max_length=100, blank=True)
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.ORDERED
     )
@@ -97,3 +100,53 @@ class OrderMessage(models.Model):
 
     def __str__(self) -> str:
         return self.body[:50]
+
+
+GENERAL_PURPOSE = "general"
+
+
+class PurposeConsent(models.Model):
+    """A clinic's consent to open (identified) data being extracted for one purpose
+    (DATA-7 ★): asked once per clinic and purpose, reused by every later open order for
+    the same purpose until the clinic withdraws it."""
+
+    clinic = models.ForeignKey(
+        "registry.Clinic", on_delete=models.PROTECT, related_name="purpose_consents"
+    )
+    purpose = models.CharField(_("purpose"), max_length=100)
+    given_on = models.DateField()
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["purpose", "clinic"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "purpose"],
+                condition=models.Q(withdrawn_on__isnull=True),
+                name="purpose_consent_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}: {self.purpose}"
+
+
+class OrderNotice(models.Model):
+    """The coordinator told by e-mail that an order was delivered or declined (with the
+    reason), sent by the worker; a failure stays visible on the row."""
+
+    order = models.ForeignKey(DataOrder, on_delete=models.CASCADE, related_name="notices")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} {self.status} → {self.recipient}"

@@ -77,4 +77,36 @@ def overdue_for_cluster(cluster_ids: list[int], on: dt.date) -> QuerySet[DataOrd
     return _base().filter(cluster_id__in=cluster_ids, status__in=OPEN_STATUSES, due__lt=on)
 
 
+def consenting_clinics(*, clinic_ids: set[int], purpose: str) -> set[int]:
+    from klynge.dataorders.models import PurposeConsent
+
+    return set(
+        PurposeConsent.objects.filter(
+            clinic_id__in=clinic_ids, purpose=purpose, withdrawn_on__isnull=True
+        ).values_list("clinic_id", flat=True)
+    )
+
+
+def consent_missing(order: DataOrder, on: dt.date) -> list[Any]:
+    """The member clinics (on `on`) whose consent an open-data order still lacks: none
+    for an anonymised order. A consent given for the same purpose before, for any
+    order, counts."""
+    from klynge.registry.selectors import cluster_memberships_on
+
+    if order.anonymised or not order.purpose:
+        return []
+    clinics = [m.clinic for m in cluster_memberships_on(cluster=order.cluster, on=on)]
+    have = consenting_clinics(clinic_ids={c.pk for c in clinics}, purpose=order.purpose)
+    return [c for c in clinics if c.pk not in have]
+
+
+def purposes_asked(cluster: Any) -> set[str]:
+    """The purposes the cluster's open orders for open data ask consent for."""
+    return set(
+        DataOrder.objects.filter(cluster=cluster, status__in=OPEN_STATUSES, anonymised=False)
+        .exclude(purpose="")
+        .values_list("purpose", flat=True)
+    )
+
+
 __all__ = ["OrderStatus", "cluster_orders", "queue", "user_order_roles"]

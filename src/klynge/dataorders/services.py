@@ -16,7 +16,14 @@ from django.utils.translation import ngettext
 
 from klynge.core.errors import DomainError
 from klynge.core.models import audit_log
-from klynge.dataorders.models import DataOrder, OrderMessage, OrderStatus
+from klynge.dataorders.models import (
+    GENERAL_PURPOSE,
+    DataOrder,
+    OrderMessage,
+    OrderNotice,
+    OrderStatus,
+    PurposeConsent,
+)
 from klynge.dataorders.workdays import add_working_days
 from klynge.registry.models import Cluster, Region
 
@@ -93,6 +100,9 @@ def order_create(
         period_start=period_start,
         period_end=period_end,
         anonymised=anonymised,
+        purpose=""
+        if anonymised
+        else (package.package.theme if package is not None else GENERAL_PURPOSE),
         ordered_on=on,
         due=due_date(on=on, meeting_date=meeting_date),
         ordered_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -131,6 +141,8 @@ def _move(actor: Any, order: DataOrder, *, allowed: set[str], to: str, **data: A
     for name, value in data.items():
         setattr(order, name, value)
     order.save()
+    if to in (OrderStatus.DELIVERED, OrderStatus.DECLINED):
+        _notify(order)
     audit_log(
         actor=actor,
         action=f"dataorders.order.{to}",
@@ -178,6 +190,7 @@ def order_deliver(*, actor: Any, order: DataOrder, data: bytes, filename: str) -
     tells the coordinator (the order and the start page)."""
     from django.conf import settings
 
+    from klynge.dataorders.selectors import consent_missing
     from klynge.quality import services as quality
     from klynge.quality.models import ImportStatus
     from klynge.registry.selectors import cluster_memberships_on, today
@@ -186,6 +199,19 @@ def order_deliver(*, actor: Any, order: DataOrder, data: bytes, filename: str) -
         order = _locked(order, actor)
         if not order.is_open:
             raise DomainError(_("The order is closed."))
+        missing = consent_missing(order, today())
+        if missing:
+            raise DomainError(
+                ngettext(
+                    "Open data waits for consent: %(count)s member clinic has not consented "
+                    "to this purpose yet.",
+                    "Open data waits for consent: %(count)s member clinics have not consented "
+                    "to this purpose yet.",
+                    len(missing),
+                )
+                % {"count": len(missing)},
+                field="file",
+            )
     if len(data) > settings.KLYNGE_IMPORT_MAX_BYTES:
         raise DomainError(
             _("The file is larger than %(max)s MB.")
@@ -241,3 +267,107 @@ def order_mark_seen(*, actor: Any, order: DataOrder) -> None:
     """The coordinator has read the news on the order (it leaves the start page)."""
     DataOrder.objects.filter(pk=order.pk).update(seen_by_cluster=True)
     audit_log(actor=actor, action="dataorders.order.seen", target=order, scope=_scope(order))
+
+
+@transaction.atomic
+def consent_give(*, actor: Any, cluster: Cluster, purpose: str) -> PurposeConsent:
+    """The actor's clinic consents to open data for `purpose`, once: every later open
+    order for the same purpose, from any of its clusters, reuses it. Only a purpose an
+    open order of `cluster` asks for can be consented to here."""
+    from klynge.dataorders.selectors import purposes_asked
+    from klynge.quality.selectors import viewer_clinic_id
+    from klynge.registry.selectors import cluster_memberships_on, today
+
+    on = today()
+    clinic_id = viewer_clinic_id(actor)
+    members = {m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)}
+    if clinic_id is None or clinic_id not in members:
+        raise DomainError(_("Only a doctor of a member clinic consents for the clinic."))
+    if purpose not in purposes_asked(cluster):
+        raise DomainError(_("No open order asks for consent to this purpose."))
+    existing = PurposeConsent.objects.filter(
+        clinic_id=clinic_id, purpose=purpose, withdrawn_on__isnull=True
+    ).first()
+    if existing is not None:
+        raise DomainError(_("Your clinic has consented to this purpose already."))
+    consent = PurposeConsent.objects.create(
+        clinic_id=clinic_id,
+        purpose=purpose,
+        given_on=on,
+        given_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_log(
+        actor=actor,
+        action="dataorders.consent.given",
+        target=consent,
+        scope=f"cluster:{cluster.pk}",
+        data={"clinic": clinic_id, "purpose": purpose},
+    )
+    return consent
+
+
+def notice_recipients(order: DataOrder) -> list[str]:
+    """Who hears that an order was delivered or declined: the person who ordered it and
+    the cluster's coordinator today, once each."""
+    from klynge.meetings.selectors import doctor_email
+    from klynge.registry.selectors import cluster_coordinator_on, today
+
+    addresses: dict[str, str] = {}
+    if order.ordered_by is not None and order.ordered_by.email:
+        addresses[order.ordered_by.email.lower()] = order.ordered_by.email
+    coordinator = cluster_coordinator_on(cluster=order.cluster, on=today())
+    if coordinator is not None and doctor_email(coordinator):
+        addresses.setdefault(doctor_email(coordinator).lower(), doctor_email(coordinator))
+    return list(addresses.values())
+
+
+def _notify(order: DataOrder) -> None:
+    """Inside the write's transaction: one notice row per recipient, sent by the worker
+    after the commit."""
+    notices = [
+        OrderNotice.objects.create(order=order, status=order.status, recipient=address)
+        for address in notice_recipients(order)
+    ]
+    ids = [n.pk for n in notices]
+
+    def _enqueue() -> None:
+        from klynge.dataorders.tasks import send_order_notice
+
+        for notice_id in ids:
+            send_order_notice.enqueue(notice_id)
+
+    transaction.on_commit(_enqueue)
+
+
+def notice_send(notice_id: int) -> str:
+    """Send one notice (the worker); a sent one is not sent again, a failure is kept."""
+    import logging
+
+    from django.conf import settings
+
+    from klynge.core import mail as core_mail
+
+    with transaction.atomic():
+        notice = (
+            OrderNotice.objects.select_for_update(of=("self",))
+            .select_related("order__cluster", "order__recipient", "order__package")
+            .get(pk=notice_id)
+        )
+        if notice.sent_at is not None:
+            return "skipped"
+        context = {
+            "order": notice.order,
+            "status": notice.status,
+            "site_url": settings.KLYNGE_SITE_URL,
+        }
+        message = core_mail.build("dataorders/mail/notice", context, to=[notice.recipient])
+        try:
+            message.send()
+        except Exception as error:  # SMTP/socket failure: keep it visible
+            notice.last_error = f"{type(error).__name__}: {error}"[:500]
+            logging.getLogger(__name__).warning("order notice %s failed", notice.pk)
+            notice.save(update_fields=["last_error"])
+            return "failed"
+        notice.sent_at, notice.last_error = timezone.now(), ""
+        notice.save(update_fields=["sent_at", "last_error"])
+        return "sent"

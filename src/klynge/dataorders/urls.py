@@ -12,6 +12,16 @@ urlpatterns = [
         views.OrderCreateView.as_view(),
         name="order.create",
     ),
+    path(
+        "klynger/<slug:slug>/dataordrer/samtykke/",
+        views.ConsentPageView.as_view(),
+        name="consent",
+    ),
+    path(
+        "klynger/<slug:slug>/dataordrer/samtykke/giv/",
+        views.ConsentGiveView.as_view(),
+        name="consent.give",
+    ),
     path(ORDER, views.OrderDetailView.as_view(), name="detail"),
     path(ORDER + "accepter/", views.OrderAcceptView.as_view(), name="order.accept"),
     path(ORDER + "i-gang/", views.OrderStartView.as_view(), name="order.start"),

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin, ServiceFormView
 from klynge.dataorders import selectors, services
-from klynge.dataorders.forms import DeclineForm, DeliverForm, MessageForm, OrderForm
+from klynge.dataorders.forms import ConsentForm, DeclineForm, DeliverForm, MessageForm, OrderForm
 from klynge.dataorders.models import DataOrder
 from klynge.registry.selectors import region_of, today
 from klynge.registry.views import ClusterMixin
@@ -90,6 +90,7 @@ class OrderDetailView(OrderMixin, TemplateView):
             overdue=selectors.is_overdue(order, today()),
             handles=handles and order.is_open,
             is_cluster=has_perm(user, "dataorders.order", order),
+            consent_missing=selectors.consent_missing(order, today()),
         )
         for name, form_class in (
             ("decline_form", DeclineForm),
@@ -183,3 +184,53 @@ class QueueView(PermissionMixin, TemplateView):
             "on": on,
             "closed": closed,
         }
+
+
+def purpose_label(purpose: str) -> str:
+    from klynge.dataorders.models import GENERAL_PURPOSE
+
+    return _("the cluster's quality work") if purpose == GENERAL_PURPOSE else purpose
+
+
+class ConsentPageView(ClusterMixin, TemplateView):
+    """Consent to open data, asked once per clinic and purpose: the purposes the
+    cluster's open orders ask for, and whether the viewer's clinic has consented."""
+
+    permission = "dataorders.consent"
+    template_name = "dataorders/consent.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from klynge.quality.selectors import viewer_clinic_id
+
+        context = super().get_context_data(**kwargs)
+        clinic_id = viewer_clinic_id(self.request.user)
+        purposes = sorted(selectors.purposes_asked(self.cluster))
+        given = (
+            (selectors.consenting_clinics(clinic_ids={clinic_id}, purpose=p) for p in purposes)
+            if clinic_id
+            else ()
+        )
+        context["purposes"] = (
+            [
+                {"key": p, "label": purpose_label(p), "given": bool(g)}
+                for p, g in zip(purposes, given, strict=False)
+            ]
+            if clinic_id
+            else []
+        )
+        return context
+
+
+class ConsentGiveView(ClusterMixin, ServiceFormView):
+    permission = "dataorders.consent"
+    form_class = ConsentForm
+    page = ConsentPageView
+
+    def success_url(self) -> str:
+        return reverse("dataorders:consent", args=[self.cluster.slug])
+
+    def perform(self, form: forms.Form) -> str:
+        services.consent_give(
+            actor=self.request.user, cluster=self.cluster, purpose=form.cleaned_data["purpose"]
+        )
+        return _("Your clinic's consent is recorded; later orders for the same purpose use it.")

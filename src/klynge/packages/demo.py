@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from klynge.packages.demo_stories import clear_ideas_and_stories, generate_ideas_and_stories
 from klynge.packages.models import EhrSystem, Package
 
 SYSTEMS = [
@@ -286,12 +287,16 @@ def generate_packages(*, seed: int, today: dt.date) -> None:
                     order=order,
                     body="Vi har travlt; forvent et par dages forsinkelse.",
                 )
+    generate_ideas_and_stories(today=today)
 
 
 def clear_packages() -> None:
-    from klynge.dataorders.models import DataOrder, OrderMessage
+    from klynge.dataorders.models import DataOrder, OrderMessage, OrderNotice, PurposeConsent
     from klynge.packages.models import ExtractionGuide, PackageFile, PackageVersion
 
+    clear_ideas_and_stories()
+    OrderNotice.objects.all().delete()
+    PurposeConsent.objects.all().delete()
     OrderMessage.objects.all().delete()
     DataOrder.objects.all().delete()
     ExtractionGuide.objects.all().delete()

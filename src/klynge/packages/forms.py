@@ -191,3 +191,51 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Why is the idea not published?"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class StoryForm(forms.Form):
+    """A story's text and what it is about; the idea or package it came from is offered
+    from the cluster's own project (what it adopted)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator (its run chart goes into the story)"),
+        queryset=Indicator.objects.none(),
+    )
+    body = forms.CharField(
+        label=_("What we did and what we learned"), widget=forms.Textarea(attrs={"rows": 8})
+    )
+    idea = forms.ModelChoiceField(
+        label=_("From the idea"), queryset=Package.objects.none(), required=False
+    )
+    package = forms.ModelChoiceField(
+        label=_("From the package"), queryset=Package.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, cluster: Any, with_source: bool = True, **kwargs: Any):
+        from klynge.packages import stories
+
+        super().__init__(*args, **kwargs)
+        indicator_field = self.fields["indicator"]
+        assert isinstance(indicator_field, forms.ModelChoiceField)
+        indicator_field.queryset = Indicator.objects.filter(
+            pk__in=stories.project_indicator_ids(cluster), active=True
+        ).order_by("code")
+        if with_source:
+            idea_field, package_field = self.fields["idea"], self.fields["package"]
+            assert isinstance(idea_field, forms.ModelChoiceField)
+            assert isinstance(package_field, forms.ModelChoiceField)
+            idea_field.queryset = stories.adopted_ideas(cluster)
+            package_field.queryset = stories.adopted_packages(cluster)
+        else:
+            del self.fields["idea"], self.fields["package"]
+
+
+class StoryReturnForm(forms.Form):
+    note = forms.CharField(
+        label=_("What should the cluster change?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PackageFileForm(forms.Form):
+    file = forms.FileField(label=_("File (PDF, Word, OpenDocument, Excel or PowerPoint)"))

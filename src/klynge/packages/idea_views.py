@@ -13,10 +13,10 @@ from django.views.generic import TemplateView
 
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin, ServiceFormView
-from klynge.packages import ideas
+from klynge.packages import ideas, stories
 from klynge.packages.forms import IdeaForm, RejectForm
 from klynge.packages.models import Idea, IdeaStatus
-from klynge.registry.selectors import user_clusters
+from klynge.registry.selectors import today, user_clusters
 from klynge.registry.views import ClusterMixin
 
 
@@ -70,6 +70,7 @@ class IdeaDetailView(IdeaMixin, TemplateView):
             adopted_count=len(adopted),
             can_moderate=has_perm(user, "packages.moderate_ideas")
             and idea.status == IdeaStatus.SUBMITTED,
+            stories=stories.stories_from(idea=idea, on=today()),
         )
         context.setdefault("reject_form", RejectForm())
         return context

@@ -200,3 +200,99 @@ class IdeaAdoption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.idea} · {self.cluster}"
+
+
+class StoryStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Waiting for the secretariat's review")
+    REVIEWED = "reviewed", _("Reviewed: waiting for the coordinator's approval")
+    PUBLISHED = "published", _("Published")
+
+
+class Story(models.Model):
+    """A good cluster story (KNOW-2): what a cluster did in its project and what came of
+    it. The run chart and the before/after verdict are a frozen snapshot of the
+    cluster's *anonymised* series (drawn when the story is drafted or changed), so a
+    published story never shows more than the public may see and does not shift when
+    later months arrive. Drafted by the cluster, reviewed by the secretariat, approved by
+    the coordinator; on approval the cluster's doctors are told by e-mail, and the story
+    turns public `public_from` (a few working days later)."""
+
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.PROTECT, related_name="stories"
+    )
+    indicator = models.ForeignKey(
+        "quality.Indicator", on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator")
+    )
+    idea = models.ForeignKey(
+        Idea,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+        verbose_name=_("from the idea"),
+    )
+    package = models.ForeignKey(
+        Package,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+        verbose_name=_("from the package"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("what we did and what we learned"))
+    status = models.CharField(max_length=20, choices=StoryStatus.choices, default=StoryStatus.DRAFT)
+    chart = models.JSONField(default=dict, blank=True)  # the run chart's Vega-Lite spec
+    verdict = models.TextField(blank=True)
+    effects = models.JSONField(default=list, blank=True)  # before/after, one text each
+    first_month = models.DateField(null=True, blank=True)
+    last_month = models.DateField(null=True, blank=True)
+    review_note = models.TextField(blank=True)  # the secretariat's note when sent back
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public_from = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-public_from", "-id"]
+        verbose_name_plural = "stories"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(public_from__isnull=False),
+                name="story_published_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StoryNotice(models.Model):
+    """One doctor of the cluster told by e-mail that its story is about to be public
+    (sent by the worker; a failure stays visible on the row)."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "recipient"], name="story_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.recipient

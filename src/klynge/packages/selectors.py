@@ -97,6 +97,8 @@ def _show(version: PackageVersion, name: str) -> str:
         return "\n".join(f"{g.system.name}: {g.text}" for g in version.guides.all())
     if name == "follow_up":
         return version.follow_up.theme if version.follow_up else ""
+    if name == "files":
+        return "\n".join(sorted(f.name for f in version.files.all()))
     value = getattr(version, name)
     return "" if value is None else str(value)
 
@@ -113,6 +115,7 @@ DIFF_FIELDS = (
     ("follow_up", _("follow-up package")),
     ("revision_date", _("revision date")),
     ("reviewer", _("reviewer")),
+    ("files", _("files")),
 )
 
 

@@ -22,6 +22,7 @@ from klynge.packages.models import (
     EhrSystem,
     ExtractionGuide,
     Package,
+    PackageFile,
     PackageVersion,
     VersionStatus,
 )
@@ -220,6 +221,11 @@ def version_new(*, actor: Any, package: Package) -> PackageVersion:
         ExtractionGuide(version=version, system_id=g.system_id, text=g.text)
         for g in newest.guides.all()
     )
+    # The files carry over too: the new row points at the same stored file.
+    PackageFile.objects.bulk_create(
+        PackageFile(version=version, name=f.name, file=f.file.name, size_bytes=f.size_bytes)
+        for f in newest.files.all()
+    )
     audit_log(
         actor=actor,
         action="packages.version.started",
@@ -228,6 +234,64 @@ def version_new(*, actor: Any, package: Package) -> PackageVersion:
         data={"number": number, "from": newest.number},
     )
     return version
+
+
+PACKAGE_FILES = (".pdf", ".docx", ".odt", ".xlsx", ".pptx")
+
+
+def _draft_for_change(actor: Any, version: PackageVersion) -> PackageVersion:
+    version = _lock(version)
+    check_publisher(actor, version.package)
+    if version.status not in (VersionStatus.DRAFT, VersionStatus.REVIEWED):
+        raise DomainError(_("A published version is not changed; start a new version."))
+    if version.status == VersionStatus.REVIEWED:  # changed: it must be reviewed again
+        version.status, version.reviewed_at = VersionStatus.DRAFT, None
+        version.save(update_fields=["status", "reviewed_at"])
+    return version
+
+
+@transaction.atomic
+def file_add(*, actor: Any, version: PackageVersion, upload: Any) -> PackageFile:
+    """Attach a file (a guideline, a slide set, a data template) to a draft, checked by
+    type, content and size like every uploaded document."""
+    from django.conf import settings
+
+    from klynge.core import uploads
+
+    version = _draft_for_change(actor, version)
+    uploads.checked_suffix(
+        upload,
+        allowed=PACKAGE_FILES,
+        refusal=_("Upload the file as PDF, Word, OpenDocument, Excel or PowerPoint."),
+        max_bytes=settings.KLYNGE_DOCUMENT_MAX_BYTES,
+    )
+    name = uploads.stored_name(upload.name or "", fallback="pakkefil")
+    package_file = PackageFile(version=version, name=name, size_bytes=upload.size or 0)
+    package_file.file.save(f"{version.package_id}/{name}", upload, save=False)
+    package_file.save()
+    audit_log(
+        actor=actor,
+        action="packages.file.added",
+        target=version,
+        scope=_scope(version.package),
+        data={"number": version.number, "file": name},
+    )
+    return package_file
+
+
+@transaction.atomic
+def file_remove(*, actor: Any, package_file: PackageFile) -> None:
+    """Take a file off a draft (the stored file stays: an earlier version may use it)."""
+    version = _draft_for_change(actor, package_file.version)
+    name = package_file.name
+    package_file.delete()
+    audit_log(
+        actor=actor,
+        action="packages.file.removed",
+        target=version,
+        scope=_scope(version.package),
+        data={"number": version.number, "file": name},
+    )
 
 
 @transaction.atomic

@@ -7,19 +7,19 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from klynge.core.formatting import format_date
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin, ServiceFormView
-from klynge.packages import selectors, services
-from klynge.packages.forms import AdoptForm, PackageCreateForm, VersionForm
-from klynge.packages.models import PackageVersion, VersionStatus
+from klynge.packages import selectors, services, stories
+from klynge.packages.forms import AdoptForm, PackageCreateForm, PackageFileForm, VersionForm
+from klynge.packages.models import PackageFile, PackageVersion, VersionStatus
 from klynge.registry.selectors import staff_region, today
 from klynge.registry.views import ClusterMixin
 
@@ -95,6 +95,7 @@ class PackageDetailView(VersionMixin, TemplateView):
             "overlaps": selectors.overlaps(version) if editable else [],
             "editable": editable,
             "adopt_clusters": clusters if version.status == VersionStatus.PUBLISHED else [],
+            "stories": stories.stories_from(package=version.package, on=today()),
         }
 
 
@@ -145,6 +146,7 @@ class PackageEditView(EditMixin, TemplateView):
         context.setdefault("form", VersionForm(initial=VersionForm.initial_from(self.version)))
         context["version"] = self.version
         context["overlaps"] = selectors.overlaps(self.version)
+        context.setdefault("file_form", PackageFileForm())
         return context
 
 
@@ -183,6 +185,55 @@ class VersionNewView(VersionWriteView):
     def perform(self, form: forms.Form) -> str | HttpResponse:
         version = services.version_new(actor=self.request.user, package=self.version.package)
         return HttpResponseRedirect(reverse("packages:edit", args=[version.pk]))
+
+
+class FileAddView(VersionWriteView):
+    permission = "packages.publish"
+    form_class = PackageFileForm
+    form_name = "file_form"
+    page = PackageEditView
+
+    def success_url(self) -> str:
+        return reverse("packages:edit", args=[self.version.pk])
+
+    def perform(self, form: forms.Form) -> str:
+        services.file_add(
+            actor=self.request.user, version=self.version, upload=form.cleaned_data["file"]
+        )
+        return _("The file is attached to the draft.")
+
+
+class FileMixin(VersionMixin):
+    @cached_property
+    def package_file(self) -> PackageFile:
+        return get_object_or_404(PackageFile, pk=self.kwargs["file_pk"], version=self.version)
+
+
+class FileRemoveView(FileMixin, EditMixin, ServiceFormView):
+    permission = "packages.publish"
+    page = PackageEditView
+
+    def success_url(self) -> str:
+        return reverse("packages:edit", args=[self.version.pk])
+
+    def perform(self, form: forms.Form) -> str:
+        services.file_remove(actor=self.request.user, package_file=self.package_file)
+        return _("The file is removed from the draft.")
+
+
+class FileDownloadView(FileMixin, View):
+    """A package's file through the same visibility as the package (media files are
+    never served directly)."""
+
+    permission = "packages.view"
+
+    def get(self, request, pk: int, file_pk: int):
+        stored = self.package_file.file
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError as exc:  # the demo names files it does not ship
+            raise Http404 from exc
+        return FileResponse(handle, as_attachment=True, filename=self.package_file.name)
 
 
 # --- Adopting a package for one of the cluster's meetings ------------------------------------
