@@ -104,6 +104,46 @@ def a_payout(w) -> dict:
     return {"pk": _once(w, "_payout", build).pk}
 
 
+def _global_post_only(allowed: set[str]) -> dict[str, int]:
+    """A POST-only write on a global page: the allowed get 405 to a GET, others 403."""
+    return {role: 405 if role in allowed else 302 if role == "anonymous" else 403 for role in ROLES}
+
+
+def a_run(w) -> dict:
+    """A payment run of region A's unit (Region Sjælland) paying cluster A."""
+
+    def build(w):
+        from decimal import Decimal
+
+        from klynge.finance.models import PaymentRun, PaymentRunLine
+        from klynge.registry.models import Region
+
+        run = PaymentRun.objects.create(year=2024, region=Region.objects.get(code=1085))
+        PaymentRunLine.objects.create(
+            run=run, cluster=w.cluster_a, amount=Decimal("100"), reference=f"KT2024-{run.pk}"
+        )
+        return run
+
+    return {"pk": _once(w, "_run", build).pk}
+
+
+def _run_scoped(allowed: set[str], *, allowed_status: int | str) -> dict:
+    """A run of region A: its unit and the secretariat; the other region's unit gets
+    404 (nothing leaks), everyone else 403 (a global permission)."""
+    return {
+        role: allowed_status
+        if role in allowed
+        else 302
+        if role == "anonymous"
+        else 404
+        if role == "region_other"
+        else 403
+        for role in ROLES
+    }
+
+
+RUN_USERS = {"region_a", "secretariat"}
+
 # url name -> (kwargs builder taking the World, expected GET status per role)
 ROWS: dict = {
     "finance:grants": (lambda w: {}, rule(GRANT_READERS, others=403)),
@@ -121,12 +161,12 @@ ROWS: dict = {
     "finance:claims": (_a, rule(EDITORS_A)),
     "finance:claims.queue": (lambda w: {}, rule({"secretariat"}, others=403)),
     "finance:claims.receipt": (a_claim, rule({"secretariat"}, others=403)),
+    "finance:run": (a_run, _run_scoped(RUN_USERS, allowed_status=200)),
+    "finance:run.csv": (a_run, _run_scoped(RUN_USERS, allowed_status=200)),
+    "finance:run.create": (lambda w: {}, _global_post_only(GRANT_READERS)),
+    "finance:run.record": (a_run, _run_scoped(RUN_USERS, allowed_status=405)),
+    "finance:run.discard": (a_run, _run_scoped(RUN_USERS, allowed_status=405)),
 }
-
-
-def _global_post_only(allowed: set[str]) -> dict[str, int]:
-    """A POST-only write on a global page: the allowed get 405 to a GET, others 403."""
-    return {role: 405 if role in allowed else 302 if role == "anonymous" else 403 for role in ROLES}
 
 
 # url name -> (kwargs builder, roles allowed to post, status for the others)
@@ -159,3 +199,11 @@ WRITES: dict = {
     name: (kwargs, writes(allowed, denied=denied))
     for name, (kwargs, allowed, denied) in _WRITES.items()
 }
+# The payment run's writes (FIN-2); the discard deletes the run, so it comes last.
+WRITES.update(
+    {
+        "finance:run.create": (lambda w: {}, writes(GRANT_READERS, denied=403)),
+        "finance:run.record": (a_run, _run_scoped(RUN_USERS, allowed_status="ok")),
+        "finance:run.discard": (a_run, _run_scoped(RUN_USERS, allowed_status="ok")),
+    }
+)

@@ -89,6 +89,18 @@ def global_post_only(allowed: set[str]) -> dict[str, int]:
     return {role: 405 if role in allowed else 302 if role == "anonymous" else 403 for role in ROLES}
 
 
+REPORT_SENDERS = {"coordinator_a", "board_a"}
+NETWORK_SJAELLAND = {"coordinator_a", "region_a", "secretariat"}
+
+
+def _sjaelland(w) -> dict:
+    return {"pk": 1085}
+
+
+def _report_a(w) -> dict:
+    return {"slug": w.cluster_a.slug, "year": 2024}
+
+
 ROWS = {
     "support:news.list": (lambda w: {}, EVERYONE),
     "support:news.feed": (lambda w: {}, EVERYONE),
@@ -99,6 +111,9 @@ ROWS = {
     "support:course.list": (lambda w: {}, EVERYONE),
     "support:course.create": (lambda w: {}, global_post_only({"secretariat"})),
     "support:session.add": (course, global_post_only({"secretariat"})),
+    "support:interest.register": (course, global_post_only(LOGGED_IN)),
+    "support:interest.withdraw": (course, global_post_only(LOGGED_IN)),
+    "support:seats.reserve": (session, global_post_only({"secretariat"})),
     "support:seat.book": (session, global_post_only(LOGGED_IN)),
     "support:seat.cancel": (session, global_post_only(LOGGED_IN)),
     "support:waiting.join": (session, global_post_only(LOGGED_IN)),
@@ -119,6 +134,18 @@ ROWS = {
     "support:committee.decide": (inquiry, global_post_only(set())),
     "support:cluster.inquiries": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
     "support:forwarding.opt_in": (forwarding, post_only({"coordinator_a"})),
+    # Activity reports (OK22): the cluster sends; the secretariat and the units follow up.
+    "support:report.submit": (_report_a, post_only(REPORT_SENDERS)),
+    "support:reports": (lambda w: {}, rule(STAFF, others=403)),
+    "support:reports.csv": (lambda w: {}, rule(STAFF, others=403)),
+    # Coordinator networks: Region Sjælland's takes in cluster A's coordinator (by role),
+    # the region's unit and the secretariat; a board member only after opting in.
+    "support:networks": (lambda w: {}, rule(LOGGED_IN, others=403)),
+    "support:network": (_sjaelland, rule(NETWORK_SJAELLAND)),
+    "support:network.post": (_sjaelland, post_only(NETWORK_SJAELLAND)),
+    "support:network.opt_in": (lambda w: {}, global_post_only(LOGGED_IN)),
+    "support:network.opt_out": (lambda w: {}, global_post_only(LOGGED_IN)),
+    "support:handover": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
 }
 
 WRITES = {
@@ -127,6 +154,9 @@ WRITES = {
     "support:digest.unsubscribe": (lambda w: {}, writes(LOGGED_IN, denied=403)),
     "support:course.create": (lambda w: {}, writes({"secretariat"}, denied=403)),
     "support:session.add": (course, writes({"secretariat"}, denied=403)),
+    "support:interest.register": (course, writes(LOGGED_IN, denied=403)),
+    "support:interest.withdraw": (course, writes(LOGGED_IN, denied=403)),
+    "support:seats.reserve": (session, writes({"secretariat"}, denied=403)),
     "support:seat.book": (session, writes(LOGGED_IN, denied=403)),
     "support:seat.cancel": (session, writes(LOGGED_IN, denied=403)),
     "support:waiting.join": (session, writes(LOGGED_IN, denied=403)),
@@ -138,4 +168,8 @@ WRITES = {
     "support:inquiry.forward": (inquiry, writes({"secretariat"}, denied=403)),
     "support:committee.decide": (inquiry, writes(set(), denied=403)),
     "support:forwarding.opt_in": (forwarding, writes({"coordinator_a"})),
+    "support:report.submit": (_report_a, writes(REPORT_SENDERS)),
+    "support:network.post": (_sjaelland, writes(NETWORK_SJAELLAND)),
+    "support:network.opt_in": (lambda w: {}, writes(LOGGED_IN, denied=403)),
+    "support:network.opt_out": (lambda w: {}, writes(LOGGED_IN, denied=403)),
 }

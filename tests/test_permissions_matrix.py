@@ -66,6 +66,7 @@ def a_run(w):
 # url name -> (kwargs builder, expected status per role)
 MATRIX = {
     "core:home": (lambda w: {}, EVERYONE),
+    "core:health": (lambda w: {}, EVERYONE),
     "registry:cluster.list": (lambda w: {}, EVERYONE),
     "registry:cluster.export": (lambda w: {"fmt": "csv"}, EVERYONE),
     "registry:cluster.detail": (lambda w: {"slug": w.cluster_a.slug}, EVERYONE),
@@ -137,6 +138,14 @@ MATRIX = {
     ),
     "overviews:coverage.unclustered_csv": (
         lambda w: {},
+        rule({"region_a", "region_other", "secretariat"}, others=403),
+    ),
+    "overviews:dashboard": (
+        lambda w: {},
+        rule({"region_a", "region_other", "secretariat"}, others=403),
+    ),
+    "overviews:dashboard.csv": (
+        lambda w: {"figure": "clusters"},
         rule({"region_a", "region_other", "secretariat"}, others=403),
     ),
     "quality:indicator.list": (lambda w: {}, EVERYONE),

@@ -46,7 +46,7 @@ def test_one_bad_budget_amount_keeps_the_others_and_a_double_click_pays_once(
     live_server, page, shoot
 ):
     """The budget form posts to its own URL; a refusal shows the bad field and keeps
-    what was typed. A region's double click on "mark paid" records one payout."""
+    what was typed. A region's double click on "record the run as paid" records one payout."""
     from klynge.finance.models import Budget, GrantScheme, Payout
     from klynge.finance.schemes import ensure_default_scheme
 
@@ -75,7 +75,10 @@ def test_one_bad_budget_amount_keeps_the_others_and_a_double_click_pays_once(
     page.context.clear_cookies()
     log_in(page, live_server, "region@sjaelland.test", PASSWORD)
     page.goto(f"{live_server.url}/oekonomi/tilskud/?aar=2024")
-    page.dblclick("form.payout button[type=submit]")
+    page.click("section.payment-run form button[type=submit]")  # the payment run (FIN-2)
+    page.wait_for_load_state("networkidle")
+    page.fill("form.record-run input[name=paid_on]", "05-02-2024")
+    page.dblclick("form.record-run button[type=submit]")
     page.wait_for_load_state("networkidle")
     # The first click's request may still be committing when the second answers.
     for _ in range(50):

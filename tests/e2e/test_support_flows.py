@@ -54,7 +54,7 @@ def test_a_cancellation_offers_the_seat_to_the_next_who_takes_it(
     second = other.new_page()
     log_in(second, live_server, "laege@b.test", PASSWORD)
     second.goto(f"{live_server.url}/kurser/")
-    assert second.get_by_text("Fuldt").is_visible()
+    assert second.get_by_text("Fuldt", exact=True).is_visible()
     second.get_by_role("button", name="Skriv mig på ventelisten").click()
     second.wait_for_load_state("networkidle")
     assert second.get_by_text("Du står på ventelisten.", exact=True).is_visible()

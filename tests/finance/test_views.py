@@ -118,7 +118,7 @@ def test_a_grant_cannot_be_marked_paid_twice_from_two_tabs(world, client):
     login(client, "region@sjaelland.test")
     page = client.get(reverse("finance:grants"), {"aar": "2024"})
     due = page.context["rows"][0][0].due
-    assert page.content.decode().count('class="payout"') == 1
+    assert page.content.decode().count('name="clusters"') == 1  # offered in the payment run
     first_tab, second_tab = uuid.uuid4(), uuid.uuid4()
     assert _payout(client, world, f"{due:.2f}", key=first_tab).status_code == 302
     refused = _payout(client, world, f"{due:.2f}", key=second_tab)

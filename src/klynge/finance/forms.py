@@ -162,3 +162,23 @@ class ClaimDecideForm(forms.Form):
         error_messages={"required": _("Approve or reject the claim.")},
     )
     reason = forms.CharField(label=_("Reason for rejecting"), max_length=300, required=False)
+
+
+class PaymentRunCreateForm(forms.Form):
+    """The clusters chosen for a payment run (checkboxes on the grants page)."""
+
+    year = forms.IntegerField(widget=forms.HiddenInput, min_value=2017, max_value=2100)
+    clusters = forms.TypedMultipleChoiceField(
+        label=_("Clusters to pay"), coerce=int, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The service decides which clusters are payable; the form only reads numbers.
+        self.fields["clusters"].choices = [
+            (v, v) for v in (self.data.getlist("clusters") if self.data else [])
+        ]
+
+
+class PaymentRunRecordForm(forms.Form):
+    paid_on = DanishDateField(label=_("Paid by the bank on"))

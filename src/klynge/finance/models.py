@@ -99,6 +99,56 @@ class Payout(models.Model):
         return f"{self.cluster} {self.year}: {self.amount} ({self.paid_on})"
 
 
+class PaymentRun(models.Model):
+    """A regional unit's payment run (FIN-2): the due grants it chose to pay, exported as
+    a payment list for the bank and then recorded as paid, on the day the bank paid, in
+    one step. `region` is the unit's region (None: a run the secretariat made). A cluster
+    is in at most one open run per year, and each line becomes one payout once."""
+
+    year = models.PositiveSmallIntegerField(_("grant year"))
+    region = models.ForeignKey(
+        "registry.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    recorded = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.year} #{self.pk}"
+
+
+class PaymentRunLine(models.Model):
+    """One cluster's payment in a run: the amount due when the run was made, the
+    reference on the bank transfer, and (once recorded) the payout it became."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="lines")
+    cluster = models.ForeignKey("registry.Cluster", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    payout = models.OneToOneField(
+        Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="run_line"
+    )
+
+    class Meta:
+        ordering = ["cluster__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "cluster"], name="payment_run_cluster_once"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_line_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 # --- Bookkeeping (FIN-3): double entry after byro's model -------------------------------------
 
 

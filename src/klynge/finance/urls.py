@@ -18,6 +18,24 @@ urlpatterns = [
         views.PayoutReverseView.as_view(),
         name="payout.reverse",
     ),
+    # The regional unit's payment run
+    path("oekonomi/betalingskoersler/ny/", views.PaymentRunCreateView.as_view(), name="run.create"),
+    path("oekonomi/betalingskoersler/<int:pk>/", views.PaymentRunView.as_view(), name="run"),
+    path(
+        "oekonomi/betalingskoersler/<int:pk>/betalingsliste.csv",
+        views.PaymentRunCsvView.as_view(),
+        name="run.csv",
+    ),
+    path(
+        "oekonomi/betalingskoersler/<int:pk>/betalt/",
+        views.PaymentRunRecordView.as_view(),
+        name="run.record",
+    ),
+    path(
+        "oekonomi/betalingskoersler/<int:pk>/slet/",
+        views.PaymentRunDiscardView.as_view(),
+        name="run.discard",
+    ),
     # Expense claims: the secretariat's queue
     path("oekonomi/udlaeg/", views.ClaimQueueView.as_view(), name="claims.queue"),
     path(

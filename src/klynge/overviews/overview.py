@@ -151,5 +151,55 @@ class IncompleteRegistrationsSection:
         ]
 
 
+class ProgrammeSection:
+    """The programme dashboard's key figures at the top of the start page of regional
+    and secretariat users (KNOW-5); the whole dashboard is one click away."""
+
+    key = "overviews.programme"
+    order = 390
+    title = gettext_lazy("The programme today")
+    FIGURES = (
+        "clusters",
+        "doctor_share",
+        "incomplete",
+        "grants_due",
+        "meetings_held",
+        "orders_overdue",
+        "inquiries_queue",
+        "reports_received",
+    )
+
+    def applies(self, user: Any, on: dt.date) -> bool:
+        return _applies(user, on)
+
+    def blocks(self, user: Any, on: dt.date) -> list[Block]:
+        from klynge.core.formatting import format_number, format_percent
+        from klynge.overviews import dashboard
+
+        board = dashboard.build(on=on, region=_region(user, on), grant_rows=_rows(user, on))
+        url = reverse("overviews:dashboard")
+        items = []
+        for key in self.FIGURES:
+            f = board[key]
+            if f.value is None:
+                value = "–"
+            elif f.kind == "money":
+                value = format_money(f.value)
+            elif f.kind == "share":
+                value = format_percent(f.value)
+            else:
+                value = format_number(f.value)
+            items.append(Item(text=f"{f.label}: {value}", detail=f.detail, url=url))
+        return [
+            Block(
+                items=tuple(items),
+                empty="",
+                context=_context(user, on),
+                link=Link(_("Programme dashboard"), url),
+            )
+        ]
+
+
+register(ProgrammeSection())
 register(PayoutsDueSection())
 register(IncompleteRegistrationsSection())

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import csv_response
 from klynge.core.views import PermissionMixin
+from klynge.overviews import dashboard
 from klynge.registry import selectors
 from klynge.registry.forms import AsOfForm
+from klynge.registry.models import Clinic, Doctor
 
 
 def _scope(user, on) -> int | None:
@@ -28,14 +32,39 @@ class CoverageView(PermissionMixin, TemplateView):
         form = AsOfForm(self.request.GET or None)
         on = form.on()
         region = selectors.staff_scope(self.request.user, on)
+        coverage = selectors.coverage(on=on, region=region.pk if region else None)
+        # A regional unit sees its own region's figures, not the nation's or the others'.
+        own = [row for row in coverage.regions if region and row.code == region.code]
         return {
             **super().get_context_data(**kwargs),
             "form": form,
             "on": on,
             "query": f"?dato={on.isoformat()}",
-            "coverage": selectors.coverage(on=on, region=region.pk if region else None),
+            "coverage": coverage,
             "region": region,
+            "headline": own[0] if own else coverage.national,
+            "region_rows": own if region else coverage.regions,
+            "unclustered": follow_up(coverage.unclustered),
         }
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A clinic in no cluster with what a unit needs to contact it: its doctors."""
+
+    clinic: Clinic
+    doctors: list[Doctor]
+
+    @property
+    def emails(self) -> list[str]:
+        return [d.email for d in self.doctors if d.email]
+
+
+def follow_up(clinics: list[Clinic]) -> list[FollowUp]:
+    by_clinic: dict[int, list[Doctor]] = {c.pk: [] for c in clinics}
+    for doctor in Doctor.objects.filter(clinic_id__in=by_clinic).order_by("name", "id"):
+        by_clinic[doctor.clinic_id].append(doctor)
+    return [FollowUp(c, by_clinic[c.pk]) for c in clinics]
 
 
 class UnclusteredExportView(PermissionMixin, View):
@@ -53,17 +82,59 @@ class UnclusteredExportView(PermissionMixin, View):
             _("City"),
             _("Municipality"),
             _("Region"),
+            _("Doctors"),
+            _("Doctor names"),
+            _("E-mail"),
         ]
         rows = [
             [
-                c.provider_number,
-                c.name,
-                c.address,
-                c.postal_code,
-                c.city,
-                c.municipality.name,
-                regions[c.municipality_id].name,
+                f.clinic.provider_number,
+                f.clinic.name,
+                f.clinic.address,
+                f.clinic.postal_code,
+                f.clinic.city,
+                f.clinic.municipality.name,
+                regions[f.clinic.municipality_id].name,
+                len(f.doctors),
+                ", ".join(d.name for d in f.doctors),
+                ", ".join(f.emails),
             ]
-            for c in result.unclustered
+            for f in follow_up(result.unclustered)
         ]
         return csv_response(header, rows, f"klinikker-uden-klynge-{on.isoformat()}.csv")
+
+
+class DashboardView(PermissionMixin, TemplateView):
+    """The programme dashboard (KNOW-5) as of a date: national for the secretariat, the
+    unit's region for regional staff."""
+
+    permission = "overviews.view_coverage"
+    template_name = "overviews/dashboard.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = AsOfForm(self.request.GET or None)
+        on = form.on()
+        region = selectors.staff_scope(self.request.user, on)
+        board = dashboard.build(on=on, region=region)
+        return {
+            **super().get_context_data(**kwargs),
+            "form": form,
+            "on": on,
+            "query": f"?dato={on.isoformat()}",
+            "board": board,
+            "region": region,
+        }
+
+
+class DashboardCsvView(PermissionMixin, View):
+    """One figure's rows as CSV (Danish Excel's conventions)."""
+
+    permission = "overviews.view_coverage"
+
+    def get(self, request, figure: str):
+        on = AsOfForm(request.GET or None).on()
+        board = dashboard.build(on=on, region=selectors.staff_scope(request.user, on))
+        if figure not in board.figures:
+            raise Http404
+        f = board[figure]
+        return csv_response(f.header, f.rows, f"{figure.replace('_', '-')}-{on.isoformat()}.csv")

@@ -94,3 +94,19 @@ class CommitteeDecisionForm(DecisionForm):
         label=_("Date of the committee meeting"),
         widget=forms.DateInput(attrs={"placeholder": "dd-mm-åååå", "inputmode": "numeric"}),
     )
+
+
+class NetworkMessageForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class SeatReservationForm(forms.Form):
+    """Seats of a session held for one region until a time (★)."""
+
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.regions())
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=1000)
+    until = forms.DateTimeField(
+        label=_("Reserved until"),
+        widget=forms.DateTimeInput(attrs={"placeholder": "dd-mm-åååå tt:mm"}),
+    )

@@ -1,4 +1,5 @@
-"""The support desk's e-mail: the news digest and the offer of a freed course seat,
+"""The support desk's e-mail: the news digest, the offer of a freed course seat and
+news of a planned session for those on a course's interest list,
 always in Danish, as plain text and accessible HTML (`klynge.core.mail`), sent by the
 worker through the configured SMTP server."""
 
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from klynge.core import mail as core_mail
-from klynge.support.models import CourseSession, DigestMail, WaitingEntry
+from klynge.support.models import CourseInterest, CourseSession, DigestMail, WaitingEntry
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,25 @@ def send_offer(entry_id: int) -> str:
     context = {"entry": entry, "session": entry.session, "site_url": settings.KLYNGE_SITE_URL}
     core_mail.build("support/mail/offer", context, to=[entry.user.email]).send()
     return "sent"
+
+
+def send_session_planned(interest_id: int, session_id: int) -> str:
+    """Tell someone on a course's interest list that a session is planned (once)."""
+    with transaction.atomic():
+        interest = (
+            CourseInterest.objects.select_for_update(of=("self",))
+            .select_related("user", "course")
+            .filter(pk=interest_id)
+            .first()
+        )
+        if interest is None or interest.notified is not None:
+            return "skipped"
+        session = CourseSession.objects.select_related("course").get(pk=session_id)
+        context = {"session": session, "site_url": settings.KLYNGE_SITE_URL}
+        core_mail.build("support/mail/planned", context, to=[interest.user.email]).send()
+        interest.notified = timezone.now()
+        interest.save(update_fields=["notified"])
+        return "sent"
 
 
 def calendar_file(session: CourseSession) -> bytes:

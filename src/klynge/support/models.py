@@ -267,3 +267,131 @@ class Forwarding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inquiry} → {self.cluster}"
+
+
+# --- Activity reports (OK22): each cluster's yearly report to the secretariat -------------
+
+
+class ReportSubmission(models.Model):
+    """A cluster's activity report for a year, sent to the secretariat with one click.
+    `summary` keeps the figures as sent (meetings held, attendance, decisions, themes,
+    indicators); sending again replaces them and the time."""
+
+    cluster = models.ForeignKey(
+        "registry.Cluster", on_delete=models.CASCADE, related_name="report_submissions"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    submitted = models.DateTimeField(_("submitted"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ("-year", "cluster__name")
+        constraints = (
+            models.UniqueConstraint(fields=("cluster", "year"), name="support_report_once_a_year"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.cluster} {self.year}"
+
+
+class CourseInterest(models.Model):
+    """Someone who would come to a course that has no session yet: the secretariat sees
+    how many, and from which regions, before it plans one."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="interests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    # Told by e-mail that a session is planned (once; the worker may retry the task).
+    notified = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created", "id")
+        constraints = (
+            models.UniqueConstraint(fields=("course", "user"), name="support_interest_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.course}"
+
+
+# --- Coordinator networks (★): one per region, its members read from the registry -------
+
+
+class NetworkOptIn(models.Model):
+    """A board member who wants to be in their region's coordinator network (the
+    coordinators are in it by their role; nobody keeps lists by hand)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="network_opt_in"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class NetworkMessage(models.Model):
+    """A message to a region's network: mailed to every member and kept on its page."""
+
+    region = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class NetworkMail(models.Model):
+    """One member's copy of a network message, sent by the worker (failures kept)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    message = models.ForeignKey(NetworkMessage, on_delete=models.CASCADE, related_name="mails")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("message", "email"), name="support_network_mail_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.status})"
+
+
+class SeatReservation(models.Model):
+    """Seats of a session held for people from one region (★) until `until`; after
+    that, or once the region has taken them, they are anyone's."""
+
+    session = models.ForeignKey(
+        CourseSession, on_delete=models.CASCADE, related_name="reservations"
+    )
+    region = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="+")
+    seats = models.PositiveIntegerField(_("seats"))
+    until = models.DateTimeField(_("reserved until"))
+
+    class Meta:
+        ordering = ("session", "region")
+        constraints = (
+            models.UniqueConstraint(fields=("session", "region"), name="support_reserve_once"),
+            models.CheckConstraint(condition=Q(seats__gt=0), name="support_reserve_positive"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.region_id}: {self.seats}"

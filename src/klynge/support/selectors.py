@@ -20,6 +20,7 @@ from klynge.support.models import (
     Forwarding,
     Inquiry,
     NewsItem,
+    SeatReservation,
     WaitingEntry,
 )
 
@@ -88,10 +89,11 @@ class SessionState:
     waiting: int  # people waiting
     mine: str  # "booked", "offered", "waiting" or ""
     offer_expires: dt.datetime | None
+    blocked: int = 0  # free seats reserved for other regions than the user's (★)
 
     @property
     def free(self) -> int:
-        return max(self.session.seats - self.booked - self.held, 0)
+        return max(self.session.seats - self.booked - self.held - self.blocked, 0)
 
     @property
     def full(self) -> bool:
@@ -133,6 +135,16 @@ def session_states(
         if holder == user_id:
             mine[session_id] = str(status)
             expires[session_id] = until
+    blocked: dict[int, int] = {}
+    if SeatReservation.objects.filter(session_id__in=ids, until__gt=now).exists():
+        from klynge.support.services import _blocked, user_regions
+
+        region = (
+            user_regions(user_ids={user_id}, on=timezone.localdate(now)).get(user_id)
+            if user_id
+            else None
+        )
+        blocked = {s.pk: _blocked(s, region, now) for s in sessions}
     return [
         SessionState(
             session=s,
@@ -141,6 +153,7 @@ def session_states(
             waiting=waiting.get(s.pk, 0),
             mine=mine.get(s.pk, ""),
             offer_expires=expires.get(s.pk),
+            blocked=blocked.get(s.pk, 0),
         )
         for s in sessions
     ]
@@ -226,3 +239,55 @@ def cluster_forwardings(*, cluster: Cluster) -> list[Forwarding]:
     return list(
         Forwarding.objects.filter(cluster=cluster).select_related("inquiry").order_by("-sent")
     )
+
+
+@dataclass(frozen=True)
+class Interest:
+    """A course's interest list: how many would come, from which regions (the doctors'
+    clinics' regions today; "" for people who are not doctors), and whether the
+    user asking is on it."""
+
+    count: int
+    mine: bool
+    by_region: list[tuple[str, int]]
+
+
+def course_interests(*, user: Any) -> dict[int, Interest]:
+    from collections import Counter
+
+    from klynge.registry.models import Doctor
+    from klynge.registry.selectors import region_map
+    from klynge.support.models import CourseInterest
+
+    rows = list(CourseInterest.objects.values_list("course_id", "user_id"))
+    clinic_mun = dict(
+        Doctor.objects.filter(user_id__in={u for _c, u in rows}).values_list(
+            "user_id", "clinic__municipality_id"
+        )
+    )
+    regions = region_map(timezone.localdate())
+    per_course: dict[int, Counter] = {}
+    mine: set[int] = set()
+    uid = getattr(user, "pk", None)
+    for course_id, user_id in rows:
+        mun = clinic_mun.get(user_id)
+        region = regions.get(mun) if mun is not None else None
+        per_course.setdefault(course_id, Counter())[region.name if region else ""] += 1
+        if user_id == uid:
+            mine.add(course_id)
+    return {
+        course_id: Interest(
+            count=sum(counter.values()),
+            mine=course_id in mine,
+            by_region=sorted(counter.items(), key=lambda kv: (kv[0] == "", kv[0])),
+        )
+        for course_id, counter in per_course.items()
+    }
+
+
+def reservations(*, sessions: list[CourseSession]) -> dict[int, list[SeatReservation]]:
+    """Each session's seat reservations (for the secretariat's course page)."""
+    found: dict[int, list[SeatReservation]] = {}
+    for r in SeatReservation.objects.filter(session__in=sessions).select_related("region"):
+        found.setdefault(r.session_id, []).append(r)
+    return found

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from klynge.core.errors import DomainError
 from klynge.core.models import audit_log
@@ -24,10 +25,12 @@ from klynge.support.models import (
     Audience,
     Booking,
     Course,
+    CourseInterest,
     CourseSession,
     DigestMail,
     DigestSubscription,
     NewsItem,
+    SeatReservation,
     WaitingEntry,
 )
 
@@ -182,7 +185,44 @@ def session_add(
             target=session,
             data={"course": course.pk, "starts": starts.isoformat(), "seats": seats},
         )
+        # Those on the course's interest list hear of it by e-mail, through the worker.
+        waiting = list(
+            CourseInterest.objects.filter(course=course, notified__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        if waiting:
+
+            def _enqueue() -> None:
+                from klynge.support.tasks import send_session_planned
+
+                for interest_id in waiting:
+                    send_session_planned.enqueue(interest_id, session.pk)
+
+            transaction.on_commit(_enqueue)
     return session
+
+
+NEW_COORDINATOR_DAYS = 365
+
+
+def new_coordinators(*, user_ids: set[int], on: dt.date) -> set[int]:
+    """Of `user_ids`, those who became a cluster's coordinator within the last year
+    (their coordinator term in force on `on` began at most `NEW_COORDINATOR_DAYS`
+    before): they go first on a course's waiting list."""
+    from klynge.registry.models import RoleAssignment, RoleKind
+
+    if not user_ids:
+        return set()
+    return set(
+        RoleAssignment.objects.active_on(on)  # type: ignore[attr-defined]
+        .filter(
+            role=RoleKind.COORDINATOR,
+            doctor__user_id__in=user_ids,
+            start__gt=on - dt.timedelta(days=NEW_COORDINATOR_DAYS),
+        )
+        .values_list("doctor__user_id", flat=True)
+    )
 
 
 def _locked(session: CourseSession) -> CourseSession:
@@ -196,6 +236,66 @@ def _taken(session: CourseSession, now: dt.datetime) -> int:
         session=session, status=WaitingEntry.Status.OFFERED, offer_expires__gt=now
     ).count()
     return booked + held
+
+
+def user_regions(*, user_ids: set[int], on: dt.date) -> dict[int, int]:
+    """Each user's region code on `on`: their clinic's region for a doctor, else the
+    region of their unit; users with neither are left out."""
+    from klynge.registry.models import Doctor, RegionalPost
+    from klynge.registry.selectors import region_map
+
+    if not user_ids:
+        return {}
+    regions = region_map(on)
+    found: dict[int, int] = {}
+    for user_id, mun in Doctor.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "clinic__municipality_id"
+    ):
+        if mun in regions:
+            found[user_id] = regions[mun].pk
+    for user_id, region_id in (
+        RegionalPost.objects.active_on(on)  # type: ignore[attr-defined]
+        .filter(user_id__in=user_ids - set(found))
+        .values_list("user_id", "region_id")
+    ):
+        found[user_id] = region_id
+    return found
+
+
+def _holders(session: CourseSession, now: dt.datetime) -> list[int]:
+    """Users holding a seat: live bookings and open offers."""
+    booked = Booking.objects.filter(session=session, cancelled__isnull=True).values_list(
+        "user_id", flat=True
+    )
+    held = WaitingEntry.objects.filter(
+        session=session, status=WaitingEntry.Status.OFFERED, offer_expires__gt=now
+    ).values_list("user_id", flat=True)
+    return [*booked, *held]
+
+
+def _blocked(
+    session: CourseSession, region: int | None, now: dt.datetime, extra: list[int] | None = None
+) -> int:
+    """Seats still reserved for other regions than `region` (their reservations not yet
+    run out, less what their people hold). `extra`: region codes of offers being made."""
+    reservations = list(SeatReservation.objects.filter(session=session, until__gt=now))
+    if not reservations:
+        return 0
+    holders = _holders(session, now)
+    by_region = user_regions(user_ids=set(holders), on=timezone.localdate(now))
+    taken: dict[int, int] = {}
+    for code in [by_region.get(u) for u in holders] + list(extra or []):
+        if code is not None:
+            taken[code] = taken.get(code, 0) + 1
+    return sum(
+        max(r.seats - taken.get(r.region_id, 0), 0) for r in reservations if r.region_id != region
+    )
+
+
+def _available(session: CourseSession, user: Any, now: dt.datetime) -> int:
+    """Seats `user` may take now: free seats less those reserved for other regions."""
+    region = user_regions(user_ids={user.pk}, on=timezone.localdate(now)).get(user.pk)
+    return session.seats - _taken(session, now) - _blocked(session, region, now)
 
 
 def _expire_and_offer(session: CourseSession, now: dt.datetime) -> list[WaitingEntry]:
@@ -216,10 +316,34 @@ def _expire_and_offer(session: CourseSession, now: dt.datetime) -> list[WaitingE
     offers: list[WaitingEntry] = []
     if free <= 0:
         return offers
+    reserved = SeatReservation.objects.filter(session=session, until__gt=now).exists()
     expires = min(now + dt.timedelta(hours=offer_hours()), session.starts)
-    for entry in WaitingEntry.objects.filter(
-        session=session, status=WaitingEntry.Status.WAITING
-    ).order_by("created", "id")[:free]:
+    in_line = list(
+        WaitingEntry.objects.filter(session=session, status=WaitingEntry.Status.WAITING).order_by(
+            "created", "id"
+        )
+    )
+    # New coordinators go first (★), the rest in the order they joined.
+    first = new_coordinators(user_ids={e.user_id for e in in_line}, on=timezone.localdate(now))
+    in_line.sort(key=lambda e: e.user_id not in first)  # a stable sort keeps the order
+    regions = (
+        user_regions(user_ids={e.user_id for e in in_line}, on=timezone.localdate(now))
+        if reserved
+        else {}
+    )
+    chosen: list[WaitingEntry] = []
+    for entry in in_line:
+        if len(chosen) >= free:
+            break
+        if reserved:
+            # A seat reserved for another region is not offered to this person.
+            region = regions.get(entry.user_id)
+            made = [regions.get(c.user_id) for c in chosen]
+            blocked = _blocked(session, region, now, extra=[m for m in made if m is not None])
+            if free - len(chosen) - blocked <= 0:
+                continue
+        chosen.append(entry)
+    for entry in chosen:
         entry.status = WaitingEntry.Status.OFFERED
         entry.offered = now
         entry.offer_expires = expires
@@ -272,6 +396,13 @@ def seat_book(*, user: Any, session: CourseSession, now: dt.datetime | None = No
             raise DomainError(
                 _("The session is full. Join the waiting list to be offered a freed seat.")
             )
+        if _available(session, user, now) <= 0:
+            raise DomainError(
+                _(
+                    "The free seats are reserved for other regions for now. Join the "
+                    "waiting list to be offered a seat."
+                )
+            )
         booking = Booking.objects.create(session=session, user=user)
         audit_log(actor=user, action="support.seat.book", target=booking, scope="support")
     return booking
@@ -314,7 +445,7 @@ def waiting_join(
             status__in=(WaitingEntry.Status.WAITING, WaitingEntry.Status.OFFERED),
         ).exists():
             raise DomainError(_("You are already on the waiting list."))
-        if _taken(session, now) < session.seats:
+        if _available(session, user, now) > 0:
             raise DomainError(_("There are free seats: sign up instead."))
         entry = WaitingEntry.objects.create(session=session, user=user)
         audit_log(actor=user, action="support.waiting.join", target=entry, scope="support")
@@ -361,3 +492,82 @@ def offer_accept(*, user: Any, session: CourseSession, now: dt.datetime | None =
     if expired:
         raise DomainError(_("The offer has expired; the seat went to the next in line."))
     return booking
+
+
+# --- Interest in a course with no session yet (★) ------------------------------------------
+
+
+def interest_register(
+    *, user: Any, course: Course, now: dt.datetime | None = None
+) -> CourseInterest:
+    """Say one would come to a course that has no session open for sign-up yet. A
+    second registration is the first (one per person)."""
+    now = now or timezone.now()
+    if CourseSession.objects.filter(course=course, cancelled=False, starts__gt=now).exists():
+        raise DomainError(_("The course has a session: sign up for it instead."))
+    with transaction.atomic():
+        interest, created = CourseInterest.objects.get_or_create(course=course, user=user)
+        if created:
+            audit_log(actor=user, action="support.interest.add", target=interest, scope="support")
+    return interest
+
+
+def interest_withdraw(*, user: Any, course: Course) -> None:
+    with transaction.atomic():
+        interest = CourseInterest.objects.filter(course=course, user=user).first()
+        if interest is None:
+            raise DomainError(_("You are not on the interest list."))
+        audit_log(actor=user, action="support.interest.remove", target=interest, scope="support")
+        interest.delete()
+
+
+def seats_reserve(
+    *,
+    actor: Any,
+    session: CourseSession,
+    region: Any,
+    seats: int,
+    until: dt.datetime,
+) -> SeatReservation:
+    """Hold `seats` of the session for people from `region` until `until` (then they
+    are anyone's). Setting it again for the region replaces it; the reservations
+    together never exceed the session's seats."""
+    if seats < 1:
+        raise DomainError(_("Reserve at least one seat."), field="seats")
+    if until > session.starts:
+        raise DomainError(_("A reservation ends before the session starts."), field="until")
+    with transaction.atomic():
+        session = _locked(session)
+        others = sum(
+            r.seats for r in SeatReservation.objects.filter(session=session).exclude(region=region)
+        )
+        if others + seats > session.seats:
+            raise DomainError(
+                ngettext(
+                    "Only %(n)s seat is left to reserve.",
+                    "Only %(n)s seats are left to reserve.",
+                    session.seats - others,
+                )
+                % {"n": session.seats - others},
+                field="seats",
+            )
+        reservation, _created = SeatReservation.objects.update_or_create(
+            session=session, region=region, defaults={"seats": seats, "until": until}
+        )
+        audit_log(
+            actor=actor,
+            action="support.seats.reserve",
+            target=reservation,
+            scope="support",
+            data={"region": region.pk, "seats": seats, "until": until.isoformat()},
+        )
+        session_id = session.pk
+
+        def _enqueue() -> None:
+            from klynge.support.tasks import expire_offer
+
+            # When the reservation runs out, its seats go to the next in line.
+            expire_offer.using(run_after=until).enqueue(session_id)
+
+        transaction.on_commit(_enqueue)
+    return reservation

@@ -25,3 +25,15 @@ def expire_offer(session_id: int) -> int:
 def queue_digests() -> int:
     """Queue the news digest (daily from cron: `manage.py news_digest`)."""
     return len(services.digest_queue())
+
+
+@task()
+def send_session_planned(interest_id: int, session_id: int) -> str:
+    return mail.send_session_planned(interest_id, session_id)
+
+
+@task()
+def send_network_mail(mail_id: int) -> str:
+    from klynge.support import networks
+
+    return networks.network_mail_send(mail_id)

@@ -17,6 +17,15 @@ urlpatterns = [
     path("kurser/", views.CourseListView.as_view(), name="course.list"),
     path("kurser/nyt/", views.CourseCreateView.as_view(), name="course.create"),
     path("kurser/<int:pk>/hold/", views.SessionAddView.as_view(), name="session.add"),
+    path(
+        "kurser/<int:pk>/interesse/", views.InterestRegisterView.as_view(), name="interest.register"
+    ),
+    path(
+        "kurser/<int:pk>/interesse/fjern/",
+        views.InterestWithdrawView.as_view(),
+        name="interest.withdraw",
+    ),
+    path(S + "forbehold/", views.SeatReserveView.as_view(), name="seats.reserve"),
     path(S + "tilmeld/", views.SeatBookView.as_view(), name="seat.book"),
     path(S + "afmeld/", views.SeatCancelView.as_view(), name="seat.cancel"),
     path(S + "venteliste/", views.WaitingJoinView.as_view(), name="waiting.join"),
@@ -55,5 +64,22 @@ urlpatterns += [
         "klynger/<slug:slug>/henvendelser/<int:pk>/ja/",
         views.ForwardingOptInView.as_view(),
         name="forwarding.opt_in",
+    ),
+    path(
+        "klynger/<slug:slug>/aktivitetsrapport-<int:year>/indsend/",
+        views.ReportSubmitView.as_view(),
+        name="report.submit",
+    ),
+    path("aktivitetsrapporter/", views.ReportStatusView.as_view(), name="reports"),
+    path("aktivitetsrapporter.csv", views.ReportStatusCsvView.as_view(), name="reports.csv"),
+    path("netvaerk/", views.NetworkListView.as_view(), name="networks"),
+    path("netvaerk/tilmeld/", views.NetworkOptInView.as_view(), name="network.opt_in"),
+    path("netvaerk/afmeld/", views.NetworkOptOutView.as_view(), name="network.opt_out"),
+    path("netvaerk/<int:pk>/", views.NetworkView.as_view(), name="network"),
+    path("netvaerk/<int:pk>/skriv/", views.NetworkPostView.as_view(), name="network.post"),
+    path(
+        "klynger/<slug:slug>/overdragelsespakke/",
+        views.HandoverPackView.as_view(),
+        name="handover",
     ),
 ]

@@ -16,22 +16,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView, View
 
+from klynge.core.downloads import csv_response
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin, ServiceFormView
 from klynge.registry.models import Region
-from klynge.registry.selectors import regions_on, staff_region
+from klynge.registry.selectors import regions_on, staff_region, staff_scope
 from klynge.registry.views import ClusterMixin
-from klynge.support import inquiries, selectors, services
+from klynge.support import handover, inquiries, networks, reports, selectors, services
 from klynge.support.forms import (
     CommitteeDecisionForm,
     CourseForm,
     DecisionForm,
     InquiryForm,
+    NetworkMessageForm,
     NewsForm,
+    SeatReservationForm,
     SessionForm,
 )
 from klynge.support.mail import calendar_file
-from klynge.support.models import Course, CourseSession, Forwarding, Inquiry, NewsItem
+from klynge.support.models import (
+    Course,
+    CourseSession,
+    Forwarding,
+    Inquiry,
+    NetworkMessage,
+    NewsItem,
+)
 
 # --- News -------------------------------------------------------------------------------
 
@@ -155,14 +165,26 @@ class CourseListView(PermissionMixin, TemplateView):
             st.session.pk: st for st in selectors.session_states(sessions=sessions, user=user)
         }
         can_manage = has_perm(user, "support.manage_courses")
+        interests = selectors.course_interests(user=user)
+        if can_manage:
+            held = selectors.reservations(sessions=sessions)
+            for s in sessions:
+                s.reservation_list = held.get(s.pk, [])  # type: ignore[attr-defined]
+                s.reserve_form = SeatReservationForm(  # type: ignore[attr-defined]
+                    auto_id=f"id_reserve_{s.pk}_%s"
+                )
         return {
             **super().get_context_data(**kwargs),
-            "courses": [(course, [states[s.pk] for s in ss]) for course, ss in rows],
+            "courses": [
+                (course, [states[s.pk] for s in ss], interests.get(course.pk))
+                for course, ss in rows
+            ],
             "can_sign_up": has_perm(user, "support.sign_up"),
             "can_manage": can_manage,
             "can_see_attendance": has_perm(user, "support.view_attendance"),
             "course_form": CourseForm() if can_manage else None,
             "session_form": SessionForm() if can_manage else None,
+            "reserve_form": kwargs.get("reserve_form"),
         }
 
 
@@ -193,6 +215,37 @@ class SessionAddView(ServiceFormView):
         course = get_object_or_404(Course, pk=self.kwargs["pk"])
         services.session_add(actor=self.request.user, course=course, **form.cleaned_data)
         return _("The session is added.")
+
+
+class SeatReserveView(ServiceFormView):
+    """The secretariat holds seats of a session for one region until a time (★)."""
+
+    permission = "support.manage_courses"
+    page = CourseListView
+    form_class = SeatReservationForm
+    form_name = "reserve_form"
+
+    def success_url(self) -> str:
+        return reverse("support:course.list") + f"#hold-{self.kwargs['pk']}"
+
+    def perform(self, form: forms.Form) -> str:
+        session = get_object_or_404(CourseSession, pk=self.kwargs["pk"])
+        data = form.cleaned_data
+        services.seats_reserve(
+            actor=self.request.user,
+            session=session,
+            region=data["region"],
+            seats=data["seats"],
+            until=data["until"],
+        )
+        return ngettext(
+            "%(n)s seat is reserved for %(region)s.",
+            "%(n)s seats are reserved for %(region)s.",
+            data["seats"],
+        ) % {
+            "n": data["seats"],
+            "region": data["region"].name,
+        }
 
 
 class SessionMixin:
@@ -234,6 +287,37 @@ class WaitingLeaveView(SessionWriteView):
     def perform(self, form: forms.Form) -> str:
         services.waiting_leave(user=self.request.user, session=self.session)
         return _("You have left the waiting list.")
+
+
+class CourseInterestMixin:
+    """The course in the URL (404 when unknown); back to it on the course list."""
+
+    kwargs: dict[str, Any]
+
+    @cached_property
+    def course(self) -> Course:
+        return get_object_or_404(Course, pk=self.kwargs["pk"])
+
+    def success_url(self) -> str:
+        return reverse("support:course.list") + f"#kursus-{self.course.pk}"
+
+
+class InterestRegisterView(CourseInterestMixin, ServiceFormView):
+    """ "I would come": on the interest list of a course with no session yet."""
+
+    permission = "support.sign_up"
+
+    def perform(self, form: forms.Form) -> str:
+        services.interest_register(user=self.request.user, course=self.course)
+        return _("You are on the interest list. You will hear when a session is planned.")
+
+
+class InterestWithdrawView(CourseInterestMixin, ServiceFormView):
+    permission = "support.sign_up"
+
+    def perform(self, form: forms.Form) -> str:
+        services.interest_withdraw(user=self.request.user, course=self.course)
+        return _("You are off the interest list.")
 
 
 class OfferAcceptView(SessionWriteView):
@@ -437,3 +521,203 @@ class ForwardingOptInView(ClusterMixin, ServiceFormView):
         forwarding = get_object_or_404(Forwarding, pk=self.kwargs["pk"], cluster=self.cluster)
         inquiries.forwarding_opt_in(actor=self.request.user, forwarding=forwarding)
         return _("The cluster has said yes; the secretariat puts you in touch.")
+
+
+# --- Activity reports (OK22) -------------------------------------------------------------
+
+
+def _report_year(request: HttpRequest) -> int:
+    raw = request.GET.get("aar", "")
+    this_year = timezone.localdate().year
+    return int(raw) if raw.isdigit() and 2017 <= int(raw) <= this_year else this_year - 1
+
+
+class ReportSubmitView(ClusterMixin, ServiceFormView):
+    """One click: the cluster's activity report for the year goes to the secretariat."""
+
+    permission = "support.submit_activity_report"
+
+    def perform(self, form: forms.Form) -> str:
+        year = self.kwargs["year"]
+        reports.report_submit(actor=self.request.user, cluster=self.cluster, year=year)
+        return _("The activity report %(year)s is sent to the secretariat.") % {"year": year}
+
+    def success_url(self) -> str:
+        return (
+            reverse("meetings:activity_report", args=[self.cluster.slug])
+            + f"?aar={self.kwargs['year']}"
+        )
+
+
+def _report_rows(request: HttpRequest) -> tuple[int, Region | None, list[reports.ReportStatus]]:
+    year = _report_year(request)
+    on = timezone.localdate()
+    region = staff_scope(request.user, on)
+    return (
+        year,
+        region,
+        reports.report_status(year=year, region=region.pk if region else None, on=on),
+    )
+
+
+class ReportStatusView(PermissionMixin, TemplateView):
+    """The secretariat's list (a unit's, for its region): who has sent the year's
+    activity report and who has not."""
+
+    permission = "support.view_activity_reports"
+    template_name = "support/report_status.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        year, region, rows = _report_rows(self.request)
+        return {
+            **super().get_context_data(**kwargs),
+            "year": year,
+            "years": list(range(timezone.localdate().year, 2017, -1)),
+            "region": region,
+            "rows": rows,
+            "received": sum(1 for r in rows if r.received),
+            "missing": sum(1 for r in rows if not r.received),
+        }
+
+
+class ReportStatusCsvView(PermissionMixin, View):
+    permission = "support.view_activity_reports"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        year, _region, rows = _report_rows(request)
+        header = [
+            _("Cluster"),
+            _("Year"),
+            _("Received"),
+            _("Sent on"),
+            _("Meetings held"),
+            _("Decisions"),
+        ]
+        data = [
+            [
+                r.cluster.name,
+                year,
+                r.received,
+                timezone.localtime(r.submission.submitted) if r.submission else None,
+                r.submission.summary.get("meetings") if r.submission else None,
+                r.submission.summary.get("decisions") if r.submission else None,
+            ]
+            for r in rows
+        ]
+        return csv_response(header, data, f"aktivitetsrapporter-{year}.csv")
+
+
+# --- Coordinator networks (★) ------------------------------------------------------------
+
+
+class NetworkListView(PermissionMixin, TemplateView):
+    """The networks the user takes part in, and a board member's opt-in."""
+
+    permission = "support.use_networks"
+    template_name = "support/networks.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        on = timezone.localdate()
+        return {
+            **super().get_context_data(**kwargs),
+            "networks": networks.my_networks(user=user, on=on),
+            "may_opt_in": networks.may_opt_in(user=user, on=on),
+            "opted_in": networks.has_opted_in(user=user),
+            "coordinating": networks.coordinated_clusters(user=user, on=on),
+        }
+
+
+class NetworkMixin:
+    """The region's network in the URL; 404 to those who do not take part."""
+
+    kwargs: dict[str, Any]
+    request: HttpRequest
+
+    @cached_property
+    def region(self) -> Region:
+        region = get_object_or_404(Region, pk=self.kwargs["pk"], layer="region")
+        if not networks.takes_part(user=self.request.user, region=region, on=timezone.localdate()):
+            raise Http404
+        return region
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # After the permission: another region's network is 404 to every method.
+        if has_perm(request.user, "support.use_networks"):
+            self.region  # noqa: B018
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class NetworkView(NetworkMixin, PermissionMixin, TemplateView):
+    permission = "support.use_networks"
+    template_name = "support/network.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "region": self.region,
+            "members": networks.members(region=self.region, on=timezone.localdate()),
+            "messages_": NetworkMessage.objects.filter(region=self.region).select_related("author")[
+                :50
+            ],
+            "form": kwargs.get("form") or NetworkMessageForm(),
+        }
+
+
+class NetworkPostView(NetworkMixin, ServiceFormView):
+    permission = "support.use_networks"
+    form_class = NetworkMessageForm
+    page = NetworkView
+    form_name = "form"
+
+    def perform(self, form: forms.Form) -> str:
+        message = networks.message_post(
+            actor=self.request.user,
+            region=self.region,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+        )
+        n = message.mails.count()
+        return ngettext(
+            "The message is posted and goes to %(n)s member by e-mail.",
+            "The message is posted and goes to %(n)s members by e-mail.",
+            n,
+        ) % {"n": n}
+
+    def success_url(self) -> str:
+        return reverse("support:network", args=[self.region.pk])
+
+
+class NetworkOptInView(ServiceFormView):
+    permission = "support.use_networks"
+
+    def perform(self, form: forms.Form) -> str:
+        networks.opt_in(user=self.request.user)
+        return _("You are in your region's coordinator network.")
+
+    def success_url(self) -> str:
+        return reverse("support:networks")
+
+
+class NetworkOptOutView(ServiceFormView):
+    permission = "support.use_networks"
+
+    def perform(self, form: forms.Form) -> str:
+        networks.opt_out(user=self.request.user)
+        return _("You have left the coordinator network.")
+
+    def success_url(self) -> str:
+        return reverse("support:networks")
+
+
+class HandoverPackView(ClusterMixin, TemplateView):
+    """The new coordinator's hand-over pack, read from the cluster's records."""
+
+    permission = "support.view_handover_pack"
+    template_name = "support/handover.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "pack": handover.handover_pack(cluster=self.cluster, on=timezone.localdate()),
+        }

@@ -37,6 +37,13 @@ from klynge.finance.views.grants import (
     PayoutRecordView,
     PayoutReverseView,
 )
+from klynge.finance.views.runs import (
+    PaymentRunCreateView,
+    PaymentRunCsvView,
+    PaymentRunDiscardView,
+    PaymentRunRecordView,
+    PaymentRunView,
+)
 
 __all__ = [
     "AdministrationSetView",
@@ -59,6 +66,11 @@ __all__ = [
     "FeesView",
     "GrantsCsvView",
     "GrantsView",
+    "PaymentRunCreateView",
+    "PaymentRunCsvView",
+    "PaymentRunDiscardView",
+    "PaymentRunRecordView",
+    "PaymentRunView",
     "PayoutRecordView",
     "PayoutReverseView",
     "StatementImportView",

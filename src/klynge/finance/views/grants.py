@@ -15,7 +15,7 @@ from klynge.core.downloads import csv_response
 from klynge.core.formatting import format_money
 from klynge.core.permissions import has_perm
 from klynge.core.views import PermissionMixin, ServiceFormView
-from klynge.finance import selectors, services
+from klynge.finance import runs, selectors, services
 from klynge.finance.forms import PayoutRecordForm, ReasonForm
 from klynge.finance.models import Payout
 from klynge.finance.views.common import year_of
@@ -43,7 +43,10 @@ class GrantsView(PermissionMixin, TemplateView):
         year = year_of(self.request)
         as_of = AsOfForm(self.request.GET or None)
         on = as_of.on()
-        rows = selectors.grant_rows(year=year, region=_region(self.request.user, on), on=on)
+        region = _region(self.request.user, on)
+        rows = selectors.grant_rows(year=year, region=region, on=on)
+        day = today()
+        may_pay = has_perm(self.request.user, "finance.record_payout")
         cluster_ids = [r.cluster.pk for r in rows]
         payouts = (
             Payout.objects.filter(year=year, cluster_id__in=cluster_ids)
@@ -69,6 +72,13 @@ class GrantsView(PermissionMixin, TemplateView):
                 if has_perm(self.request.user, "finance.record_payout", r.cluster)
             },
             "new_key": uuid.uuid4,  # called by the template once per form
+            # The payment run: the grants due today, of the user's region as it is today.
+            "payable": runs.payable(year=year, region=_region(self.request.user, day), on=day)
+            if may_pay
+            else [],
+            "runs": runs.runs_for(user=self.request.user, year=year, on=day),
+            "may_pay": may_pay,
+            "run_form": kwargs.get("run_form"),
         }
 
 
