@@ -163,3 +163,31 @@ def permanent_failure(error: BaseException) -> bool:
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code >= 500
     return False
+
+
+def send_notice_once(queryset, pk: int, template: str, context) -> str:
+    """Send one queued notice — a row with `recipient`, `sent_at` and `last_error` — for
+    the worker: locked while it is sent, never sent twice, a failure kept on the row for
+    a later retry. `context(row)` gives the template's context (the site's address is
+    added). Returns "sent", "skipped" or "failed"."""
+    import logging
+
+    from django.db import transaction
+
+    with transaction.atomic():
+        row = queryset.select_for_update(of=("self",)).get(pk=pk)
+        if row.sent_at is not None:
+            return "skipped"
+        message = build(
+            template, {**context(row), "site_url": settings.KLYNGE_SITE_URL}, to=[row.recipient]
+        )
+        try:
+            message.send()
+        except Exception as error:  # SMTP/socket failure: keep it visible, retry later
+            row.last_error = f"{type(error).__name__}: {error}"[:500]
+            logging.getLogger(__name__).warning("%s %s failed: %s", template, pk, row.last_error)
+            row.save(update_fields=["last_error"])
+            return "failed"
+        row.sent_at, row.last_error = timezone.now(), ""
+        row.save(update_fields=["sent_at", "last_error"])
+        return "sent"

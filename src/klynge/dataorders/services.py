@@ -341,33 +341,11 @@ def _notify(order: DataOrder) -> None:
 
 def notice_send(notice_id: int) -> str:
     """Send one notice (the worker); a sent one is not sent again, a failure is kept."""
-    import logging
-
-    from django.conf import settings
-
     from klynge.core import mail as core_mail
 
-    with transaction.atomic():
-        notice = (
-            OrderNotice.objects.select_for_update(of=("self",))
-            .select_related("order__cluster", "order__recipient", "order__package")
-            .get(pk=notice_id)
-        )
-        if notice.sent_at is not None:
-            return "skipped"
-        context = {
-            "order": notice.order,
-            "status": notice.status,
-            "site_url": settings.KLYNGE_SITE_URL,
-        }
-        message = core_mail.build("dataorders/mail/notice", context, to=[notice.recipient])
-        try:
-            message.send()
-        except Exception as error:  # SMTP/socket failure: keep it visible
-            notice.last_error = f"{type(error).__name__}: {error}"[:500]
-            logging.getLogger(__name__).warning("order notice %s failed", notice.pk)
-            notice.save(update_fields=["last_error"])
-            return "failed"
-        notice.sent_at, notice.last_error = timezone.now(), ""
-        notice.save(update_fields=["sent_at", "last_error"])
-        return "sent"
+    return core_mail.send_notice_once(
+        OrderNotice.objects.select_related("order__cluster", "order__recipient", "order__package"),
+        notice_id,
+        "dataorders/mail/notice",
+        lambda notice: {"order": notice.order, "status": notice.status},
+    )

@@ -15,7 +15,6 @@ of the cluster by e-mail through the task queue, and the story turns public
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.db import transaction
@@ -33,8 +32,6 @@ from klynge.packages.models import (
     StoryNotice,
     StoryStatus,
 )
-
-logger = logging.getLogger(__name__)
 
 # The cluster's doctors read the story this many working days before the public does.
 NOTICE_WORKING_DAYS = 2
@@ -344,34 +341,14 @@ def story_approve(*, actor: Any, story: Story, on: dt.date | None = None) -> Sto
 def send_notice(notice_id: int) -> str:
     """Send one notice (the worker); a failure stays on the row, a sent one is not
     sent again."""
-    from django.conf import settings
-
     from klynge.core import mail as core_mail
 
-    with transaction.atomic():
-        notice = (
-            StoryNotice.objects.select_for_update(of=("self",))
-            .select_related("story__cluster")
-            .get(pk=notice_id)
-        )
-        if notice.sent_at is not None:
-            return "skipped"
-        context = {
-            "story": notice.story,
-            "name": notice.name,
-            "site_url": settings.KLYNGE_SITE_URL,
-        }
-        message = core_mail.build("packages/mail/story", context, to=[notice.recipient])
-        try:
-            message.send()
-        except Exception as error:  # SMTP/socket failure: keep it visible
-            notice.last_error = f"{type(error).__name__}: {error}"[:500]
-            logger.warning("story notice %s failed: %s", notice.pk, notice.last_error)
-            notice.save(update_fields=["last_error"])
-            return "failed"
-        notice.sent_at, notice.last_error = timezone.now(), ""
-        notice.save(update_fields=["sent_at", "last_error"])
-        return "sent"
+    return core_mail.send_notice_once(
+        StoryNotice.objects.select_related("story__cluster"),
+        notice_id,
+        "packages/mail/story",
+        lambda notice: {"story": notice.story, "name": notice.name},
+    )
 
 
 def search_public(*, on: dt.date, query: str = "") -> QuerySet[Story]:
