@@ -9,6 +9,7 @@ Hillerødklyngen (Hillerød, Region Hovedstaden: 2 clinics × 2 doctors), and Fr
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -260,3 +261,17 @@ def test_the_key_figures_open_the_start_page_of_staff_and_no_one_else(world):
     assert "Activity reports received: 0" in national  # last year's: none in this world
     assert programme(world.users["region_a"])[0] == "Clusters: 1"
     assert programme(world.users["coordinator_a"]) is None
+
+
+def test_figures_read_as_danish_text(world, client, monkeypatch):
+    """Every label starts with a capital, and counts beside a share carry the Danish
+    thousands separator (the demo's "3306 / 3379" read as a code)."""
+    from klynge.overviews import dashboard
+
+    real = dashboard.format_number
+    monkeypatch.setattr(dashboard, "format_number", lambda n: real(n * 1000))
+    assert client.login(email="sekretariat@kiap.test", password=PASSWORD)
+    html = client.get(reverse("overviews:dashboard"), {"dato": ON.isoformat()}).content.decode()
+    labels = re.findall(r'<tr data-figure="[^"]+"><th scope="row">([^<]+)</th>', html)
+    assert labels and all(label[0].isupper() for label in labels), labels
+    assert re.search(r">\d{1,3}\.000 / \d{1,3}\.000<", html)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from klynge.core.formatting import format_number
 from klynge.registry.models import Cluster, Region
 from klynge.registry.selectors import coverage, in_region, registration_checklist
 
@@ -131,7 +132,7 @@ def _registry(board: Dashboard, active: list[Cluster]) -> None:
             gettext_lazy("GPs in a cluster"),
             head.doctor_share,
             kind="share",
-            detail=f"{head.doctors_in_cluster} / {head.doctors}",
+            detail=f"{format_number(head.doctors_in_cluster)} / {format_number(head.doctors)}",
             header=cov_header,
             rows=municipalities,
         )
@@ -142,7 +143,7 @@ def _registry(board: Dashboard, active: list[Cluster]) -> None:
             gettext_lazy("Clinics in a cluster"),
             head.clinic_share,
             kind="share",
-            detail=f"{head.clinics_in_cluster} / {head.clinics}",
+            detail=f"{format_number(head.clinics_in_cluster)} / {format_number(head.clinics)}",
             header=cov_header,
             rows=municipalities,
         )
@@ -279,7 +280,7 @@ def _meetings(board: Dashboard, cluster_ids: list[int]) -> None:
             gettext_lazy("Attendance at meetings held"),
             present_all / registered_all if registered_all else None,
             kind="share",
-            detail=f"{present_all} / {registered_all}",
+            detail=f"{format_number(present_all)} / {format_number(registered_all)}",
             header=header,
             rows=rows,
         )
@@ -403,7 +404,7 @@ def _courses(board: Dashboard) -> None:
             gettext_lazy("Course seats taken"),
             booked / seats if seats else None,
             kind="share",
-            detail=f"{booked} / {seats}",
+            detail=f"{format_number(booked)} / {format_number(seats)}",
             header=[_("Course"), _("Starts"), _("Seats"), _("Taken")],
             rows=[
                 [s.course.title, timezone.localtime(s.starts).date(), s.seats, taken[s.pk]]
@@ -429,7 +430,7 @@ def _reports(board: Dashboard) -> None:
             "reports_received",
             gettext_lazy("Activity reports received"),
             len(sent),
-            detail=f"{len(sent)} / {len(clusters)}",
+            detail=f"{format_number(len(sent))} / {format_number(len(clusters))}",
             header=[_("Cluster"), _("Year"), _("Received")],
             rows=[
                 [c.name, year, timezone.localtime(sent[c.pk]).date() if c.pk in sent else None]
