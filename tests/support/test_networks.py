@@ -59,6 +59,24 @@ def test_only_board_members_opt_in(world):
         networks.opt_in(user=world.users["member_a"])
 
 
+def test_a_coordinator_on_a_board_is_not_asked_to_opt_in(world, client):
+    """The demo's coordinator also sits on her cluster's board: the networks page asked
+    her to join the network she is in."""
+    coordinator = Doctor.objects.get(user=world.users["coordinator_a"])
+    registry.role_assign(
+        actor=None,
+        cluster=world.cluster_a,
+        doctor=coordinator,
+        role=RoleKind.BOARD_MEMBER,
+        start=timezone.localdate(),
+    )
+    assert not networks.may_opt_in(user=world.users["coordinator_a"], on=timezone.localdate())
+    assert networks.may_opt_in(user=world.users["board_a"], on=timezone.localdate())
+    assert client.login(email=world.users["coordinator_a"].email, password=PASSWORD)
+    page = client.get(reverse("support:networks")).content.decode()
+    assert reverse("support:network.opt_in") not in page
+
+
 def test_a_message_reaches_everyone_by_mail_once_and_stays_on_the_page(
     world, client, django_capture_on_commit_callbacks
 ):

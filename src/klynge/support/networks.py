@@ -97,11 +97,12 @@ def coordinated_clusters(*, user: Any, on: dt.date) -> list[Any]:
 
 
 def may_opt_in(*, user: Any, on: dt.date) -> bool:
-    """Board members (not coordinators) of an active cluster may opt in."""
+    """Board members of an active cluster may opt in; a coordinator is in the network
+    already (also one who sits on a board)."""
+    roles = RoleAssignment.objects.active_on(on).filter(doctor__user=user)  # type: ignore[attr-defined]
     return (
-        RoleAssignment.objects.active_on(on)  # type: ignore[attr-defined]
-        .filter(role__in=BOARD_ROLES, doctor__user=user)
-        .exists()
+        roles.filter(role__in=BOARD_ROLES).exists()
+        and not roles.filter(role=RoleKind.COORDINATOR).exists()
     )
 
 
