@@ -238,3 +238,46 @@ def test_the_grants_page_shows_paid_returned_and_still_due_per_cluster(world, cl
     # The run offers what is still due, not the whole grant.
     offered = {p.cluster.name: p.amount for p in runs.payable(year=YEAR, region=None, on=today())}
     assert offered["Køgeklyngen"] == due - Decimal("1000.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submits_at_once_record_the_run_once_and_neither_fails():
+    """A double click on "record as paid": two requests at the same moment. The first
+    claims the run with a write, the second waits for it and finds the run recorded —
+    on SQLite too, which has no row locks (the browser test ended in a 500 there)."""
+    import threading
+
+    from django.db import connection, connections
+
+    world = build_world()
+    Cluster.objects.filter(pk=world.cluster_a.pk).update(
+        registration_completed=dt.date(2019, 3, 15)
+    )
+    secretariat = world.users["secretariat"]
+    run = runs.payment_run_create(
+        actor=secretariat, year=YEAR, region=None, clusters=[world.cluster_a.pk]
+    )
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:"):
+        pytest.skip("an in-memory SQLite database is not shared between threads' connections")
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def submit() -> None:
+        try:
+            start.wait()
+            results.append(
+                runs.payment_run_record(actor=secretariat, run=run, paid_on=dt.date(2024, 2, 5))
+            )
+        except Exception as error:  # any failure is the finding
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(r.already for r in results) == [False, True]
+    assert Payout.objects.filter(cluster=world.cluster_a).count() == 1

@@ -166,8 +166,12 @@ def payment_run_record(*, actor: Any, run: PaymentRun, paid_on: dt.date) -> Reco
     if paid_on > timezone.localdate():
         raise DomainError(_("A payment cannot be dated in the future."), field="paid_on")
     with transaction.atomic():
-        run = PaymentRun.objects.select_for_update().get(pk=run.pk)
-        if run.paid_on is not None:
+        # Claim the run first, with a write: the row lock on PostgreSQL, the database's
+        # write lock on SQLite (which has no row locks), so a second submit waits for the
+        # first and finds the run recorded. Anything refused below undoes the claim.
+        claimed = PaymentRun.objects.filter(pk=run.pk, paid_on__isnull=True).update(paid_on=paid_on)
+        run = PaymentRun.objects.get(pk=run.pk)
+        if not claimed:
             return RecordResult(run, already=True)
         _check_scope(actor, run.region, timezone.localdate())
         for line in run.lines.select_related("cluster__municipality").order_by("id"):
@@ -187,10 +191,9 @@ def payment_run_record(*, actor: Any, run: PaymentRun, paid_on: dt.date) -> Reco
                 ) from error
             line.payout = payout
             line.save(update_fields=["payout"])
-        run.paid_on = paid_on
         run.recorded = timezone.now()
         run.recorded_by = actor if getattr(actor, "is_authenticated", False) else None
-        run.save(update_fields=["paid_on", "recorded", "recorded_by"])
+        run.save(update_fields=["recorded", "recorded_by"])
         audit_log(
             actor=actor,
             action="finance.payment_run.recorded",
