@@ -273,7 +273,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from klynge.accounts.models import User
 from klynge.registry.models import Cluster, Participation, RoleAssignment, RoleKind
-from klynge.registry.selectors import region_of, staff_region, today
+from klynge.registry.selectors import region_of, staff_region
+from klynge.core.dates import today
 
 cfg = json.loads(os.environ["BENCH_LOAD_SETUP"])
 on = today()

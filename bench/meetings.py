@@ -271,11 +271,11 @@ def bench(tmp: Path, env: dict[str, str]) -> dict[str, Any]:
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    from klynge.core.dates import today
     from klynge.meetings import documents, mail, pack, selectors, services
     from klynge.meetings.models import Dispatch, Meeting, MeetingKind, MinutesVersion
     from klynge.quality.models import Indicator
     from klynge.registry.models import Cluster, Doctor, Participation, RoleAssignment, RoleKind
-    from klynge.registry.selectors import today
 
     out: dict[str, Any] = {"settings_email": settings.EMAIL_BACKEND}
     on = today()

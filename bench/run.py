@@ -543,7 +543,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from klynge.registry.models import Doctor, Membership
-from klynge.registry.selectors import cluster_memberships_on, today
+from klynge.registry.selectors import cluster_memberships_on
+from klynge.core.dates import today
 
 config = json.loads(os.environ["BENCH_PROBE"])
 

@@ -245,10 +245,10 @@ def _stories(w) -> dict:
         return w.__dict__["_stories"]
     import datetime as dt
 
+    from klynge.core.dates import today
     from klynge.packages import stories
     from klynge.quality import services as quality
     from klynge.quality.models import Indicator
-    from klynge.registry.selectors import today
 
     coordinator, secretariat = w.users["coordinator_a"], w.users["secretariat"]
     opioids = Indicator.objects.get(code="opioids")

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from klynge.registry.dataset import DEMO_DOMAIN
+from klynge.demo.dataset import DEMO_DOMAIN
 
 REPO = Path(__file__).resolve().parent.parent
 

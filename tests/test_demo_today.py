@@ -182,7 +182,7 @@ def test_same_seed_and_day_give_the_same_rows_and_data_through_last_month(
 def test_extensions_run_on_the_demos_clock_with_or_without_a_today_argument(monkeypatch):
     from django.utils import timezone
 
-    from klynge.registry import dataset
+    from klynge.demo import dataset
 
     seen = []
 

@@ -14,13 +14,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.core.models import AuditEntry
 from klynge.governance import paperwork
 from klynge.governance.models import Statutes
 from klynge.governance.selectors import statutes_on
 from klynge.governance.services import statutes_adopt
-from klynge.registry.selectors import cluster_coordinator_on, today
+from klynge.registry.selectors import cluster_coordinator_on
 from tests.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.django_db

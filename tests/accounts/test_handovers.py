@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from klynge.accounts import selectors, services
 from klynge.accounts.models import Handover, Invitation
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.core.models import AuditEntry
 from klynge.registry import services as registry
 from klynge.registry.models import Doctor, RoleAssignment, RoleKind
-from klynge.registry.selectors import cluster_roles_on, today
+from klynge.registry.selectors import cluster_roles_on
 from tests.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.django_db

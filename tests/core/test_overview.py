@@ -12,6 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone, translation
 
+from klynge.core.dates import today
 from klynge.core.overview import overview_for, registered_sections
 from klynge.finance.models import FeeContract
 from klynge.meetings.models import (
@@ -24,7 +25,6 @@ from klynge.meetings.models import (
     PollSlot,
 )
 from klynge.registry.models import Cluster, Doctor
-from klynge.registry.selectors import today
 from tests.world import build_world
 
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")

@@ -18,7 +18,7 @@ from itertools import groupby
 import pytest
 from django.core.management import call_command
 
-from klynge.registry.dataset import DEMO_DOMAIN, DEMO_PASSWORD
+from klynge.demo.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 from tests.e2e import a11y
 from tests.e2e.conftest import log_in
 from tests.world import restore_migration_rows
@@ -49,11 +49,11 @@ class Ids:
 
 
 def demo_ids() -> Ids:
+    from klynge.core.dates import today
     from klynge.dataorders.models import DataOrder
     from klynge.meetings.models import Meeting
     from klynge.quality.models import Indicator
     from klynge.registry.models import Doctor, Membership
-    from klynge.registry.selectors import today
     from klynge.support.inquiries import inquiry_submit
 
     member = Doctor.objects.get(user__email=ROLES["member"])

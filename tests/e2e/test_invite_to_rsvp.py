@@ -13,10 +13,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from klynge.core.dates import today
 from klynge.meetings import selectors, services
 from klynge.meetings.models import Dispatch, Meeting, PollAnswer, Rsvp
 from klynge.registry.models import Doctor
-from klynge.registry.selectors import today
 from tests.e2e.conftest import log_in
 from tests.e2e.test_people_flow import (  # the SMTP server on loopback and the worker
     Inbox,

@@ -12,10 +12,10 @@ import datetime as dt
 
 import pytest
 
+from klynge.core.dates import today
 from klynge.packages import ideas
 from klynge.packages.models import Story, StoryNotice, StoryStatus
 from klynge.quality.models import Indicator
-from klynge.registry.selectors import today
 from tests.e2e.conftest import log_in
 from tests.world import PASSWORD, build_world
 

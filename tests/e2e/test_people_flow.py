@@ -18,8 +18,9 @@ from django.core.management import call_command
 
 from klynge.accounts.models import Handover, Invitation
 from klynge.accounts.services import has_login
+from klynge.core.dates import today
 from klynge.registry.models import Doctor, RoleKind
-from klynge.registry.selectors import cluster_roles_on, today
+from klynge.registry.selectors import cluster_roles_on
 from tests.e2e.conftest import log_in
 from tests.world import PASSWORD, build_world
 

@@ -9,10 +9,10 @@ import re
 import pytest
 from django.core.management import call_command
 
+from klynge.core.dates import today
+from klynge.demo.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 from klynge.quality.models import Intervention
-from klynge.registry.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 from klynge.registry.models import Clinic, Doctor, Membership
-from klynge.registry.selectors import today
 from tests.e2e.conftest import log_in
 from tests.world import restore_migration_rows
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from klynge.registry.dataset import DEMO_DOMAIN, DEMO_PASSWORD
+from klynge.demo.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 from klynge.registry.models import Cluster
 from tests.e2e.conftest import log_in
 from tests.world import restore_migration_rows
@@ -35,7 +35,8 @@ def test_map_shows_denmark_and_every_cluster(national, live_server, page, shoot)
     page.wait_for_url("**region=1081**")
     from playwright.sync_api import expect
 
-    from klynge.registry.selectors import in_region, today
+    from klynge.core.dates import today
+    from klynge.registry.selectors import in_region
 
     expected = Cluster.objects.active_on(today()).filter(in_region(1081, today())).count()
     # A locator assertion, not wait_for_function: the page's policy forbids eval.
@@ -47,7 +48,8 @@ def test_map_shows_denmark_and_every_cluster(national, live_server, page, shoot)
 
 
 def test_coverage_shows_the_national_share(national, live_server, page, shoot):
-    from klynge.registry.selectors import coverage, today
+    from klynge.core.dates import today
+    from klynge.registry.selectors import coverage
 
     log_in(page, live_server, f"sekretariat@{DEMO_DOMAIN}", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/daekning/")

@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.finance import runs, selectors, services
 from klynge.finance.models import PaymentRun, PaymentRunLine, Payout
 from klynge.registry.models import Cluster, Region
-from klynge.registry.selectors import today
 from tests.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.django_db

@@ -283,7 +283,7 @@ def test_a_double_click_on_pay_books_one_fee_instalment(world, client):
     assert client.post(reverse_url, {"reason": "fejl"}).status_code == 302
     page = client.get(reverse("finance:fees", args=[world.cluster_a.slug]))
     assert "fejl" in page.content.decode()  # the reversal and its reason are on the page
-    from klynge.registry.selectors import today
+    from klynge.core.dates import today
 
     year = today().year  # paid and reversed today
     report = client.get(reverse("finance:fees.report", args=[world.cluster_a.slug, year, "csv"]))

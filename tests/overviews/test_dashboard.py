@@ -246,8 +246,8 @@ def test_the_page_and_a_figures_csv(world, client):
 def test_the_key_figures_open_the_start_page_of_staff_and_no_one_else(world):
     from django.utils import translation
 
+    from klynge.core.dates import today
     from klynge.core.overview import overview_for
-    from klynge.registry.selectors import today
 
     def programme(user):
         user = type(user).objects.get(pk=user.pk)

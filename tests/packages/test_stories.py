@@ -13,6 +13,7 @@ from django.core import mail
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.dataorders.workdays import add_working_days
 from klynge.packages import ideas, stories
@@ -20,7 +21,6 @@ from klynge.packages.models import StoryNotice, StoryStatus
 from klynge.quality import services as quality
 from klynge.quality.models import Indicator
 from klynge.registry.models import Doctor
-from klynge.registry.selectors import today
 from tests.world import PASSWORD, build_world
 
 

@@ -36,14 +36,15 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from klynge.accounts.models import User
+from klynge.core.dates import today
 from klynge.core.permissions import has_perm
+from klynge.demo import dataset
 from klynge.meetings.models import Meeting
 from klynge.meetings.selectors import meeting_date
 from klynge.quality import release
 from klynge.quality.models import Consent, ImportRun, ImportStatus, Indicator, IndicatorValue
 from klynge.quality.periods import add_months
 from klynge.quality.selectors import cluster_latest_months
-from klynge.registry import dataset
 from klynge.registry.models import (
     Clinic,
     Cluster,
@@ -53,7 +54,7 @@ from klynge.registry.models import (
     RoleAssignment,
     RoleKind,
 )
-from klynge.registry.selectors import clinic_counts_on, cluster_memberships_on, today
+from klynge.registry.selectors import clinic_counts_on, cluster_memberships_on
 from tests.privacy import attack_kit as kit
 
 pytestmark = pytest.mark.django_db

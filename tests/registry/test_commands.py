@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from klynge.registry import dataset
+from klynge.demo import dataset
 from klynge.registry.exports import COLUMNS
 from klynge.registry.models import Clinic, Cluster, Doctor
 from tests.factories import build_cluster, rolled_back_dataset

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from klynge.registry import dataset
+from klynge.demo import dataset
 from klynge.support import selectors
 from klynge.support.demo import clear_support, generate_support
 from klynge.support.models import CourseSession, NewsItem

@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.core.overview import overview_for
 from klynge.registry.models import Region
-from klynge.registry.selectors import today
 from klynge.support import selectors, services
 from klynge.support.models import NewsItem
 from tests.world import build_world

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from klynge.registry.forms import DanishDateField
+from klynge.core.forms import DanishDateField
 from klynge.registry.models import Doctor, Region
 
 

@@ -317,7 +317,7 @@ def _staff_post(*, user: User, region: Any) -> None:
     except ImportError:  # the registry has no dated posts yet: the account's region only
         staff = None  # type: ignore[assignment]
     if staff is not None:
-        from klynge.registry.selectors import today
+        from klynge.core.dates import today
 
         staff.staff_post_start(actor=user, user=user, region=region, start=today())
     if user.region_id != region.pk:
@@ -385,7 +385,7 @@ def handover_request(
     """Register a pending hand-over and invite the incoming holder (called by
     `registry.services.role_assign` inside its transaction). Refused when the doctor has
     no e-mail to invite."""
-    from klynge.registry.selectors import today
+    from klynge.core.dates import today
 
     if not (doctor.email or (doctor.user and doctor.user.email)):
         raise DomainError(
@@ -438,7 +438,7 @@ def _schedule_handover(handover: Handover) -> None:
 
 def handover_deadline_set(*, actor: Any, handover: Handover, hand_over_by: dt.date) -> Handover:
     """The coordinator moves the date on which the hand-over happens anyway."""
-    from klynge.registry.selectors import today
+    from klynge.core.dates import today
 
     with transaction.atomic():
         handover = Handover.objects.select_for_update().get(pk=handover.pk)
@@ -493,7 +493,7 @@ def _handover_complete(*, handover: Handover, actor: Any, on: dt.date) -> Any:
 def handovers_complete_for(*, doctor: Any, actor: Any) -> int:
     """The incoming holder can now log in: hand over their pending roles (from the
     requested start, or today if that has passed)."""
-    from klynge.registry.selectors import today
+    from klynge.core.dates import today
 
     done = 0
     for handover in Handover.objects.select_for_update().filter(
@@ -513,7 +513,7 @@ def handovers_complete_for(*, doctor: Any, actor: Any) -> int:
 def handovers_apply_due(*, on: dt.date | None = None) -> int:
     """Apply every pending hand-over whose latest date has come (the worker's task and
     `manage.py handovers_apply`); idempotent."""
-    from klynge.registry.selectors import today
+    from klynge.core.dates import today
 
     on = on or today()
     done = 0
@@ -537,8 +537,8 @@ def orphan_appoint(*, actor: Any, cluster: Any, doctor: Any, email: str = "") ->
     """The secretariat steps in for a cluster without a coordinator who can log in:
     `doctor` becomes its coordinator from today (nobody's rights to keep) and is
     invited if they have no login."""
+    from klynge.core.dates import today
     from klynge.registry import services as registry
-    from klynge.registry.selectors import today
 
     with transaction.atomic():
         if email:

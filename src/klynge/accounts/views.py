@@ -25,12 +25,12 @@ from klynge.accounts.forms import (
     StaffInviteForm,
 )
 from klynge.accounts.models import Handover, Invitation
+from klynge.core.dates import today
 from klynge.core.formatting import format_date
 from klynge.core.permissions import has_perm
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.registry import selectors as registry_selectors
 from klynge.registry.models import Cluster, Doctor, Participation, Region
-from klynge.registry.views import ClusterMixin
 
 # --- Accepting an invitation -------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ class PeopleView(ClusterMixin, TemplateView):
     template_name = "accounts/people.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        on = registry_selectors.today()
+        on = today()
         user = self.request.user
         handovers = selectors.pending_handovers(cluster=self.cluster)
         return {
@@ -180,7 +180,7 @@ class HandoverDateView(_ClusterWrite):
 def _regions() -> Any:
     regions_on = getattr(registry_selectors, "regions_on", None)
     if regions_on is not None:
-        return regions_on(registry_selectors.today())
+        return regions_on(today())
     return Region.objects.all()
 
 
@@ -278,7 +278,7 @@ class OrphansView(PermissionMixin, TemplateView):
     template_name = "accounts/orphans.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        total, orphans = selectors.orphaned_clusters(on=registry_selectors.today())
+        total, orphans = selectors.orphaned_clusters(on=today())
         failed = kwargs.get("form")
         rows = []
         for orphan in orphans:
@@ -301,7 +301,7 @@ class OrphanAppointView(ServiceFormView):
         return get_object_or_404(Cluster, slug=self.kwargs["slug"])
 
     def get_form(self) -> forms.Form:
-        on = registry_selectors.today()
+        on = today()
         doctors = Doctor.objects.filter(
             pk__in=Participation.objects.active_on(on)
             .filter(cluster=self.cluster)

@@ -18,8 +18,8 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
+from klynge.core.dates import today
 from klynge.registry.geography import OSTDANMARK, REGIONS_FROM
-from klynge.registry.selectors import today
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # RFC 3339 full-date, nothing else
 # Database integer keys: larger numbers can name nothing (and SQLite refuses them).

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "klynge.overviews",
     "klynge.support",
     "klynge.api",
+    "klynge.demo",
 ]
 
 MIDDLEWARE = [

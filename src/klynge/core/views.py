@@ -12,18 +12,31 @@ mapped onto forms here and nowhere else.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.core.permissions import has_perm
+
+if TYPE_CHECKING:
+    from klynge.registry.models import Cluster
 
 
 class PermissionMixin:
@@ -49,6 +62,41 @@ class PermissionMixin:
                 raise Http404
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class ClusterMixin(PermissionMixin):
+    """Every page under a cluster's address: loads the cluster from the URL (an old
+    address after a rename redirects), checks the permission on it, so another
+    cluster's pages answer 404, and puts it in the context."""
+
+    kwargs: dict[str, Any]
+
+    def dispatch(self, request, *args, **kwargs):
+        from klynge.registry.selectors import renamed_cluster_url
+
+        moved = renamed_cluster_url(request, kwargs.get("slug"))
+        if moved:
+            return HttpResponsePermanentRedirect(moved)
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def cluster(self) -> Cluster:
+        from klynge.registry.models import Cluster
+
+        return get_object_or_404(
+            Cluster.objects.select_related("municipality"), slug=self.kwargs["slug"]
+        )
+
+    def get_permission_object(self) -> Cluster:
+        return self.cluster
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["cluster"] = self.cluster
+        return context
+
+    def cluster_url(self, name: str = "cluster.members") -> str:
+        return reverse(f"registry:{name}", args=[self.cluster.slug])
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -147,7 +195,7 @@ class HomeView(TemplateView):
         from klynge.core.overview import overview_for
         from klynge.registry import selectors
 
-        on = selectors.today()
+        on = today()
         user = self.request.user
         return {
             **super().get_context_data(**kwargs),

@@ -73,7 +73,8 @@ def order_create(
 ) -> DataOrder:
     """Order an extract. `recipient` None with `to_secretariat` is the national
     secretariat; otherwise the cluster's own regional unit (on `on`) is used."""
-    from klynge.registry.selectors import region_of, today
+    from klynge.core.dates import today
+    from klynge.registry.selectors import region_of
 
     on = on or today()
     if cluster.dissolved:
@@ -190,10 +191,11 @@ def order_deliver(*, actor: Any, order: DataOrder, data: bytes, filename: str) -
     tells the coordinator (the order and the start page)."""
     from django.conf import settings
 
+    from klynge.core.dates import today
     from klynge.dataorders.selectors import consent_missing
     from klynge.quality import services as quality
     from klynge.quality.models import ImportStatus
-    from klynge.registry.selectors import cluster_memberships_on, today
+    from klynge.registry.selectors import cluster_memberships_on
 
     with transaction.atomic():
         order = _locked(order, actor)
@@ -274,9 +276,10 @@ def consent_give(*, actor: Any, cluster: Cluster, purpose: str) -> PurposeConsen
     """The actor's clinic consents to open data for `purpose`, once: every later open
     order for the same purpose, from any of its clusters, reuses it. Only a purpose an
     open order of `cluster` asks for can be consented to here."""
+    from klynge.core.dates import today
     from klynge.dataorders.selectors import purposes_asked
     from klynge.quality.selectors import viewer_clinic_id
-    from klynge.registry.selectors import cluster_memberships_on, today
+    from klynge.registry.selectors import cluster_memberships_on
 
     on = today()
     clinic_id = viewer_clinic_id(actor)
@@ -309,8 +312,9 @@ def consent_give(*, actor: Any, cluster: Cluster, purpose: str) -> PurposeConsen
 def notice_recipients(order: DataOrder) -> list[str]:
     """Who hears that an order was delivered or declined: the person who ordered it and
     the cluster's coordinator today, once each."""
+    from klynge.core.dates import today
     from klynge.meetings.selectors import doctor_email
-    from klynge.registry.selectors import cluster_coordinator_on, today
+    from klynge.registry.selectors import cluster_coordinator_on
 
     addresses: dict[str, str] = {}
     if order.ordered_by is not None and order.ordered_by.email:

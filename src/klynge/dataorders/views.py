@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from klynge.core.dates import today
 from klynge.core.permissions import has_perm
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.dataorders import selectors, services
 from klynge.dataorders.forms import ConsentForm, DeclineForm, DeliverForm, MessageForm, OrderForm
 from klynge.dataorders.models import DataOrder
-from klynge.registry.selectors import region_of, today
-from klynge.registry.views import ClusterMixin
+from klynge.registry.selectors import region_of
 
 
 class ClusterOrdersView(ClusterMixin, TemplateView):

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from klynge.core.errors import DomainError
+from klynge.core.views import ClusterMixin
 from klynge.documents import selectors, services
 from klynge.documents.forms import FolderForm, UploadForm, VersionForm
 from klynge.documents.models import Document, DocumentVersion, Folder
-from klynge.registry.views import ClusterMixin
 
 VIEW = "documents.view_archive"
 MANAGE = "documents.manage_archive"

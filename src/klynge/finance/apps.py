@@ -6,7 +6,7 @@ class FinanceConfig(AppConfig):
     label = "finance"
 
     def ready(self) -> None:
+        from klynge.demo import dataset
         from klynge.finance.demo import clear_books, generate_books
-        from klynge.registry import dataset
 
         dataset.register_extension("books", generate_books, clear_books)

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core import identifiers
+from klynge.core.forms import DanishDateField
 from klynge.finance.models import Administration, ExpenseCategory, PaymentFrequency
-from klynge.registry.forms import DanishDateField
 
 EXPENSE_CHOICES = [
     *ExpenseCategory.choices,

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from klynge.core.dates import today
 from klynge.finance import grants
 from klynge.finance.models import BooksClosure, GrantScheme, Payout
 from klynge.registry.models import Cluster, Membership, Region
-from klynge.registry.selectors import clinic_counts_on, in_region, region_map, today
+from klynge.registry.selectors import clinic_counts_on, in_region, region_map
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from klynge.registry.forms import DanishDateField
+from klynge.core.forms import DanishDateField
 
 
 def _number(attrs: dict[str, str]) -> forms.NumberInput:

@@ -41,15 +41,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core import pdf
+from klynge.core.dates import today
 from klynge.core.formatting import format_date, format_money, format_number
 from klynge.governance.models import Statutes
 from klynge.governance.selectors import statutes_on
 from klynge.registry.models import Cluster
-from klynge.registry.selectors import (
-    cluster_coordinator_on,
-    cluster_memberships_on,
-    today,
-)
+from klynge.registry.selectors import cluster_coordinator_on, cluster_memberships_on
 
 SOURCE_DIR = Path(__file__).resolve().parent / "paperwork"
 BASE_DOCX = SOURCE_DIR / "base.docx"

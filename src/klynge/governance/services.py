@@ -11,12 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from klynge.core import uploads
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date
 from klynge.core.models import audit_log
 from klynge.governance.models import Statutes
 from klynge.registry.models import Cluster
-from klynge.registry.selectors import today
 
 
 def _percent(value: int | None, field: str) -> None:

@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.downloads import file_response
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date, format_percent
+from klynge.core.views import ClusterMixin
 from klynge.governance import paperwork, selectors, services
 from klynge.governance.forms import StatutesForm
 from klynge.governance.models import Statutes
-from klynge.registry.selectors import today
-from klynge.registry.views import ClusterMixin
 
 
 def rules_in_words(statutes: Statutes) -> list[str]:

@@ -7,10 +7,10 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from klynge.core.permissions import register_role_resolver
+        from klynge.demo import dataset
         from klynge.meetings.demo import clear_meetings, generate_meetings
         from klynge.meetings.models import Meeting
         from klynge.meetings.selectors import user_meeting_roles
-        from klynge.registry import dataset
 
         register_role_resolver(Meeting, user_meeting_roles)
         dataset.register_extension("meetings", generate_meetings, clear_meetings)

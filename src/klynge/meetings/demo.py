@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
+from klynge.demo.dataset import DEMO_DOMAIN
 from klynge.governance.models import Election, Statutes
 from klynge.meetings import services
 from klynge.meetings.agendas import TEMPLATES
@@ -45,7 +46,6 @@ from klynge.meetings.models import (
     Speaker,
 )
 from klynge.quality.models import Indicator
-from klynge.registry.dataset import DEMO_DOMAIN
 from klynge.registry.models import Cluster, Doctor, Participation, RoleKind
 
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core import identifiers
+from klynge.core.forms import DanishDateField
 from klynge.meetings.agendas import TEMPLATES
 from klynge.meetings.models import Guest, HostModel, MeetingKind
 from klynge.quality.models import Indicator
-from klynge.registry.forms import DanishDateField
 from klynge.registry.models import Cluster, Doctor
 from klynge.registry.selectors import in_region, region_of
 

@@ -94,8 +94,9 @@ def organizer(meeting: Meeting) -> tuple[str, str]:
     today, or else on the meeting's day; failing that another holder of a cluster role
     (chair first) with an address; failing that the site's own sender address under the
     cluster's name. Replies from calendars go there, so it is a real address."""
+    from klynge.core.dates import today
     from klynge.registry.models import RoleKind
-    from klynge.registry.selectors import cluster_roles_on, today
+    from klynge.registry.selectors import cluster_roles_on
 
     order: list[str] = [
         RoleKind.COORDINATOR,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from klynge.core.dates import today
 from klynge.core.permissions import Role
 from klynge.meetings.models import (
     Action,
@@ -26,7 +27,7 @@ from klynge.meetings.models import (
     Rsvp,
 )
 from klynge.registry.models import Cluster, Doctor, Participation
-from klynge.registry.selectors import today, user_cluster_roles
+from klynge.registry.selectors import user_cluster_roles
 
 # Evaluations are shown only from this many answers, so no one's answer stands alone
 # (DST's rule: at least three units behind any figure). `KLYNGE_MIN_RESPONDENTS` may

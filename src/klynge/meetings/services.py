@@ -1026,7 +1026,8 @@ def evaluation_submit(
 @transaction.atomic
 def announcement_send(*, actor: Any, cluster: Cluster, title: str, body: str) -> Announcement:
     """An announcement to every member by e-mail, kept on the cluster's page (MEET-6)."""
-    from klynge.registry.selectors import cluster_participations_on, today
+    from klynge.core.dates import today
+    from klynge.registry.selectors import cluster_participations_on
 
     title, body = " ".join(title.split()), body.strip()
     if not title or not body:

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import csv_response
+from klynge.core.forms import AsOfForm
 from klynge.core.views import PermissionMixin
 from klynge.overviews import dashboard
 from klynge.registry import selectors
-from klynge.registry.forms import AsOfForm
 from klynge.registry.models import Clinic, Doctor
 
 

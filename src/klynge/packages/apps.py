@@ -7,10 +7,10 @@ class PackagesConfig(AppConfig):
 
     def ready(self) -> None:
         from klynge.core.permissions import register_role_resolver
+        from klynge.demo import dataset
         from klynge.packages.demo import clear_packages, generate_packages
         from klynge.packages.models import Story
         from klynge.packages.stories import cluster_story_roles
-        from klynge.registry import dataset
 
         dataset.register_extension("packages", generate_packages, clear_packages)
         register_role_resolver(Story, cluster_story_roles)

@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from klynge.core.dates import today
 from klynge.core.permissions import has_perm
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.packages import ideas, stories
 from klynge.packages.forms import IdeaForm, RejectForm
 from klynge.packages.models import Idea, IdeaStatus
-from klynge.registry.selectors import today, user_clusters
-from klynge.registry.views import ClusterMixin
+from klynge.registry.selectors import user_clusters
 
 
 class IdeaListView(PermissionMixin, TemplateView):

@@ -364,9 +364,9 @@ def package_adopt(
     indicators in the meeting pack, and a data order to its publisher. Refused (nothing
     written) when the meeting is too soon for the publisher's lead time; the refusal
     names the earliest feasible date."""
+    from klynge.core.dates import today
     from klynge.dataorders import services as orders
     from klynge.meetings import services as meetings
-    from klynge.registry.selectors import today
 
     on = on or today()
     if version.status != VersionStatus.PUBLISHED:

@@ -303,8 +303,8 @@ def story_approve(*, actor: Any, story: Story, on: dt.date | None = None) -> Sto
     """The coordinator approves publication of a reviewed story: the cluster's doctors
     are told by e-mail now (through the task queue), and the public reads it from
     `NOTICE_WORKING_DAYS` working days later."""
+    from klynge.core.dates import today
     from klynge.dataorders.workdays import add_working_days
-    from klynge.registry.selectors import today
 
     on = on or today()
     story = _lock(story)

@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from klynge.core.dates import today
 from klynge.core.permissions import has_perm
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.packages import stories
 from klynge.packages.forms import StoryForm, StoryReturnForm
 from klynge.packages.models import Story, StoryStatus, VersionStatus
-from klynge.registry.selectors import today, user_clusters
-from klynge.registry.views import ClusterMixin
+from klynge.registry.selectors import user_clusters
 
 
 class StoryListView(PermissionMixin, TemplateView):

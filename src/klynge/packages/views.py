@@ -14,14 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.formatting import format_date
 from klynge.core.permissions import has_perm
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.packages import selectors, services, stories
 from klynge.packages.forms import AdoptForm, PackageCreateForm, PackageFileForm, VersionForm
 from klynge.packages.models import PackageFile, PackageVersion, VersionStatus
-from klynge.registry.selectors import staff_region, today
-from klynge.registry.views import ClusterMixin
+from klynge.registry.selectors import staff_region
 
 
 class PackageListView(PermissionMixin, TemplateView):

@@ -15,10 +15,10 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         from klynge.core.permissions import register_role_resolver
+        from klynge.demo import dataset
         from klynge.quality.demo import clear_values, generate_values
         from klynge.quality.models import ImportRun
         from klynge.quality.selectors import user_import_roles
-        from klynge.registry import dataset
 
         register_role_resolver(ImportRun, user_import_roles)
         post_migrate.connect(_sync_library, sender=self)

@@ -199,7 +199,7 @@ def generate_values(*, seed: int = 1, today: dt.date | None = None) -> ImportRun
 def _demo_cluster_and_persona_clinics() -> tuple[int | None, set[int]]:
     """The demo coordinator's cluster (None without demo logins) and the clinics of the
     demo logins' doctors."""
-    from klynge.registry.dataset import DEMO_DOMAIN
+    from klynge.demo.dataset import DEMO_DOMAIN
     from klynge.registry.models import Doctor, RoleAssignment
 
     personas = set(

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from klynge.registry.forms import DanishDateField
+from klynge.core.forms import DanishDateField
 
 WINDOWS = [(1, _("1 month")), (3, _("3 months (quarter)")), (12, _("12 months"))]
 TARGETS = [("cluster", _("the cluster")), ("region", _("the region")), ("nation", _("the nation"))]

@@ -34,6 +34,7 @@ from django.db.models import Count, Max, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from klynge.core.dates import today
 from klynge.core.permissions import has_perm
 from klynge.quality import release, stats
 from klynge.quality.models import (
@@ -53,7 +54,6 @@ from klynge.registry.selectors import (
     municipalities_in,
     region_of,
     staff_region_code,
-    today,
 )
 
 # --- Caching of aggregates over many clinics ----------------------------------------------------

@@ -534,8 +534,9 @@ def intervention_add(
 
 def import_scope(*, user) -> tuple[str, set[int] | None, str]:
     """(scope, clinic ids the user may import for (None = all), a description)."""
+    from klynge.core.dates import today
     from klynge.registry.models import Doctor, RoleAssignment, RoleKind
-    from klynge.registry.selectors import cluster_memberships_on, in_region, staff_region, today
+    from klynge.registry.selectors import cluster_memberships_on, in_region, staff_region
 
     if getattr(user, "is_secretariat", False):
         return "", None, _("all clinics")

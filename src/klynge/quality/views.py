@@ -17,16 +17,16 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.downloads import csv_response
 from klynge.core.errors import DomainError
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.quality import charts, selectors, services
 from klynge.quality.forms import BenchmarkForm, GoalForm, InterventionForm, UploadForm
 from klynge.quality.models import Consent, ImportRun, ImportStatus, Indicator, Presentation
 from klynge.quality.periods import add_months, parse_period
 from klynge.registry.models import Doctor
-from klynge.registry.selectors import cluster_memberships_on, region_of, today
-from klynge.registry.views import ClusterMixin
+from klynge.registry.selectors import cluster_memberships_on, region_of
 
 # --- Library --------------------------------------------------------------------------------------
 

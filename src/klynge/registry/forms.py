@@ -10,6 +10,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core import validators
+from klynge.core.dates import today
+from klynge.core.forms import AsOfField, DanishDateField
 from klynge.registry.models import Clinic, Cluster, Doctor, Municipality, Region, RoleKind
 
 MONTHS = [
@@ -32,19 +34,6 @@ MONTHS = [
         start=1,
     )
 ]
-
-
-class DanishDateField(forms.DateField):
-    """Accepts `24-10-2019`, `24.10.2019`, `24/10/2019` and ISO (the locale's input
-    formats) and explains the expected form when it cannot read the date."""
-
-    default_error_messages = {"invalid": _("Write the date as day-month-year, e.g. 24-10-2019.")}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget", forms.DateInput(attrs={"placeholder": "dd-mm-åååå", "inputmode": "numeric"})
-        )
-        super().__init__(**kwargs)
 
 
 class ClusterForm(forms.ModelForm):
@@ -197,29 +186,6 @@ class DocumentForm(forms.Form):
         return upload
 
 
-class AsOfField(DanishDateField):
-    """ "As of" date for overviews: a date picker (ISO in the browser), also typed Danish."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("As of"))
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        super().__init__(**kwargs)
-
-
-class AsOfForm(forms.Form):
-    """The date a dated page is shown as of (`?dato=`); empty or unreadable = today."""
-
-    dato = AsOfField()
-
-    def on(self) -> dt.date:
-        from klynge.registry.selectors import today
-
-        if self.is_bound and self.is_valid() and self.cleaned_data.get("dato"):
-            return self.cleaned_data["dato"]
-        return today()
-
-
 class OverviewFilterForm(forms.Form):
     """Date, region and municipality for the overview, the map and the export. The
     regions offered are those in force on the date and the municipality list follows
@@ -245,7 +211,7 @@ class OverviewFilterForm(forms.Form):
         from klynge.registry import selectors
 
         super().__init__(*args, **kwargs)
-        on = self._date_asked() or selectors.today()
+        on = self._date_asked() or today()
         self.on = on
         region_field = self.fields["region"]
         # Every region is offered; one not in force on the date says when it was, so
@@ -274,7 +240,7 @@ class OverviewFilterForm(forms.Form):
         from klynge.registry import selectors
 
         data = super().clean()
-        on = data.get("dato") or selectors.today()
+        on = data.get("dato") or today()
         data["on"] = on
         region, municipality = data.get("region"), data.get("municipality")
         problem = selectors.filter_problem(on=on, region=region, municipality=municipality)

@@ -15,9 +15,9 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from klynge.core.dates import today
 from klynge.core.formatting import format_date, format_number
 from klynge.core.permissions import Role
 from klynge.registry.models import (
@@ -37,11 +37,6 @@ from klynge.registry.models import (
     RoleAssignment,
     RoleKind,
 )
-
-
-def today() -> dt.date:
-    return timezone.localdate()
-
 
 # --- Geography on a date -----------------------------------------------------------------
 #

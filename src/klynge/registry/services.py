@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from klynge.core import uploads
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date, mid_sentence
 from klynge.core.models import audit_log
@@ -237,7 +238,7 @@ def cluster_document_upload(
 def registration_refresh(*, cluster: Cluster, on: dt.date | None = None) -> None:
     """Stamp the date the registration became complete (the grant payout starts from
     the next turn of the month, FIN-2); clear it if something required went missing."""
-    on = on or selectors.today()
+    on = on or today()
     complete = all(item.done for item in selectors.registration_checklist(cluster=cluster, on=on))
     if complete and cluster.registration_completed is None:
         cluster.registration_completed = on

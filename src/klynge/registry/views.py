@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,7 +15,6 @@ from django.http import (
     FileResponse,
     Http404,
     HttpResponse,
-    HttpResponsePermanentRedirect,
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404
@@ -25,17 +23,18 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.downloads import table_response
 from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date
+from klynge.core.forms import DanishDateField
 from klynge.core.models import AuditEntry
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView, add_domain_error
 from klynge.registry import charts, exports, selectors, services
 from klynge.registry.forms import (
     ClinicCreateForm,
     ClinicJoinForm,
     ClusterForm,
-    DanishDateField,
     DatedForm,
     DoctorJoinForm,
     DocumentForm,
@@ -51,12 +50,6 @@ from klynge.registry.models import (
     Participation,
     RoleAssignment,
 )
-
-
-def _form_error(form: forms.Form, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
 
 # --- Public overview ---------------------------------------------------------------------------
 
@@ -120,7 +113,7 @@ def _overview_filter(form: OverviewFilterForm) -> tuple[dt.date, Any, Any, str]:
     """The date, region and municipality asked for, and why the combination is
     impossible ("" when it is possible). An unbound form is today, everything."""
     if not form.is_bound:
-        return selectors.today(), None, None, ""
+        return today(), None, None, ""
     if form.is_valid():
         data = form.cleaned_data
         return data["on"], data["region"], data["municipality"], ""
@@ -160,41 +153,12 @@ class RegisterExportView(PermissionMixin, View):
 # --- Cluster pages ------------------------------------------------------------------------------
 
 
-class ClusterMixin(PermissionMixin):
-    """Loads the cluster from the URL; another cluster's pages answer 404."""
-
-    kwargs: dict[str, Any]
-
-    def dispatch(self, request, *args, **kwargs):
-        moved = selectors.renamed_cluster_url(request, kwargs.get("slug"))
-        if moved:
-            return HttpResponsePermanentRedirect(moved)
-        return super().dispatch(request, *args, **kwargs)
-
-    @cached_property
-    def cluster(self) -> Cluster:
-        return get_object_or_404(
-            Cluster.objects.select_related("municipality"), slug=self.kwargs["slug"]
-        )
-
-    def get_permission_object(self) -> Cluster:
-        return self.cluster
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)  # type: ignore[misc]
-        context["cluster"] = self.cluster
-        return context
-
-    def cluster_url(self, name: str = "cluster.members") -> str:
-        return reverse(f"registry:{name}", args=[self.cluster.slug])
-
-
 class ClusterDetailView(ClusterMixin, TemplateView):
     permission = "registry.view_cluster"
     template_name = "registry/cluster/detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        on = selectors.today()
+        on = today()
         size = selectors.cluster_sizes(on=on, cluster_ids=[self.cluster.pk]).get(
             self.cluster.pk, selectors.ClusterSize()
         )
@@ -214,7 +178,7 @@ class ClusterMembersView(ClusterMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         field = DanishDateField(required=False)
-        on, date_error = selectors.today(), None
+        on, date_error = today(), None
         raw = self.request.GET.get("dato", "").strip()
         if raw:
             try:
@@ -243,7 +207,7 @@ class ClusterMembersView(ClusterMixin, TemplateView):
             "can_edit": self.request.user.has_perm("registry.change_cluster", self.cluster),
             # A clinic's size would link a pseudonym in the quality data to the clinic.
             "sees_sizes": self.request.user.has_perm("registry.view_clinic_sizes", self.cluster),
-            "today": selectors.today(),
+            "today": today(),
         }
 
 
@@ -281,12 +245,12 @@ class ClusterRegisterView(PermissionMixin, FormView):
         try:
             cluster = services.cluster_register(
                 actor=self.request.user,
-                registered=selectors.today(),
+                registered=today(),
                 coordinator=doctor,
                 **form.cleaned_data,
             )
         except DomainError as error:
-            _form_error(form, error)
+            add_domain_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -322,7 +286,7 @@ class ClinicSearchView(PermissionMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.get("q", "")
         clinics = list(selectors.clinic_search(query=query))
-        on = selectors.today()
+        on = today()
         memberships = {
             m.clinic_id: m.cluster
             for m in Membership.objects.active_on(on)
@@ -343,7 +307,7 @@ class ClusterRegistrationView(ClusterMixin, TemplateView):
     template_name = "registry/cluster/registration.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        on = selectors.today()
+        on = today()
         checklist = selectors.registration_checklist(cluster=self.cluster, on=on)
         size = selectors.cluster_sizes(on=on, cluster_ids=[self.cluster.pk]).get(
             self.cluster.pk, selectors.ClusterSize()
@@ -401,7 +365,7 @@ class DocumentUploadView(ClusterMixin, FormView):
                 max_bytes=settings.KLYNGE_DOCUMENT_MAX_BYTES,
             )
         except DomainError as error:
-            _form_error(form, error)
+            add_domain_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The document is uploaded."))
         return HttpResponseRedirect(self.cluster_url("cluster.registration"))
@@ -436,13 +400,13 @@ class MembershipAddView(ClusterMixin, TemplateView):
     template_name = "registry/cluster/membership_add.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        today = selectors.today().strftime("%d-%m-%Y")
+        now = today().strftime("%d-%m-%Y")
         return {
             "join_form": ClinicJoinForm(
-                initial={"start": today, "provider_number": self.request.GET.get("ydernummer", "")}
+                initial={"start": now, "provider_number": self.request.GET.get("ydernummer", "")}
             ),
             "create_form": ClinicCreateForm(
-                initial={"start": today, "counted_on": f"01-01-{selectors.today().year}"}
+                initial={"start": now, "counted_on": f"01-01-{today().year}"}
             ),
             **super().get_context_data(**kwargs),
         }
@@ -502,7 +466,7 @@ DATA_ROLES = {"coordinator", "data_person"}
 def refused_backdating(request, cluster, on: dt.date) -> str | None:
     """The board registers changes from today on; only the coordinator and the
     secretariat may date one back (it rewrites months already published)."""
-    if on < selectors.today() and not request.user.has_perm("registry.backdate_changes", cluster):
+    if on < today() and not request.user.has_perm("registry.backdate_changes", cluster):
         return _(
             "Only the coordinator or the secretariat can register a change back in time; "
             "register it from today."
@@ -533,7 +497,7 @@ class _EndView(ClusterMixin, FormView):
         return get_object_or_404(self.model, pk=self.kwargs["pk"], cluster=self.cluster)
 
     def get_initial(self):
-        return {"date": selectors.today().strftime("%d-%m-%Y")}
+        return {"date": today().strftime("%d-%m-%Y")}
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "target": self.target, "title": self.title}
@@ -591,7 +555,7 @@ class ParticipationAddView(ClusterMixin, FormView):
     form_class = DoctorJoinForm
 
     def get_form_kwargs(self):
-        on = selectors.today()
+        on = today()
         clinic_ids = selectors.cluster_memberships_on(cluster=self.cluster, on=on).values(
             "clinic_id"
         )
@@ -605,7 +569,7 @@ class ParticipationAddView(ClusterMixin, FormView):
         }
 
     def get_initial(self):
-        return {"start": selectors.today().strftime("%d-%m-%Y")}
+        return {"start": today().strftime("%d-%m-%Y")}
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -620,7 +584,7 @@ class ParticipationAddView(ClusterMixin, FormView):
                 actor=self.request.user, cluster=self.cluster, doctor=doctor, start=data["start"]
             )
         except DomainError as error:
-            _form_error(form, error)
+            add_domain_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -638,7 +602,7 @@ class RoleAddView(ClusterMixin, FormView):
     form_class = RoleForm
 
     def get_form_kwargs(self):
-        on = selectors.today()
+        on = today()
         doctors = Doctor.objects.filter(
             Q(participations__cluster=self.cluster)
             & (Q(participations__end__isnull=True) | Q(participations__end__gt=on))
@@ -647,7 +611,7 @@ class RoleAddView(ClusterMixin, FormView):
 
     def get_initial(self):
         return {
-            "start": selectors.today().strftime("%d-%m-%Y"),
+            "start": today().strftime("%d-%m-%Y"),
             "role": self.request.GET.get("rolle", "coordinator"),
         }
 
@@ -670,7 +634,7 @@ class RoleAddView(ClusterMixin, FormView):
                 start=data["start"],
             )
         except DomainError as error:
-            _form_error(form, error)
+            add_domain_error(form, error)
             return self.form_invalid(form)
         if assignment is None:  # a hand-over waits for the new holder's login
             messages.success(

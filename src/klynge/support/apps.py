@@ -10,7 +10,7 @@ class SupportConfig(AppConfig):
 
     def ready(self) -> None:
         from klynge.core.permissions import register_role_resolver
-        from klynge.registry import dataset
+        from klynge.demo import dataset
         from klynge.support.demo import clear_support, generate_support
         from klynge.support.inquiries import steering_roles
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from klynge.accounts.models import User
-from klynge.registry.dataset import DEMO_DOMAIN
+from klynge.demo.dataset import DEMO_DOMAIN
 from klynge.registry.selectors import regions_on
 from klynge.support.models import (
     Audience,

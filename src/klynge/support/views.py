@@ -18,10 +18,9 @@ from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import csv_response
 from klynge.core.permissions import has_perm
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.registry.models import Region
 from klynge.registry.selectors import regions_on, staff_region, staff_scope
-from klynge.registry.views import ClusterMixin
 from klynge.support import handover, inquiries, networks, reports, selectors, services
 from klynge.support.forms import (
     CommitteeDecisionForm,

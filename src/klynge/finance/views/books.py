@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.downloads import file_response
 from klynge.core.formatting import format_money
 from klynge.core.permissions import has_perm
-from klynge.core.views import ServiceFormView
+from klynge.core.views import ClusterMixin, ServiceFormView
 from klynge.finance import accounts as fin_accounts
 from klynge.finance import bank, ledger
 from klynge.finance.forms import (
@@ -38,8 +39,6 @@ from klynge.finance.models import (
     Transaction,
 )
 from klynge.finance.views.common import year_of
-from klynge.registry.selectors import today
-from klynge.registry.views import ClusterMixin
 
 
 class BooksView(ClusterMixin, TemplateView):

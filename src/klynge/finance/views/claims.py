@@ -12,13 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.permissions import has_perm
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.finance import claims
 from klynge.finance.forms import AdministrationForm, ClaimDecideForm, ClaimForm
 from klynge.finance.models import ExpenseClaim
-from klynge.registry.selectors import today
-from klynge.registry.views import ClusterMixin
 
 
 class ClaimsView(ClusterMixin, TemplateView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from klynge.registry.selectors import today
+from klynge.core.dates import today
 
 
 def year_of(request: HttpRequest) -> int:

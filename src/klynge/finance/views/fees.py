@@ -13,16 +13,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.downloads import csv_response, file_response
 from klynge.core.formatting import format_money
 from klynge.core.permissions import has_perm
-from klynge.core.views import ServiceFormView
+from klynge.core.views import ClusterMixin, ServiceFormView
 from klynge.finance import accounts as fin_accounts
 from klynge.finance.forms import ContractForm, FeePayForm, ReasonForm
 from klynge.finance.models import FeeContract, FeePayment
 from klynge.finance.views.common import year_of
-from klynge.registry.selectors import today
-from klynge.registry.views import ClusterMixin
 
 
 class FeesView(ClusterMixin, TemplateView):

@@ -11,17 +11,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.downloads import csv_response
 from klynge.core.formatting import format_money
+from klynge.core.forms import AsOfForm
 from klynge.core.permissions import has_perm
-from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.core.views import ClusterMixin, PermissionMixin, ServiceFormView
 from klynge.finance import runs, selectors, services
 from klynge.finance.forms import PayoutRecordForm, ReasonForm
 from klynge.finance.models import Payout
 from klynge.finance.views.common import year_of
-from klynge.registry.forms import AsOfForm
-from klynge.registry.selectors import staff_scope, today
-from klynge.registry.views import ClusterMixin
+from klynge.registry.selectors import staff_scope
 
 
 def _region(user, on) -> int | None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
+from klynge.core.dates import today
 from klynge.core.downloads import csv_response
 from klynge.core.formatting import format_date
 from klynge.core.permissions import has_perm
@@ -22,7 +23,7 @@ from klynge.finance import runs
 from klynge.finance.forms import PaymentRunCreateForm, PaymentRunRecordForm
 from klynge.finance.models import PaymentRun
 from klynge.finance.views.grants import GrantsView
-from klynge.registry.selectors import staff_scope, today
+from klynge.registry.selectors import staff_scope
 
 
 class RunMixin:

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import csv_response, file_response
+from klynge.core.views import ClusterMixin
 from klynge.meetings import documents, selectors, services
 from klynge.meetings.forms import GuestForm
 from klynge.meetings.models import Attendance
 from klynge.meetings.views.base import MeetingMixin, MeetingWriteView, year_of
-from klynge.registry.views import ClusterMixin
 
 
 class AttendanceMixin(MeetingMixin):

@@ -15,13 +15,12 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from klynge.core.dates import today
 from klynge.core.permissions import has_perm
-from klynge.core.views import ServiceFormView
+from klynge.core.views import ClusterMixin, ServiceFormView
 from klynge.meetings import selectors
 from klynge.meetings.models import Meeting
 from klynge.registry.models import Doctor
-from klynge.registry.selectors import today
-from klynge.registry.views import ClusterMixin
 
 
 def year_of(request: HttpRequest) -> int:

@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from klynge.core.permissions import has_perm
-from klynge.core.views import ServiceFormView
+from klynge.core.views import ClusterMixin, ServiceFormView
 from klynge.meetings import selectors, services
 from klynge.meetings.forms import AnnouncementForm, EvaluationForm
 from klynge.meetings.models import Announcement
 from klynge.meetings.views.base import MeetingMixin, MeetingWriteView
-from klynge.registry.views import ClusterMixin
 
 
 class EvaluationView(MeetingMixin, TemplateView):

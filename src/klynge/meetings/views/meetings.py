@@ -16,16 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
+from klynge.core.dates import today
+from klynge.core.forms import DanishDateField
 from klynge.core.permissions import has_perm
-from klynge.core.views import ServiceFormView
+from klynge.core.views import ClusterMixin, ServiceFormView
 from klynge.meetings import selectors, services
 from klynge.meetings.forms import MeetingForm, NewMeetingForm, RsvpForm, SlotForm, SpeakerForm
 from klynge.meetings.models import Action, Announcement, Dispatch, PollAnswer
 from klynge.meetings.views.base import MeetingMixin, MeetingWriteView
-from klynge.registry.forms import DanishDateField
 from klynge.registry.models import Doctor
-from klynge.registry.selectors import today
-from klynge.registry.views import ClusterMixin
 
 
 class MeetingListView(ClusterMixin, TemplateView):

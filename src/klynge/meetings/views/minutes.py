@@ -18,11 +18,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from klynge.core.forms import DanishDateField
 from klynge.meetings import documents, selectors, services
 from klynge.meetings.forms import ActionForm, DecisionForm
 from klynge.meetings.models import Action, MinutesVersion
 from klynge.meetings.views.base import MeetingMixin, MeetingWriteView
-from klynge.registry.forms import DanishDateField
 from klynge.registry.models import Doctor, RoleKind
 
 

@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import csv_response, file_response
+from klynge.core.views import ClusterMixin
 from klynge.meetings import documents
 from klynge.meetings.views.base import year_of
-from klynge.registry.views import ClusterMixin
 
 
 class ActivityReportView(ClusterMixin, TemplateView):

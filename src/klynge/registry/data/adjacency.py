@@ -8,7 +8,7 @@ written with the same points on both sides). Islands without a land border (in t
 polygons) are linked to the municipalities their ferries or bridges serve (`FIXED_LINKS`, below); Bornholm
 has no neighbour (its ferries go to Køge and Ystad, hours away): its clinics form their
 own cluster. Christiansø (0411) is left out (not a municipality). Run once; the output
-is shipped and read by the dataset generator (`klynge.registry.dataset`).
+is shipped and read by the dataset generator (`klynge.demo.dataset`).
 """
 
 from __future__ import annotations

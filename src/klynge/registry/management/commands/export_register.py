@@ -18,9 +18,9 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.registry import exports
-from klynge.registry.selectors import today
 
 
 class Command(BaseCommand):

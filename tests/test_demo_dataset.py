@@ -21,8 +21,10 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from klynge.accounts.models import User
+from klynge.core.dates import today
 from klynge.core.permissions import Role, roles_for
-from klynge.registry import dataset, selectors
+from klynge.demo import dataset
+from klynge.registry import selectors
 from klynge.registry.models import (
     Clinic,
     Cluster,
@@ -189,16 +191,16 @@ def test_demo_documents_are_pdfs_in_storage(denmark, media):
 
 
 def test_every_cluster_has_exactly_one_coordinator_today(denmark):
-    today = selectors.today()
-    clusters = list(Cluster.objects.active_on(today))
+    on = today()
+    clusters = list(Cluster.objects.active_on(on))
     assert len(clusters) == 114
     for cluster in clusters:
-        coordinators = selectors.cluster_roles_on(cluster=cluster, on=today).filter(
+        coordinators = selectors.cluster_roles_on(cluster=cluster, on=on).filter(
             role=RoleKind.COORDINATOR
         )
         assert coordinators.count() == 1, cluster.name
         coordinator = coordinators.get().doctor
-        participating = selectors.cluster_participations_on(cluster=cluster, on=today)
+        participating = selectors.cluster_participations_on(cluster=cluster, on=on)
         assert participating.filter(doctor=coordinator).exists(), cluster.name
 
 
@@ -239,19 +241,19 @@ def test_demo_users_for_every_role(denmark):
     coordinator, treasurer, member, other = (
         demo_user(x) for x in ["koordinator", "kasserer", "laege", "laege2"]
     )
-    today = selectors.today()
-    (demo,) = selectors.user_clusters(user=coordinator, on=today)
-    assert selectors.cluster_coordinator_on(cluster=demo, on=today) == coordinator.doctor
-    assert set(selectors.user_clusters(user=treasurer, on=today)) == {demo}
-    assert set(selectors.user_clusters(user=member, on=today)) == {demo}
-    (other_cluster,) = selectors.user_clusters(user=other, on=today)
+    on = today()
+    (demo,) = selectors.user_clusters(user=coordinator, on=on)
+    assert selectors.cluster_coordinator_on(cluster=demo, on=on) == coordinator.doctor
+    assert set(selectors.user_clusters(user=treasurer, on=on)) == {demo}
+    assert set(selectors.user_clusters(user=member, on=on)) == {demo}
+    (other_cluster,) = selectors.user_clusters(user=other, on=on)
     assert other_cluster != demo
     assert other_cluster.municipality.region_id != demo.municipality.region_id
 
     assert Role.COORDINATOR in roles_for(coordinator, demo)
     assert Role.BOARD in roles_for(treasurer, demo)
     assert (
-        selectors.cluster_roles_on(cluster=demo, on=today)
+        selectors.cluster_roles_on(cluster=demo, on=on)
         .filter(role=RoleKind.TREASURER, doctor=treasurer.doctor)
         .exists()
     )

@@ -61,7 +61,7 @@ from klynge.registry.models import (
 )
 from klynge.registry.services import TRANSLITERATE, cluster_slug
 
-NEIGHBOURS = Path(__file__).resolve().parent / "data" / "dk_kommune_naboer.csv"
+NEIGHBOURS = Path(__file__).resolve().parent.parent / "registry" / "data" / "dk_kommune_naboer.csv"
 FIRST_COUNT_YEAR = 2017  # listed patients are counted on 1 January of each year from here
 
 
@@ -412,7 +412,7 @@ def _split(total: int, weights: list[float]) -> list[int]:
 
 def load_neighbours() -> dict[int, set[int]]:
     """Municipality code -> its neighbours, from the shipped `dk_kommune_naboer.csv`
-    (land borders, plus ferries and bridges to islands; see `data/adjacency.py`)."""
+    (land borders, plus ferries and bridges to islands; see `registry/data/adjacency.py`)."""
     neighbours: dict[int, set[int]] = {}
     with open(NEIGHBOURS, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):

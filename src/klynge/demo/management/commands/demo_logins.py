@@ -4,8 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from klynge.accounts.models import User
+from klynge.core.dates import today
+from klynge.demo.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 from klynge.registry import selectors
-from klynge.registry.dataset import DEMO_DOMAIN, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             doctor = getattr(user, "doctor", None)
             if user.is_secretariat:
                 role = "Nationalt sekretariat (alle klynger, admin)"
-            elif region := selectors.staff_region(user, selectors.today()):
+            elif region := selectors.staff_region(user, today()):
                 role = f"Regional kvalitetsenhed, {region.name}"
             elif doctor:
                 clusters = selectors.user_clusters(user=user)

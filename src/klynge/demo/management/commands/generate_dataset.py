@@ -1,4 +1,4 @@
-"""Build the synthetic national register (see `klynge.registry.dataset`).
+"""Build the synthetic national register (see `klynge.demo.dataset`).
 
 python manage.py generate_dataset --scale denmark --seed 1
 python manage.py generate_dataset --scale denmark --seed 1 --today 2027-03-15 --replace
@@ -14,7 +14,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from klynge.registry import dataset
+from klynge.demo import dataset
 
 
 def _day(value: str) -> dt.date:
