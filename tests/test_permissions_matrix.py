@@ -96,11 +96,11 @@ MATRIX = {
     ),
     "registry:cluster.edit": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
     "registry:document.download": (
-        lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"},
+        lambda w: {"slug": w.cluster_a.slug, "kind": "founding_minutes"},
         rule(READERS_A),
     ),
     "registry:document.upload": (
-        lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"},
+        lambda w: {"slug": w.cluster_a.slug, "kind": "founding_minutes"},
         rule(EDITORS_A),
     ),
     "registry:membership.add": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
@@ -232,7 +232,7 @@ WRITES = {
     ),
     "registry:cluster.edit": (lambda w: {"slug": w.cluster_a.slug}, writes(EDITORS_A)),
     "registry:document.upload": (
-        lambda w: {"slug": w.cluster_a.slug, "kind": "statutes"},
+        lambda w: {"slug": w.cluster_a.slug, "kind": "founding_minutes"},
         writes(EDITORS_A),
     ),
     "registry:membership.join": (lambda w: {"slug": w.cluster_a.slug}, writes(EDITORS_A)),

@@ -99,11 +99,12 @@ def build_world() -> World:
 
     a = cluster("Køgeklyngen", 259, clinics_a, "13585628")
     b = cluster("Hillerødklyngen", 219, clinics_b, "25313003")
+    # The statutes are missing: the registration is incomplete, and no rules apply.
     services.cluster_document_upload(
         actor=None,
         cluster=a,
-        kind="statutes",
-        upload=SimpleUploadedFile("v.pdf", b"%PDF-1.4 test"),
+        kind="founding_minutes",
+        upload=SimpleUploadedFile("m.pdf", b"%PDF-1.4 test"),
         max_bytes=10**6,
     )
     doctors_a = list(Doctor.objects.filter(clinic__in=clinics_a).order_by("id"))

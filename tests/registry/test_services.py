@@ -58,6 +58,15 @@ def complete_cluster(**kwargs):
 
 
 def upload(cluster: Cluster, kind: str, name: str = "doc.pdf", content: bytes = PDF, actor=None):
+    if kind == "statutes":  # governance's, in versions: the founding general assembly's
+        from klynge.governance.services import statutes_adopt
+
+        return statutes_adopt(
+            actor=actor,
+            cluster=cluster,
+            adopted=cluster.founded,
+            file=SimpleUploadedFile(name, content),
+        )
     return services.cluster_document_upload(
         actor=actor,
         cluster=cluster,
@@ -623,8 +632,9 @@ def test_registration_stamp_cleared_when_something_required_goes_missing():
 def test_stamp_keeps_its_first_date():
     setup = complete_cluster(clinics=1, doctors_per_clinic=1)
     cluster = setup.cluster
+    upload(cluster, "statutes")
     Cluster.objects.filter(pk=cluster.pk).update(
-        registration_completed=dt.date(2019, 2, 1), statutes="x.pdf", founding_minutes="y.pdf"
+        registration_completed=dt.date(2019, 2, 1), founding_minutes="y.pdf"
     )
     cluster.refresh_from_db()
     services.registration_refresh(cluster=cluster)
@@ -644,20 +654,39 @@ def media_files(settings) -> list[str]:
     )
 
 
-def test_pdf_statutes_are_stored(settings):
+def test_pdf_founding_minutes_are_stored(settings):
     cluster = ClusterFactory(name="Køgeklyngen", slug="koegeklyngen")
     user = UserFactory()
 
-    upload(cluster, "statutes", name="Vedtægter.PDF", actor=user)
+    upload(cluster, "founding_minutes", name="Referat.PDF", actor=user)
 
     cluster.refresh_from_db()
-    assert cluster.statutes.name.startswith("clusters/statutes/koegeklyngen-statutes")
-    assert cluster.statutes.name.endswith(".pdf")
-    with cluster.statutes.open("rb") as stored:
+    name = cluster.founding_minutes.name
+    assert name.startswith("clusters/minutes/koegeklyngen-founding_minutes")
+    assert name.endswith(".pdf")
+    with cluster.founding_minutes.open("rb") as stored:
         assert stored.read() == PDF
-    assert media_files(settings) == [cluster.statutes.name]
-    entry = AuditEntry.objects.get(action="registry.cluster.statutes_uploaded")
-    assert (entry.actor, entry.data) == (user, {"file": "Vedtægter.PDF"})
+    assert media_files(settings) == [name]
+    entry = AuditEntry.objects.get(action="registry.cluster.founding_minutes_uploaded")
+    assert (entry.actor, entry.data) == (user, {"file": "Referat.PDF"})
+
+
+def test_statutes_uploaded_at_registration_are_governance_s_founding_version(settings):
+    """One home for the statutes: the registration's upload is the version adopted at
+    the founding general assembly, and the checklist reads it from there."""
+    from klynge.governance.models import Statutes
+
+    setup = complete_cluster()
+    cluster = setup.cluster
+    assert not {i.code: i.done for i in selectors.registration_checklist(cluster=cluster)}[
+        "statutes"
+    ]
+    upload(cluster, "statutes", name="Vedtægter.pdf")
+
+    (version,) = Statutes.objects.filter(cluster=cluster)
+    assert version.adopted == cluster.founded and version.file.name.endswith(".pdf")
+    assert {i.code: i.done for i in selectors.registration_checklist(cluster=cluster)}["statutes"]
+    assert not hasattr(cluster, "statutes")
 
 
 def _docx() -> bytes:
@@ -694,12 +723,14 @@ def test_docx_minutes_are_stored(settings):
 def test_refused_documents_store_nothing(settings, name, content):
     cluster = ClusterFactory()
     with pytest.raises(DomainError) as exc:
-        upload(cluster, "statutes", name=name, content=content)
+        upload(cluster, "founding_minutes", name=name, content=content)
     assert exc.value.field == "file"
     cluster.refresh_from_db()
-    assert not cluster.statutes
+    assert not cluster.founding_minutes
     assert media_files(settings) == []
-    assert not AuditEntry.objects.filter(action="registry.cluster.statutes_uploaded").exists()
+    assert not AuditEntry.objects.filter(
+        action="registry.cluster.founding_minutes_uploaded"
+    ).exists()
 
 
 def test_unknown_document_kind_is_a_programming_error():
@@ -776,7 +807,7 @@ def test_every_service_writes_dotted_action_codes():
         actor=user, membership=Membership.objects.get(clinic=newcomer), end=dt.date(2023, 1, 1)
     )
     services.cluster_update(actor=user, cluster=setup.cluster, cvr="13585628")
-    upload(setup.cluster, "statutes", actor=user)
+    upload(setup.cluster, "founding_minutes", actor=user)
 
     entries = list(AuditEntry.objects.order_by("id"))
     codes = {e.action for e in entries}
@@ -789,7 +820,7 @@ def test_every_service_writes_dotted_action_codes():
         "registry.participation.ended",
         "registry.membership.ended",
         "registry.cluster.changed",
-        "registry.cluster.statutes_uploaded",
+        "registry.cluster.founding_minutes_uploaded",
         "accounts.invitation.created",  # the doctors have e-mails and no login
     }
     assert all(re.fullmatch(r"[a-z_]+(\.[a-z_]+){2,}", e.action) for e in entries)

@@ -177,19 +177,29 @@ def test_new_coordinator_ends_the_previous_term(world, client):
 def test_document_upload_rejects_a_fake_pdf(world, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from klynge.governance.services import statutes_adopt
+
     login(client, "koordinator@a.test")
     url = reverse("registry:document.upload", args=[world.cluster_a.slug, "founding_minutes"])
+    before = world.cluster_a.founding_minutes.read()
     response = client.post(
         url, {"file": SimpleUploadedFile("referat.pdf", b"MZ\x90\x00 not a pdf")}
     )
     assert response.status_code == 200
     assert ".pdf" in response.content.decode()
     world.cluster_a.refresh_from_db()
-    assert not world.cluster_a.founding_minutes
+    assert world.cluster_a.founding_minutes.read() == before
+    # With the statutes registered (governance's), the minutes complete the registration.
+    statutes_adopt(
+        actor=None,
+        cluster=world.cluster_a,
+        adopted=world.cluster_a.founded,
+        file=SimpleUploadedFile("v.pdf", b"%PDF-1.4 test"),
+    )
     ok = client.post(url, {"file": SimpleUploadedFile("referat.pdf", b"%PDF-1.7 ...")})
     assert ok.status_code == 302
     world.cluster_a.refresh_from_db()
-    assert world.cluster_a.founding_minutes
+    assert world.cluster_a.founding_minutes.read() == b"%PDF-1.7 ..."
     assert world.cluster_a.registration_completed is not None
 
 

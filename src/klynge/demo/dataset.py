@@ -481,21 +481,24 @@ class _Names:
 
 
 def _write_demo_documents(cluster: Cluster) -> None:
-    """Placeholder statutes and founding minutes, so the demo's download links work."""
-    for kind, title in (
-        ("statutes", "Vedtægter"),
-        ("founding_minutes", "Referat af stiftende generalforsamling"),
-    ):
-        name = getattr(cluster, kind).name
-        lines = [
-            f"{title} for {cluster.name}",
-            "",
-            f"Stiftet {cluster.founded:%d.%m.%Y}.",
-            "Eksempeldokument fra Klynges syntetiske datasæt.",
-        ]
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        default_storage.save(name, ContentFile(simple_pdf(lines)))
+    """Placeholder founding minutes, so the demo's download links work (the statutes
+    are governance's demo data)."""
+    write_placeholder_pdf(
+        cluster.founding_minutes.name, "Referat af stiftende generalforsamling", cluster
+    )
+
+
+def write_placeholder_pdf(name: str, title: str, cluster: Cluster) -> None:
+    """A one-page placeholder PDF in storage under `name` (replaced if there)."""
+    lines = [
+        f"{title} for {cluster.name}",
+        "",
+        f"Stiftet {cluster.founded:%d.%m.%Y}.",
+        "Eksempeldokument fra Klynges syntetiske datasæt.",
+    ]
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    default_storage.save(name, ContentFile(simple_pdf(lines)))
 
 
 def _cvr(rng: random.Random) -> str:
@@ -606,7 +609,6 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
                 founded=founded,
                 registered=registered,
                 registration_completed=registered + dt.timedelta(days=rng.randrange(0, 60)),
-                statutes=f"clusters/statutes/demo-{i + 1}.pdf",
                 founding_minutes=f"clusters/minutes/demo-{i + 1}.pdf",
             )
         )

@@ -17,6 +17,7 @@ from klynge.core.formatting import format_date
 from klynge.core.models import audit_log
 from klynge.governance.models import Statutes
 from klynge.registry.models import Cluster
+from klynge.registry.services import registration_refresh
 
 
 def _percent(value: int | None, field: str) -> None:
@@ -108,4 +109,5 @@ def statutes_adopt(
             "file": (file.name or "")[:100] if file is not None else "",
         },
     )
+    registration_refresh(cluster=cluster)  # the statutes are on the registration checklist
     return statutes

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from klynge.demo.dataset import DEMO_DOMAIN
-from klynge.governance.models import Election, Statutes
+from klynge.governance.models import Election
 from klynge.meetings import services
 from klynge.meetings.agendas import TEMPLATES
 from klynge.meetings.models import (
@@ -96,17 +96,6 @@ def _generate(seed: int, today: dt.date) -> None:
     for p in Participation.objects.select_related("doctor").order_by("id"):
         participations.setdefault(p.cluster_id, []).append(p)
     now = timezone.now()
-    Statutes.objects.bulk_create(
-        Statutes(
-            cluster=c,
-            adopted=c.founded,
-            purpose="At udvikle kvaliteten i almen praksis gennem fælles læring og data.",
-            attendance_min_percent=50,
-            notice_days=14,
-            file=c.statutes.name,  # the statutes document registered with the cluster
-        )
-        for c in clusters
-    )
     meetings: list[Meeting] = []
     first, last = today - dt.timedelta(days=730), today + dt.timedelta(days=UPCOMING_DAYS)
     for cluster in clusters:
@@ -426,7 +415,6 @@ def clear_meetings() -> None:
             Meeting.guest_clusters.through,
             AgendaItem,
             Meeting,
-            Statutes,
             DocumentVersion,
             Document,
             Folder,

@@ -270,7 +270,6 @@ class Cluster(models.Model):
     registered = models.DateField(_("registered"))
     dissolved = models.DateField(_("dissolved"), null=True, blank=True)
     registration_completed = models.DateField(_("registration completed"), null=True, blank=True)
-    statutes = models.FileField(_("statutes"), upload_to="clusters/statutes/", blank=True)
     founding_minutes = models.FileField(
         _("minutes of the founding general assembly"), upload_to="clusters/minutes/", blank=True
     )

@@ -7,7 +7,7 @@ import datetime as dt
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -516,6 +516,19 @@ class ChecklistItem:
     label: str
     done: bool
     hint: str = ""
+    url: str = ""  # where the coordinator fixes it
+    action: str = ""  # the link's text
+
+
+ChecklistCheck = Callable[[Cluster, dt.date], ChecklistItem]
+_CHECKLIST_EXTENSIONS: list[tuple[str, ChecklistCheck]] = []
+
+
+def register_checklist_item(check: ChecklistCheck, *, before: str = "") -> None:
+    """Another domain adds what the grant payout needs from it (governance: the
+    statutes), placed before the registry's item `before` (default: last). The check
+    answers for a cluster on a date."""
+    _CHECKLIST_EXTENSIONS.append((before, check))
 
 
 def registration_checklist(*, cluster: Cluster, on: dt.date | None = None) -> list[ChecklistItem]:
@@ -524,37 +537,64 @@ def registration_checklist(*, cluster: Cluster, on: dt.date | None = None) -> li
     members = cluster_memberships_on(cluster=cluster, on=on).count()
     doctors = cluster_participations_on(cluster=cluster, on=on).count()
     coordinator = cluster_coordinator_on(cluster=cluster, on=on)
-    return [
-        ChecklistItem("name", _("Name of the cluster"), bool(cluster.name.strip())),
+    edit = reverse("registry:cluster.edit", args=[cluster.slug])
+    items = [
         ChecklistItem(
-            "cvr", _("CVR number"), bool(cluster.cvr), _("Register the association at virk.dk.")
+            "name", _("Name of the cluster"), bool(cluster.name.strip()), "", edit, _("Add it")
+        ),
+        ChecklistItem(
+            "cvr",
+            _("CVR number"),
+            bool(cluster.cvr),
+            _("Register the association at virk.dk."),
+            edit,
+            _("Add it"),
         ),
         ChecklistItem(
             "bank",
             _("Bank registration and account number"),
             bool(cluster.bank_registration and cluster.bank_account),
             _("The account becomes the cluster's NemKonto."),
+            edit,
+            _("Add it"),
         ),
         ChecklistItem(
             "clinics",
             _("Member clinics with provider numbers"),
             members > 0,
             _("Add every member clinic by its provider number."),
+            reverse("registry:membership.add", args=[cluster.slug]),
+            _("Add a clinic"),
         ),
-        ChecklistItem("doctors", _("Participating doctors"), doctors > 0),
+        ChecklistItem(
+            "doctors",
+            _("Participating doctors"),
+            doctors > 0,
+            "",
+            reverse("registry:participation.add", args=[cluster.slug]),
+            _("Add a doctor"),
+        ),
         ChecklistItem(
             "coordinator",
             _("Coordinator"),
             coordinator is not None,
             _("The coordinator must be a participating doctor."),
+            reverse("registry:role.add", args=[cluster.slug]) + "?rolle=coordinator",
+            _("Choose the coordinator"),
         ),
-        ChecklistItem("statutes", _("Statutes (uploaded)"), bool(cluster.statutes)),
         ChecklistItem(
             "founding_minutes",
             _("Minutes of the founding general assembly (uploaded)"),
             bool(cluster.founding_minutes),
+            "",
+            reverse("registry:document.upload", args=[cluster.slug, "founding_minutes"]),
+            _("Upload"),
         ),
     ]
+    for before, check in _CHECKLIST_EXTENSIONS:
+        codes = [item.code for item in items]
+        items.insert(codes.index(before) if before in codes else len(items), check(cluster, on))
+    return items
 
 
 _SUFFIXES = ["nord", "syd", "øst", "vest", "centrum"]

@@ -203,7 +203,7 @@ def cluster_update(*, actor: Any, cluster: Cluster, **changes: Any) -> Cluster:
 
 
 DOCUMENT_FIELDS = {
-    "statutes": "registry.cluster.statutes_uploaded",
+    # The statutes are governance's (`governance.services.statutes_adopt`), in versions.
     "founding_minutes": "registry.cluster.founding_minutes_uploaded",
 }
 
@@ -212,7 +212,7 @@ DOCUMENT_FIELDS = {
 def cluster_document_upload(
     *, actor: Any, cluster: Cluster, kind: str, upload: UploadedFile, max_bytes: int
 ) -> Cluster:
-    """Store the statutes or founding minutes after checking type by content and size."""
+    """Store the founding minutes after checking their type by content and size."""
     if kind not in DOCUMENT_FIELDS:
         raise ValueError(kind)
     name = upload.name or ""
