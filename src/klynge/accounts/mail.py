@@ -1,5 +1,6 @@
 """The invitation e-mail, always in Danish (the programme's language), as plain text
-and accessible HTML (`klynge.core.mail`)."""
+and accessible HTML (`klynge.core.mail`), with a return path that names the invitation
+(`klynge.core.bounces`)."""
 
 from __future__ import annotations
 
@@ -27,4 +28,6 @@ def build_invitation(invitation: Invitation) -> EmailMultiAlternatives:
         "cluster": invitation.cluster,
         "region": invitation.region,
     }
-    return core_mail.build("accounts/mail/invitation", context, to=[invitation.email])
+    message = core_mail.build("accounts/mail/invitation", context, to=[invitation.email])
+    # A refusal reported later comes back to an address naming this invitation.
+    return core_mail.set_return_path(message, kind="invitation", pk=invitation.pk)

@@ -342,16 +342,19 @@ def invitation_send(invitation_id: int) -> str:
 
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation_id)
-        if invitation.mail_status == Invitation.Mail.SENT or invitation.superseded:
+        done = {Invitation.Mail.SENT, Invitation.Mail.BOUNCED}  # a refused address is not retried
+        if invitation.mail_status in done or invitation.superseded:
             return invitation.mail_status
         invitation.attempts += 1
         try:
             mail.build_invitation(invitation).send()
         except Exception as error:  # any SMTP/socket failure: keep it, retry later
-            invitation.mail_status = (
-                Invitation.Mail.BOUNCED if permanent_failure(error) else Invitation.Mail.FAILED
-            )
-            invitation.last_error = f"{type(error).__name__}: {error}"[:500]
+            reason = f"{type(error).__name__}: {error}"
+            if permanent_failure(error):
+                _refused(invitation, reason=reason)
+            else:
+                invitation.mail_status = Invitation.Mail.FAILED
+                invitation.last_error = reason[:500]
         else:
             invitation.mail_status = Invitation.Mail.SENT
             invitation.sent_at = timezone.now()
@@ -360,6 +363,40 @@ def invitation_send(invitation_id: int) -> str:
         if invitation.mail_status == Invitation.Mail.FAILED and invitation.attempts < MAX_ATTEMPTS:
             _enqueue(invitation, delay=dt.timedelta(minutes=4 ** (invitation.attempts - 1)))
     return invitation.mail_status
+
+
+def invitation_bounce(*, invitation_id: int, reason: str) -> bool:
+    """The recipient's mail server refused the invitation's address for good after it
+    was sent (a delivery report read by `manage.py process_bounces`): the invitation is
+    marked refused as a refusal at SMTP time is, and the people page asks for a
+    corrected address. Nothing changes for an invitation already refused, accepted
+    (the address works) or replaced by a newer one. Returns whether it changed."""
+    with transaction.atomic():
+        row = Invitation.objects.select_for_update(of=("self",)).filter(pk=invitation_id).first()
+        if (
+            row is None
+            or row.mail_status == Invitation.Mail.BOUNCED
+            or row.accepted is not None
+            or row.superseded is not None
+        ):
+            return False
+        _refused(row, reason=reason)
+        row.save(update_fields=["mail_status", "last_error"])
+    return True
+
+
+def _refused(invitation: Invitation, *, reason: str) -> None:
+    """Mark `invitation` refused for good by the recipient's mail server (at SMTP time
+    or later, by a delivery report): not retried; the caller saves the row."""
+    invitation.mail_status = Invitation.Mail.BOUNCED
+    invitation.last_error = reason[:500]
+    audit_log(
+        actor=None,
+        action="accounts.invitation.bounced",
+        target=invitation,
+        scope=f"cluster:{invitation.cluster_id}" if invitation.cluster_id else "",
+        data={"email": invitation.email, "reason": invitation.last_error},
+    )
 
 
 # --- Hand-overs of the roles that run a cluster ------------------------------------------------

@@ -196,6 +196,19 @@ EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_HOST = env("KLYNGE_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("KLYNGE_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = env("KLYNGE_DEFAULT_FROM_EMAIL", "Klynge <noreply@klynge.invalid>")
+# Bounces (docs/operations.md): each e-mail's envelope sender is
+# bounce+<token>@KLYNGE_BOUNCE_DOMAIN (default: the From address's domain), unless
+# KLYNGE_BOUNCE_VERP is off; `manage.py process_bounces` reads the reports that come back
+# from a Maildir and/or an IMAP mailbox.
+KLYNGE_BOUNCE_VERP = env_bool("KLYNGE_BOUNCE_VERP", True)
+KLYNGE_BOUNCE_DOMAIN = env("KLYNGE_BOUNCE_DOMAIN", "")
+KLYNGE_BOUNCE_MAILDIR = env("KLYNGE_BOUNCE_MAILDIR", "")
+KLYNGE_BOUNCE_IMAP_HOST = env("KLYNGE_BOUNCE_IMAP_HOST", "")
+KLYNGE_BOUNCE_IMAP_PORT = int(env("KLYNGE_BOUNCE_IMAP_PORT", "993"))
+KLYNGE_BOUNCE_IMAP_SECURITY = env("KLYNGE_BOUNCE_IMAP_SECURITY", "ssl")  # ssl, starttls, none
+KLYNGE_BOUNCE_IMAP_USER = env("KLYNGE_BOUNCE_IMAP_USER", "")
+KLYNGE_BOUNCE_IMAP_PASSWORD = env("KLYNGE_BOUNCE_IMAP_PASSWORD", "")
+KLYNGE_BOUNCE_IMAP_FOLDER = env("KLYNGE_BOUNCE_IMAP_FOLDER", "INBOX")
 
 # --- Background tasks (Django Tasks API through the django-tasks backport) -------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

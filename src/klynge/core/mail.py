@@ -10,6 +10,10 @@ A message is described by a template base name, e.g. `meetings/mail/dispatch`:
 - `<base>_body.html`: the HTML part, with escaping, extending `core/mail/base.html`
   (which gets the rendered subject as `subject` for its `<title>` and `<h1>`).
 
+A message that is one row's e-mail (an invitation, a meeting dispatch, a notice) gets
+that row's own envelope sender with `set_return_path`, so a refusal reported later finds
+its way back to the row (`klynge.core.bounces`); the visible From is not changed.
+
 Mail is rendered in the programme's language (Danish) and time zone, whoever triggered
 it. Mail that comes from elsewhere with only a text body (django-allauth's login codes)
 gets its HTML part from `html_from_text`.
@@ -21,10 +25,10 @@ import re
 from collections.abc import Sequence
 from email.header import Header
 from email.message import Message as StdMessage
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -32,6 +36,7 @@ from django.utils.html import urlize
 from django.utils.safestring import mark_safe
 
 _TOKEN = re.compile(r"[A-Za-z0-9!#$&+.^_`|~-]+")
+_M = TypeVar("_M", bound=EmailMessage)
 
 
 class Message(EmailMultiAlternatives):
@@ -117,6 +122,24 @@ def build(
     return message
 
 
+def set_return_path(message: _M, *, kind: str, pk: int) -> _M:
+    """Make the envelope sender (SMTP `MAIL FROM`, where bounces go) of `message` the
+    address that names row `pk` of `kind` (`klynge.core.bounces.return_path`); the
+    visible From stays as it was. Django's SMTP backend sends `from_email` as the
+    envelope sender and writes the `From` header from `extra_headers["From"]` when it
+    is there; a `Return-Path` header would be no use, the receiving server writes that
+    one from the envelope. Off when `KLYNGE_BOUNCE_VERP` is (a relay that accepts only
+    its own address as sender)."""
+    from klynge.core.bounces import return_path
+
+    if not settings.KLYNGE_BOUNCE_VERP:
+        return message
+    visible = str(message.extra_headers.get("From") or message.from_email)
+    message.extra_headers["From"] = visible
+    message.from_email = return_path(kind=kind, pk=pk, from_email=visible)
+    return message
+
+
 def html_from_text(subject: str, text: str) -> str:
     """An accessible HTML part for a message written as plain text: the subject as
     the title and the heading, each paragraph a paragraph, addresses as links."""
@@ -181,6 +204,9 @@ def send_notice_once(queryset, pk: int, template: str, context) -> str:
         message = build(
             template, {**context(row), "site_url": settings.KLYNGE_SITE_URL}, to=[row.recipient]
         )
+        # A report of a later refusal names the row (no domain marks notices yet: such a
+        # report is kept in the bounce mailbox for a person, see `core.bounces`).
+        set_return_path(message, kind=row._meta.label_lower, pk=row.pk)
         try:
             message.send()
         except Exception as error:  # SMTP/socket failure: keep it visible, retry later

@@ -148,3 +148,39 @@ def audit_log(
         object_repr=str(target)[:200] if target is not None else "",
         data=data or {},
     )
+
+
+class Bounce(models.Model):
+    """One message read from the bounce mailbox (`core.bounces`): what it reported, for
+    which sent e-mail (the `kind` and `object_id` its return path named), and what was
+    done with it. `digest` (the SHA-256 of the raw message) makes reading the same
+    message again a no-op, whatever became of the mailbox in between."""
+
+    class Outcome(models.TextChoices):
+        REFUSED = "refused", _("Address refused for good")
+        TEMPORARY = "temporary", _("Delivery delayed")
+        OTHER = "other", _("Other delivery report")
+        UNMATCHED = "unmatched", _("Report about no e-mail we know")
+        UNRECOGNISED = "unrecognised", _("Not a delivery report")
+
+    digest = models.CharField(max_length=64, unique=True)
+    received = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    kind = models.CharField(max_length=50, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    changed = models.BooleanField(default=False)  # the e-mail's row was marked by this one
+    action = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=12, blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    diagnostic = models.CharField(max_length=500, blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-received", "-id"]
+        indexes = [models.Index(fields=["kind", "object_id"])]
+        verbose_name = _("bounce")
+        verbose_name_plural = _("bounces")
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.kind}:{self.object_id} {self.status}"

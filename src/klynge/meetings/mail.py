@@ -149,6 +149,7 @@ def build_message(dispatch: Dispatch) -> EmailMultiAlternatives:
     # server took the message but before the dispatch was marked sent, the one sent
     # again by the recovery is the same message, which servers and clients merge.
     message.extra_headers["Message-ID"] = message_id(dispatch)
+    core_mail.set_return_path(message, kind="dispatch", pk=dispatch.pk)  # bounces name it
     if meeting is not None and dispatch.kind in CALENDAR_KINDS and meeting.starts:
         cancel = dispatch.kind == Dispatch.Kind.CANCELLATION
         ics = calendar_file(
