@@ -191,7 +191,7 @@ _WRITES: dict = {
     "meetings:decision.add": (_part("item"), EDITORS_A),
     "meetings:action.add": (_part("item"), EDITORS_A),
     "meetings:action.status": (_part("action"), EDITORS_A),
-    "meetings:election.record": (_m, EDITORS_A),
+    "governance:election.record": (_m, EDITORS_A),
     "meetings:minutes.approve": (lambda w: _held_m(w, number=1), APPROVERS_A),
     "meetings:minutes.correct": (_held_m, APPROVERS_A),
     "meetings:evaluation.submit": (_m, MEMBERS_A),

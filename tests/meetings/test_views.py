@@ -85,6 +85,10 @@ def url(name: str, m: Meeting, *args) -> str:
     return reverse(f"meetings:{name}", args=[m.cluster.slug, m.pk, *args])
 
 
+def election_url(m: Meeting) -> str:
+    return reverse("governance:election.record", args=[m.cluster.slug, m.pk])
+
+
 def text(response) -> str:
     return response.content.decode()
 
@@ -596,16 +600,14 @@ def test_an_election_is_recorded_from_the_minutes_of_a_general_assembly(w, docto
     client = as_user("coordinator_a")
     page = client.get(url("minutes", ga))
     assert "Record the election" in text(page)
-    response = client.post(url("election.record", ga), {"role": "chair", "doctor": doctors[4].pk})
+    response = client.post(election_url(ga), {"role": "chair", "doctor": doctors[4].pk})
     assert response.status_code == 302
     [election] = ga.elections.all()
     assert election.start == timezone.localdate() - dt.timedelta(days=2)
     assert election.assignment.role == "chair" and election.assignment.doctor == doctors[4]
     # An ordinary meeting has no elections.
     ordinary = meeting(w, days=-2)
-    response = client.post(
-        url("election.record", ordinary), {"role": "chair", "doctor": doctors[3].pk}
-    )
+    response = client.post(election_url(ordinary), {"role": "chair", "doctor": doctors[3].pk})
     assert response.status_code == 400
     assert "Elections are held at general assemblies." in text(response)
 
@@ -613,7 +615,7 @@ def test_an_election_is_recorded_from_the_minutes_of_a_general_assembly(w, docto
 def test_an_election_with_an_unreadable_date_is_shown_again(w, doctors, as_user):
     ga = meeting(w, days=-2, kind=MeetingKind.GENERAL_ASSEMBLY)
     response = as_user("coordinator_a").post(
-        url("election.record", ga),
+        election_url(ga),
         {"role": "chair", "doctor": doctors[4].pk, "start": "31-31-2024"},
     )
     assert response.status_code == 400

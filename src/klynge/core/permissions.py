@@ -93,6 +93,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # governance and documents
     "governance.view_statutes": CLUSTER_READERS,
     "governance.manage_statutes": CLUSTER_EDITORS,
+    "governance.record_election": CLUSTER_EDITORS | {Role.OWNER},  # the GA's minutes' editors
     "documents.view_archive": CLUSTER_READERS,
     "documents.manage_archive": frozenset({Role.COORDINATOR, Role.BOARD}),
     # accounts: invitations, login status, hand-overs (issue 11)

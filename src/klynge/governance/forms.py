@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from klynge.core.forms import DanishDateField
+from klynge.registry.models import Doctor
 
 
 def _number(attrs: dict[str, str]) -> forms.NumberInput:
@@ -47,3 +48,12 @@ class StatutesForm(forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
     )
+
+
+class ElectionForm(forms.Form):
+    """An election from the minutes of a general assembly (the role and the date are
+    checked by `elections.election_record`; an empty start is the assembly's day)."""
+
+    role = forms.CharField(required=False)
+    doctor = forms.ModelChoiceField(queryset=Doctor.objects.all())
+    start = DanishDateField(required=False)

@@ -20,6 +20,11 @@ urlpatterns = [
         views.PaperworkDownloadView.as_view(),
         name="paperwork.download",
     ),
-    # General assemblies are meetings (meetings app); their elections are recorded from the
-    # minutes page through `governance.elections.election_record`.
+    # General assemblies are meetings (meetings app); their elections are governance's,
+    # recorded from the minutes page.
+    path(
+        "klynger/<slug:slug>/moeder/<int:pk>/referat/valg/",
+        views.ElectionRecordView.as_view(),
+        name="election.record",
+    ),
 ]

@@ -1,10 +1,12 @@
-"""Governance pages: the statutes with the rules the platform applies (GOV-5) and the
-founding paperwork filled in with the cluster's data (GOV-1)."""
+"""Governance pages: the statutes with the rules the platform applies (GOV-5), the
+founding paperwork filled in with the cluster's data (GOV-1), and elections at general
+assemblies (GOV-2), recorded from the minutes page."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,8 +20,11 @@ from klynge.core.errors import DomainError
 from klynge.core.formatting import format_date, format_percent
 from klynge.core.views import ClusterMixin
 from klynge.governance import paperwork, selectors, services
-from klynge.governance.forms import StatutesForm
+from klynge.governance.elections import election_record
+from klynge.governance.forms import ElectionForm, StatutesForm
 from klynge.governance.models import Statutes
+from klynge.meetings.selectors import meeting_date
+from klynge.meetings.views.minutes import MinutesWriteView
 
 
 def rules_in_words(statutes: Statutes) -> list[str]:
@@ -158,3 +163,23 @@ class PaperworkDownloadView(ClusterMixin, View):
         if fmt == "pdf":
             return file_response(paperwork.render_pdf(kind, self.cluster), filename)
         raise Http404
+
+
+class ElectionRecordView(MinutesWriteView):
+    """GOV-2: record an election at a general assembly, from its minutes page. The
+    result becomes a dated role in the registry (`elections.election_record`)."""
+
+    permission = "governance.record_election"
+    form_class = ElectionForm
+    form_name = "election_form"
+
+    def perform(self, form: forms.Form) -> str:
+        data = form.cleaned_data
+        election_record(
+            actor=self.request.user,
+            meeting=self.meeting,
+            role=data["role"],
+            doctor=data["doctor"],
+            start=data["start"] or meeting_date(self.meeting),
+        )
+        return _("The election is recorded and the role registered.")

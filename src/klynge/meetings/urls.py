@@ -102,7 +102,6 @@ urlpatterns = [
         name="action.delete",
     ),
     path(M + "aktioner/<int:action>/", views.ActionStatusView.as_view(), name="action.status"),
-    path(M + "referat/valg/", views.ElectionRecordView.as_view(), name="election.record"),
     path(
         M + "referat/v<int:number>/godkend/",
         views.MinutesApproveView.as_view(),

@@ -18,12 +18,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from klynge.core.forms import DanishDateField
 from klynge.meetings import documents, selectors, services
 from klynge.meetings.forms import ActionForm, DecisionForm
 from klynge.meetings.models import Action, MinutesVersion
 from klynge.meetings.views.base import MeetingMixin, MeetingWriteView
-from klynge.registry.models import Doctor, RoleKind
+from klynge.registry.models import RoleKind
 
 
 class MinutesView(MeetingMixin, TemplateView):
@@ -182,30 +181,6 @@ class ActionStatusView(MeetingWriteView):
         ):
             return target
         return self.meeting_url()
-
-
-class ElectionForm(forms.Form):
-    role = forms.CharField(required=False)
-    doctor = forms.ModelChoiceField(queryset=Doctor.objects.all())
-    start = DanishDateField(required=False)
-
-
-class ElectionRecordView(MinutesWriteView):
-    form_class = ElectionForm
-    form_name = "election_form"
-
-    def perform(self, form: forms.Form) -> str:
-        from klynge.governance.elections import election_record
-
-        data = form.cleaned_data
-        election_record(
-            actor=self.request.user,
-            meeting=self.meeting,
-            role=data["role"],
-            doctor=data["doctor"],
-            start=data["start"] or selectors.meeting_date(self.meeting),
-        )
-        return _("The election is recorded and the role registered.")
 
 
 class MinutesApproveView(MinutesWriteView):
