@@ -566,6 +566,28 @@ def test_re_electing_the_sitting_coordinator_continues_the_term(world):
     assert cluster_coordinator_on(cluster=world.cluster_a, on=today()) == sitting
 
 
+def test_re_electing_the_sitting_treasurer_continues_the_term(world, client):
+    """Issue 10 listed it as refused; through the minutes page it is recorded and the
+    treasurer's one term goes on."""
+    from klynge.registry.models import RoleAssignment
+
+    ga = _general_assembly(world)
+    term = RoleAssignment.objects.get(cluster=world.cluster_a, role="treasurer", end=None)
+    client.force_login(world.users["coordinator_a"])
+    response = client.post(
+        reverse("governance:election.record", args=[world.cluster_a.slug, ga.pk]),
+        {"role": "treasurer", "doctor": term.doctor_id},
+    )
+    assert response.status_code == 302
+    (election,) = ga.elections.all()
+    assert election.assignment == term
+    assert list(
+        RoleAssignment.objects.filter(cluster=world.cluster_a, role="treasurer").values_list(
+            "pk", "end"
+        )
+    ) == [(term.pk, None)]
+
+
 def test_electing_a_treasurer_without_a_login_waits_for_their_invitation(world):
     from klynge.accounts.models import Invitation
     from klynge.accounts.services import invitation_accept
