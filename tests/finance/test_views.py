@@ -245,6 +245,26 @@ def test_a_bank_statement_is_imported_from_the_books_page(world, client):
     assert StatementImport.objects.last().imported_by == world.users["board_a"]
 
 
+def test_a_refused_bank_statement_is_explained_in_danish(world, client):
+    """Found in the Danish copy review: the reasons were English on the Danish page."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, "kasserer@a.test")
+    statement = (
+        "Dato;Tekst;Beløb;Saldo\n05-03-2024;Husleje;-1.250,00;8.750,00\n"
+        "32-03-2024;Kaffe;-50,00;8.700,00\n"
+    ).encode("cp1252")
+    response = client.post(
+        reverse("finance:statement.import", args=[world.cluster_a.slug]),
+        {"statement": SimpleUploadedFile("konto.csv", statement)},
+        follow=True,
+    )
+    page = response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    assert "Kontoudtoget blev ikke indlæst: linje 3: forkert dato:" in page
+    assert "»32-03-2024« er ikke en dato: den dag findes ikke" in page
+    assert Transaction.objects.count() == 0
+
+
 def test_the_secretariat_switches_a_cluster_to_central_administration(world, client):
     from klynge.finance.claims import administration_of
 

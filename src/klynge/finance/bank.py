@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from klynge.core.errors import DomainError
 from klynge.core.identifiers import parse_amount
 
@@ -62,11 +65,15 @@ class StatementError(DomainError):
     def __init__(self, errors: list[tuple[int, str]]) -> None:
         self.errors = sorted(errors, key=lambda e: e[0])
         shown = "; ".join(
-            (f"line {line}: {reason}" if line else reason) for line, reason in self.errors[:5]
+            (_("line %(line)s: %(reason)s") % {"line": line, "reason": reason} if line else reason)
+            for line, reason in self.errors[:5]
         )
         more = len(self.errors) - 5
-        suffix = f" (and {more} more)" if more > 0 else ""
-        super().__init__(f"The bank statement was not imported: {shown}{suffix}")
+        if more > 0:
+            shown += " " + ngettext("(and %(n)s more)", "(and %(n)s more)", more) % {"n": more}
+        super().__init__(
+            _("The bank statement was not imported: %(problems)s") % {"problems": shown}
+        )
 
 
 # Normalised header name -> rank (lower is preferred when a file has several).
@@ -157,11 +164,11 @@ class _Columns:
     def missing(self) -> list[str]:
         missing = []
         if self.date is None:
-            missing.append("date (e.g. 'Dato' or 'Bogført')")
+            missing.append(_("date (e.g. 'Dato' or 'Bogført')"))
         if self.text is None:
-            missing.append("text (e.g. 'Tekst' or 'Beskrivelse')")
+            missing.append(_("text (e.g. 'Tekst' or 'Beskrivelse')"))
         if self.amount is None and (self.money_in is None or self.money_out is None):
-            missing.append("amount (e.g. 'Beløb', or 'Indsat' and 'Hævet')")
+            missing.append(_("amount (e.g. 'Beløb', or 'Indsat' and 'Hævet')"))
         return missing
 
 
@@ -202,11 +209,11 @@ def _decode(data: bytes) -> str:
 
 
 _SIGNATURES = {
-    b"PK\x03\x04": "an Excel workbook or ZIP archive",
-    b"%PDF": "a PDF document",
-    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) workbook",
-    b"\x89PNG": "an image",
-    b"\xff\xd8\xff": "an image",
+    b"PK\x03\x04": gettext_lazy("an Excel workbook or ZIP archive"),
+    b"%PDF": gettext_lazy("a PDF document"),
+    b"\xd0\xcf\x11\xe0": gettext_lazy("an old Excel (.xls) workbook"),
+    b"\x89PNG": gettext_lazy("an image"),
+    b"\xff\xd8\xff": gettext_lazy("an image"),
 }
 
 
@@ -251,17 +258,19 @@ def parse_date(value: str) -> dt.date:
     it is ignored). Raises ValueError with the reason."""
     cleaned = value.strip()
     if not cleaned:
-        raise ValueError("the date is empty")
+        raise ValueError(_("the date is empty"))
     match = _DMY_RE.match(cleaned) or _ISO_RE.match(cleaned)
     if match is None:
-        raise ValueError(f"'{cleaned[:40]}' is not a date like 24-10-2019")
+        raise ValueError(_("'%(value)s' is not a date like 24-10-2019") % {"value": cleaned[:40]})
     year = int(match["y"])
     if len(match["y"]) == 2:
         year += 2000
     try:
         return dt.date(year, int(match["m"]), int(match["d"]))
     except ValueError:
-        raise ValueError(f"'{cleaned[:40]}' is not a date: there is no such day") from None
+        raise ValueError(
+            _("'%(value)s' is not a date: there is no such day") % {"value": cleaned[:40]}
+        ) from None
 
 
 def _clean_text(value: str) -> str:
@@ -275,13 +284,19 @@ def parse_statement(data: bytes) -> list[StatementLine]:
     for signature, kind in _SIGNATURES.items():
         if data.startswith(signature):
             raise StatementError(
-                [(0, f"the file is {kind}, not a CSV export; export the statement as CSV")]
+                [
+                    (
+                        0,
+                        _("the file is %(kind)s, not a CSV export; export the statement as CSV")
+                        % {"kind": kind},
+                    )
+                ]
             )
     text = _decode(data)
     if "\x00" in text:
-        raise StatementError([(0, "the file is not a text (CSV) file")])
+        raise StatementError([(0, _("the file is not a text (CSV) file"))])
     if not text.strip():
-        raise StatementError([(0, "the file is empty")])
+        raise StatementError([(0, _("the file is empty"))])
 
     found = None
     try:
@@ -291,14 +306,18 @@ def parse_statement(data: bytes) -> list[StatementLine]:
             if header is not None and (found is None or header[1].recognised > found[2].recognised):
                 found = (rows, header[0], header[1])
     except csv.Error as exc:
-        raise StatementError([(0, f"the file could not be read as CSV ({exc})")]) from None
+        raise StatementError(
+            [(0, _("the file could not be read as CSV (%(error)s)") % {"error": exc})]
+        ) from None
     if found is None:
         raise StatementError(
             [
                 (
                     0,
-                    "no header row found: the first line should name the columns, "
-                    "e.g. Dato;Tekst;Beløb;Saldo",
+                    _(
+                        "no header row found: the first line should name the columns, "
+                        "e.g. Dato;Tekst;Beløb;Saldo"
+                    ),
                 )
             ]
         )
@@ -306,7 +325,9 @@ def parse_statement(data: bytes) -> list[StatementLine]:
     header_line = rows[position][0]
     missing = columns.missing()
     if missing:
-        raise StatementError([(header_line, f"missing column: {m}") for m in missing])
+        raise StatementError(
+            [(header_line, _("missing column: %(column)s") % {"column": m}) for m in missing]
+        )
 
     lines: list[StatementLine] = []
     errors: list[tuple[int, str]] = []
@@ -319,7 +340,7 @@ def parse_statement(data: bytes) -> list[StatementLine]:
     if errors:
         raise StatementError(errors)
     if not lines:
-        raise StatementError([(header_line, "the statement has no lines below the header")])
+        raise StatementError([(header_line, _("the statement has no lines below the header"))])
     return lines
 
 
@@ -338,8 +359,11 @@ def _parse_row(
             errors.append(
                 (
                     line,
-                    f"missing column '{name}': the line has {len(cells)} "
-                    f"fields, the header has {len(columns.names)}",
+                    _(
+                        "missing column '%(name)s': the line has %(fields)s fields, "
+                        "the header has %(columns)s"
+                    )
+                    % {"name": name, "fields": len(cells), "columns": len(columns.names)},
                 )
             )
         return value
@@ -352,30 +376,30 @@ def _parse_row(
         try:
             date = parse_date(raw_date)
         except ValueError as exc:
-            errors.append((line, f"bad date: {exc}"))
+            errors.append((line, _("bad date: %(reason)s") % {"reason": exc}))
     if columns.amount is not None:
         raw_amount = required(columns.amount)
         if raw_amount is not None:
             try:
                 amount = parse_amount(raw_amount)
             except ValueError as exc:
-                errors.append((line, f"bad amount: {exc}"))
+                errors.append((line, _("bad amount: %(reason)s") % {"reason": exc}))
     else:
         raw_in, raw_out = required(columns.money_in), required(columns.money_out)
         if raw_in is not None and raw_out is not None:
             if not raw_in and not raw_out:
-                errors.append((line, "bad amount: neither money in nor money out is given"))
+                errors.append((line, _("bad amount: neither money in nor money out is given")))
             else:
                 try:
                     amount = abs(parse_amount(raw_in or "0")) - abs(parse_amount(raw_out or "0"))
                 except ValueError as exc:
-                    errors.append((line, f"bad amount: {exc}"))
+                    errors.append((line, _("bad amount: %(reason)s") % {"reason": exc}))
     raw_balance = cell(columns.balance)
     if raw_balance:
         try:
             balance = parse_amount(raw_balance)
         except ValueError as exc:
-            errors.append((line, f"bad balance: {exc}"))
+            errors.append((line, _("bad balance: %(reason)s") % {"reason": exc}))
     if len(errors) > count or date is None or amount is None:
         return None
     return StatementLine(
@@ -558,7 +582,6 @@ def statement_import(
     """
     from django.core.files.base import ContentFile
     from django.db import transaction as db_transaction
-    from django.utils.translation import gettext as _
 
     from klynge.core.models import audit_log
     from klynge.finance import ledger, services
@@ -567,7 +590,7 @@ def statement_import(
 
     lines = parse_statement(data)
     if ledger.books_closed(cluster):
-        raise StatementError([(0, "the cluster is dissolved; its books are closed")])
+        raise StatementError([(0, _("the cluster is dissolved; its books are closed"))])
     window = dt.timedelta(days=MATCH_WINDOW_DAYS)
     first, last = min(ln.date for ln in lines), max(ln.date for ln in lines)
 
