@@ -18,7 +18,7 @@ class DanishDateField(forms.DateField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
-            "widget", forms.DateInput(attrs={"placeholder": "dd-mm-åååå", "inputmode": "numeric"})
+            "widget", forms.DateInput(attrs={"placeholder": _("dd-mm-yyyy"), "inputmode": "numeric"})
         )
         super().__init__(**kwargs)
 

@@ -25,7 +25,7 @@
       var spec = JSON.parse(source.textContent);
       vegaEmbed(el, spec, { actions: false, renderer: "svg", ast: true })
         .then(function () { label(el, spec); })
-        .catch(function (err) { el.textContent = "Kortet kunne ikke vises: " + err; });
+        .catch(function (err) { el.textContent = (el.dataset.errorText || "The chart could not be shown:") + " " + err; });
     });
   }
   document.addEventListener("DOMContentLoaded", function () { render(document); });
