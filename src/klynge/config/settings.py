@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from klynge.core import jurisdiction
+
 BASE_DIR = Path(__file__).resolve().parents[3]  # the repository root
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "klynge.core.context_processors.navigation",
+                "klynge.core.jurisdiction.context",
             ],
         },
     }
@@ -169,10 +172,16 @@ if env_bool("KLYNGE_FAST_PASSWORD_HASHER", False):  # tests and benchmarks only
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # --- Internationalisation: Danish first, English second -------------------------------
-LANGUAGE_CODE = "da"
-LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+# The jurisdiction (core/jurisdiction.py, ADR 9): currency and number formats, provider-
+# and organisation-number validators, area layer names, grant scheme, role names, and
+# the languages and time zone below. "dk" (default) or "england".
+KLYNGE_JURISDICTION = env("KLYNGE_JURISDICTION", "dk")
+_JURISDICTION = jurisdiction.get(KLYNGE_JURISDICTION)
+_LANGUAGE_NAMES = {"da": _("Danish"), "en": _("English")}
+LANGUAGE_CODE = _JURISDICTION.languages[0]
+LANGUAGES = [(code, _LANGUAGE_NAMES[code]) for code in _JURISDICTION.languages]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-TIME_ZONE = "Europe/Copenhagen"
+TIME_ZONE = _JURISDICTION.time_zone
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["klynge.config.formats"]
@@ -253,8 +262,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Klynge domain settings ------------------------------------------------------------
-KLYNGE_COUNTRY = env("KLYNGE_COUNTRY", "DK")
-KLYNGE_CURRENCY_SUFFIX = env("KLYNGE_CURRENCY_SUFFIX", "kr.")
+# Country and currency are the jurisdiction's (KLYNGE_JURISDICTION above).
 KLYNGE_SITE_URL = env("KLYNGE_SITE_URL", "http://127.0.0.1:8000")  # links in e-mail
 KLYNGE_REMINDER_HOURS = int(env("KLYNGE_REMINDER_HOURS", "48"))
 # Support desk: a freed course seat is held this long for the next on the waiting list;

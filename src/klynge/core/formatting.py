@@ -1,37 +1,57 @@
-"""Danish-first number, money and date formatting (PLAT-2), locale-aware through
-Django's formats so English pages get English separators and month names."""
+"""Danish-first number, money and date formatting (PLAT-2), locale-aware so English
+pages get English separators and month names.
+
+Numbers and money follow the configured jurisdiction (`klynge.core.jurisdiction`): its
+separators for the interface's language and its currency (Denmark: `327.800 kr.`;
+England: `£327,800`). Dates follow Django's formats for the language."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import formats, numberformat, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from klynge.core import jurisdiction
 
 NBSP = "\u00a0"
 
 
 def format_number(value: int | float | Decimal | None, decimals: int = 0) -> str:
-    """`1234567` → `1.234.567` (Danish) / `1,234,567` (English); `None` → `–`."""
+    """`1234567` → `1.234.567` (Danish) / `1,234,567` (English); `None` → `–`. The
+    separators are the jurisdiction's for the active language."""
     if value is None:
         return "–"
     quantum = Decimal(1).scaleb(-decimals)
     rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
-    return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    style = jurisdiction.active().number_format(get_language())
+    return numberformat.format(
+        rounded,
+        style.decimal,
+        decimal_pos=decimals,
+        grouping=style.grouping,
+        thousand_sep=style.thousands,
+        force_grouping=True,
+    )
 
 
 def format_money(value: int | float | Decimal | None, decimals: int | None = None) -> str:
-    """`327800` → `327.800 kr.` with a non-breaking space, as Danish pages write it. An
-    amount with øre keeps them (`17.812,50 kr.`) unless `decimals` says otherwise: an
-    amount on a page or in a PDF is the exact amount."""
+    """`327800` → `327.800 kr.` with a non-breaking space, as Danish pages write it
+    (England: `£327,800`, a negative `-£1,500`). An amount with øre (pence) keeps them
+    (`17.812,50 kr.`) unless `decimals` says otherwise: an amount on a page or in a PDF
+    is the exact amount."""
     if value is None:
         return "–"
     if decimals is None:
         decimals = 0 if Decimal(str(value)) % 1 == 0 else 2
-    return f"{format_number(value, decimals)}{NBSP}{settings.KLYNGE_CURRENCY_SUFFIX}"
+    number = format_number(value, decimals)
+    currency = jurisdiction.active().currency
+    if not currency.prefix:
+        return f"{number}{NBSP}{currency.symbol}"
+    sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
+    return f"{sign}{currency.symbol}{digits}"
 
 
 def format_percent(share: float | None, decimals: int = 1) -> str:

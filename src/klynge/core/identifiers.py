@@ -1,5 +1,7 @@
-"""Danish identifiers as pure functions (METHODS.md part C). No Django imports, so the
-rules are tested directly (with hypothesis) and reused by forms, imports and the API.
+"""Identifiers as pure functions (METHODS.md part C): Denmark's, and England's for the
+England jurisdiction (`klynge.core.jurisdiction` says which one a deployment uses). No
+Django imports, so the rules are tested directly (with hypothesis) and reused by forms,
+imports and the API.
 
 Only ASCII digits 0-9 count: `\\d` and `str.isdigit()` would also accept Arabic-Indic
 and other Unicode digits.
@@ -77,6 +79,35 @@ def clean_postal_code(value: str) -> str:
     if not re.fullmatch(r"[0-9]{4}", digits):
         raise ValueError("postal-code")
     return digits
+
+
+# England (the `england` jurisdiction). NHS organisation codes are upper case; a code
+# typed in lower case or with spaces around it is the same code.
+
+
+def clean_practice_code(value: str) -> str:
+    """A GP practice code (NHS ODS): one letter and 5 digits, e.g. `A12345`."""
+    code = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z][0-9]{5}", code):
+        raise ValueError("practice-code")
+    return code
+
+
+def clean_network_code(value: str) -> str:
+    """A Primary Care Network code (NHS ODS): `U` and 5 digits, e.g. `U12345`."""
+    code = str(value).strip().upper()
+    if not re.fullmatch(r"U[0-9]{5}", code):
+        raise ValueError("network-code")
+    return code
+
+
+def clean_postcode_district(value: str) -> str:
+    """The outward half of a UK postcode (`M1`, `SW1A`, `LS10`): what fits the
+    register's 4-character postal code. Whether it exists is the registry's question."""
+    code = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?", code):
+        raise ValueError("postcode-district")
+    return code
 
 
 CENT = Decimal("0.01")

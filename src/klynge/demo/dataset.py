@@ -16,8 +16,13 @@ depends on set/dict hash order, and everything is written under the demo's clock
 the same register, the same export and the same demo data byte for byte, whatever the
 real date.
 
-`england` builds an England-sized register (6,500 clinics in 1,250 clusters, the size
-of its Primary Care Networks) on the same geography, to show how the product scales.
+`england` builds an England-sized register (6,500 practices in 1,250 clusters, the size
+of its Primary Care Networks) in England's jurisdiction (`klynge.core.jurisdiction`):
+its data pack (`demo/packs.py`) replaces the Danish geography with NHS England's 7
+regions and the 42 integrated care boards, practices have codes like `A12345` and
+networks like `U12345`, a network's practices lie in its board, people and practices
+have English names, and there are no postal areas, coordinates or map. `england-small`
+is the same with 12 networks, for tests.
 """
 
 from __future__ import annotations
@@ -41,11 +46,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from klynge.accounts.models import User
+from klynge.core import jurisdiction
 from klynge.core.identifiers import cvr_check_digit
 from klynge.core.models import AuditEntry, audit_log
 from klynge.core.pdf import simple_pdf
+from klynge.demo import packs
+from klynge.demo.data.england import names as english_names
 from klynge.registry.data.names import GIVEN_NAMES_F, GIVEN_NAMES_M, STREETS, SURNAMES
-from klynge.registry.geography import load_geography
 from klynge.registry.models import (
     Clinic,
     ClinicCount,
@@ -196,13 +203,16 @@ def run_extensions(
     seed: int,
     today: dt.date | None = None,
     skip: frozenset[str] | set[str] = frozenset(),
+    scale_name: str | None = None,
 ) -> list[str]:
     """Run every registered extension not in `skip`, in registration order, under the
-    demo's clock for `today` (default: the real date). An extension that takes no
-    `today` reads the day from the clock (`timezone.localdate()` answers `today`)."""
+    demo's clock for `today` (default: the real date) and in the jurisdiction of
+    `scale_name` (default: the configured one). An extension that takes no `today`
+    reads the day from the clock (`timezone.localdate()` answers `today`)."""
     today = today or timezone.localdate()
     ran = []
-    with demo_clock(today):
+    code = SCALES[scale_name].jurisdiction if scale_name else jurisdiction.active().code
+    with jurisdiction.activate(code), demo_clock(today):
         for name, (generate_extension, _clear) in _EXTENSIONS.items():
             if name in skip:
                 continue
@@ -276,6 +286,7 @@ class Scale:
     max_patients: int
     doctors_per_clinic: dict[int, float]  # weights of practice sizes
     unclustered_share: float  # of all clinics
+    jurisdiction: str = "dk"  # whose data pack, identifiers and names (core/jurisdiction.py)
 
 
 SCALES = {
@@ -326,8 +337,23 @@ SCALES = {
             11: 0.03,
         },
         0.02,
+        jurisdiction="england",
     ),
 }
+# The England register at the sample's size, for tests of the England data pack.
+SCALES["england-small"] = Scale(
+    "england-small",
+    12,
+    29,
+    10,
+    73,
+    48_000,
+    17_000,
+    110_000,
+    SCALES["england"].doctors_per_clinic,
+    0.02,
+    jurisdiction="england",
+)
 
 
 @dataclass
@@ -470,11 +496,20 @@ def _place(home: int, gathered: list[int], next_door: set[int], quota: dict[int,
 
 
 class _Names:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, *, english: bool = False) -> None:
         self.rng = rng
+        self.english = english
+        lists = english_names if english else None
+        self.given_f = lists.GIVEN_NAMES_F if lists else GIVEN_NAMES_F
+        self.given_m = lists.GIVEN_NAMES_M if lists else GIVEN_NAMES_M
+        self.surnames = lists.SURNAMES if lists else SURNAMES
 
     def person(self) -> str:
-        given = self.rng.choice(GIVEN_NAMES_F if self.rng.random() < 0.52 else GIVEN_NAMES_M)
+        given = self.rng.choice(self.given_f if self.rng.random() < 0.52 else self.given_m)
+        if self.english:  # a double-barrelled surname now and then
+            if self.rng.random() < 0.05:
+                return f"{given} {self.rng.choice(self.surnames)}-{self.rng.choice(self.surnames)}"
+            return f"{given} {self.rng.choice(self.surnames)}"
         if self.rng.random() < 0.25:
             return f"{given} {self.rng.choice(SURNAMES)} {self.rng.choice(SURNAMES)}"
         return f"{given} {self.rng.choice(SURNAMES)}"
@@ -509,6 +544,77 @@ def _cvr(rng: random.Random) -> str:
             return f"{first}{check}"
 
 
+def _danish_clinics(
+    rng: random.Random, names: _Names, plan, postal_by_mun: dict[int, list[PostalCode]]
+) -> list[Clinic]:
+    """Denmark's clinics: a provider number each, at a postal area of their municipality
+    (its label point for the map)."""
+    provider_numbers = rng.sample(range(1, 1_000_000), len(plan))
+    clinics = []
+    for (_ci, mun, size, _patients), number in zip(plan, provider_numbers, strict=True):
+        area = rng.choice(postal_by_mun[mun.code])
+        street = rng.choice(STREETS)
+        style = rng.random()
+        if size == 1 and style < 0.6:
+            name = f"Læge {names.person()}"
+        elif style < 0.5:
+            name = f"Lægerne {street}"
+        elif style < 0.8:
+            name = f"Lægehuset {area.name}"
+        else:
+            name = f"{area.name} Lægecenter"
+        postal = str(area.code_from).zfill(4)
+        clinics.append(
+            Clinic(
+                provider_number=str(number).zfill(6),
+                name=name,
+                address=f"{street} {rng.randint(1, 120)}",
+                postal_code=postal,
+                city=area.name,
+                municipality=mun,
+                latitude=area.latitude,
+                longitude=area.longitude,
+            )
+        )
+    return clinics
+
+
+# The first letters of the synthetic practice codes (the form of NHS ODS codes, A12345;
+# no meaning is claimed for a letter).
+PRACTICE_LETTERS = "ABCDEFGHJKLMNPY"
+
+
+def _english_practices(rng: random.Random, names: _Names, plan) -> list[Clinic]:
+    """England's practices: a practice code each, English names and streets, in their
+    network's board; no postcode, coordinates or postal area (England's pack has none)."""
+    numbers = rng.sample(range(len(PRACTICE_LETTERS) * 100_000), len(plan))
+    clinics = []
+    for (_ci, board, size, _patients), number in zip(plan, numbers, strict=True):
+        street = rng.choice(english_names.STREETS)
+        style = rng.random()
+        if size <= 2 and style < 0.4:
+            name = f"Dr {names.person().split()[-1]}'s Surgery"
+        elif style < 0.6:
+            name = f"{street} Surgery"
+        elif style < 0.85:
+            name = f"{street} Medical Centre"
+        else:
+            name = f"{board.name} Health Centre {number % 100}"
+        clinics.append(
+            Clinic(
+                provider_number=f"{PRACTICE_LETTERS[number // 100_000]}{number % 100_000:05d}",
+                name=name,
+                address=f"{rng.randint(1, 120)} {street}",
+                postal_code="",
+                city="",
+                municipality=board,
+                latitude=None,
+                longitude=None,
+            )
+        )
+    return clinics
+
+
 def generate(
     *,
     scale_name: str = "denmark",
@@ -519,7 +625,11 @@ def generate(
     """Fill an empty register placed at `today` (default: the real date). Raises if
     clusters or clinics already exist."""
     today = today or timezone.localdate()
-    with demo_clock(today), transaction.atomic():
+    with (
+        jurisdiction.activate(SCALES[scale_name].jurisdiction),
+        demo_clock(today),
+        transaction.atomic(),
+    ):
         return _generate(scale_name=scale_name, seed=seed, with_users=with_users, today=today)
 
 
@@ -527,9 +637,11 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
     if Cluster.objects.exists() or Clinic.objects.exists():
         raise RuntimeError("The register is not empty; use --replace to start again.")
     scale = SCALES[scale_name]
-    load_geography(Region, Municipality, PostalCode)  # idempotent; a flushed test DB lacks it
+    # The scale's areas and only them (idempotent; a flushed test DB lacks them).
+    packs.install(scale.jurisdiction)
+    english = scale.jurisdiction == "england"
     rng = random.Random(seed)
-    names = _Names(rng)
+    names = _Names(rng, english=english)
     summary = DatasetSummary(scale=scale_name, seed=seed, today=today)
 
     from klynge.registry.selectors import regions_on
@@ -539,9 +651,11 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
     postal_by_mun: dict[int, list[PostalCode]] = {}
     for area in PostalCode.objects.order_by("code_from"):
         postal_by_mun.setdefault(area.municipality_id, []).append(area)
-    weight = {m.code: POPULATION.get(m.name, 30) for m in municipalities}
+    # England: no population figures are shipped for the boards, so each weighs the
+    # same; a network's practices stay in its board (no neighbours).
+    weight = {m.code: 1 if english else POPULATION.get(m.name, 30) for m in municipalities}
     by_code = {m.code: m for m in municipalities}
-    neighbours = load_neighbours()
+    neighbours = {} if english else load_neighbours()
 
     # 1. Cluster sizes drawn like the real ones, and a quota of clustered doctors per
     # municipality in proportion to its population.
@@ -556,7 +670,12 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
             strict=True,
         )
     )
-    home_slots, catchment = _homes(scale.clusters, weight, neighbours, quota)
+    if english:
+        per = dict(zip(by_code, _split(scale.clusters, [1.0] * len(by_code)), strict=True))
+        home_slots = [c for c in by_code for _ in range(per[c])]
+        catchment = {c: [c] for c in by_code if per[c] > 0}
+    else:
+        home_slots, catchment = _homes(scale.clusters, weight, neighbours, quota)
     # The biggest clusters go where the most doctors per cluster practise nearby.
     slots = sorted(
         home_slots,
@@ -585,26 +704,40 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
         k = seen.get(home.code, 0)
         seen[home.code] = k + 1
         base = f"{home.name}klyngen"
-        if per_home[home.code] == 1:
+        if english:  # "Greater Manchester PCN 12"
+            several = per_home[home.code] > 1
+            cluster_names.append(f"{home.name} PCN {k + 1}" if several else f"{home.name} PCN")
+        elif per_home[home.code] == 1:
             cluster_names.append(base)
         else:
             cluster_names.append(
                 f"{base} – {suffixes[k]}" if k < len(suffixes) else f"{base} – {k + 1}"
             )
 
-    # 3. Clusters.
+    # 3. Clusters. England's networks began on 1 July 2019 and have network codes
+    # (U12345) for an organisation number; the register's bank fields are Danish
+    # (registration and account number) and stay empty there.
     clusters = []
+    network_codes = rng.sample(range(100_000), scale.clusters) if english else []
     for i, home in enumerate(homes):
-        founded = _day(dt.date(2017, 9, 1), dt.date(2019, 10, 31), rng)
+        if english:
+            founded = _day(dt.date(2019, 7, 1), dt.date(2019, 9, 30), rng)
+            organisation, bank_registration, bank_account = f"U{network_codes[i]:05d}", "", ""
+        else:
+            founded = _day(dt.date(2017, 9, 1), dt.date(2019, 10, 31), rng)
         registered = founded + dt.timedelta(days=rng.randrange(1, 30))
+        if not english:
+            organisation = _cvr(rng)
+            bank_registration = str(rng.randint(1000, 9899))
+            bank_account = str(rng.randint(10**9, 10**10 - 1))
         clusters.append(
             Cluster(
                 name=cluster_names[i],
                 slug="",
                 municipality=home,
-                cvr=_cvr(rng),
-                bank_registration=str(rng.randint(1000, 9899)),
-                bank_account=str(rng.randint(10**9, 10**10 - 1)),
+                cvr=organisation,
+                bank_registration=bank_registration,
+                bank_account=bank_account,
                 fiscal_year_start_month=1,
                 founded=founded,
                 registered=registered,
@@ -662,7 +795,9 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
     # Every municipality has at least one practice: move one (not a coordinator's) of a
     # cluster whose home is next door, so it stays next to its cluster's home.
     present = {p[1].code for p in plan}
-    for mun in municipalities if scale.clusters >= 100 else []:  # the small sample skips it
+    # (The small sample skips it; England's boards all hold networks at full scale and
+    # have no neighbours to borrow from.)
+    for mun in municipalities if scale.clusters >= 100 and not english else []:
         if mun.code in present:
             continue
         counts: dict[int, int] = {}
@@ -682,33 +817,10 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
         plan[j] = (plan[j][0], mun, plan[j][2], plan[j][3])
         present.add(mun.code)
 
-    provider_numbers = rng.sample(range(1, 1_000_000), len(plan))
-    clinics = []
-    for (_ci, mun, size, _patients), number in zip(plan, provider_numbers, strict=True):
-        area = rng.choice(postal_by_mun[mun.code])
-        street = rng.choice(STREETS)
-        style = rng.random()
-        if size == 1 and style < 0.6:
-            name = f"Læge {names.person()}"
-        elif style < 0.5:
-            name = f"Lægerne {street}"
-        elif style < 0.8:
-            name = f"Lægehuset {area.name}"
-        else:
-            name = f"{area.name} Lægecenter"
-        postal = str(area.code_from).zfill(4)
-        clinics.append(
-            Clinic(
-                provider_number=str(number).zfill(6),
-                name=name,
-                address=f"{street} {rng.randint(1, 120)}",
-                postal_code=postal,
-                city=area.name,
-                municipality=mun,
-                latitude=area.latitude,
-                longitude=area.longitude,
-            )
-        )
+    if english:
+        clinics = _english_practices(rng, names, plan)
+    else:
+        clinics = _danish_clinics(rng, names, plan, postal_by_mun)
     Clinic.objects.bulk_create(clinics, batch_size=2000)
     clinics = list(Clinic.objects.order_by("id"))
 
@@ -903,8 +1015,9 @@ def _demo_users(
     since = dt.date(FIRST_COUNT_YEAR, 1, 1)
     for region in regions_on(since):
         slug = region.short_name.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-        email = f"region.{slug}@{DEMO_DOMAIN}"
-        staff_user = user(email, f"Kvalitetsenheden, {region.name}", region=region)
+        email = f"region.{slug.replace(' ', '-')}@{DEMO_DOMAIN}"
+        unit = "Kvalitetsenheden" if jurisdiction.active().code == "dk" else "Primary care team"
+        staff_user = user(email, f"{unit}, {region.name}", region=region)
         staff.staff_post_start(actor=None, user=staff_user, region=region, start=since)
         serves = (
             region.successor if region.successor and region.end and region.end <= today else region

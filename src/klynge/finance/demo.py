@@ -43,7 +43,7 @@ from klynge.finance.models import (
     StatementImport,
     Transaction,
 )
-from klynge.finance.schemes import ensure_default_scheme
+from klynge.finance.schemes import install_default_schemes
 from klynge.finance.selectors import grant_rows
 from klynge.registry.models import Cluster
 
@@ -65,7 +65,9 @@ def _noon(day: dt.date) -> dt.datetime:
 @transaction.atomic
 def generate_books(*, seed: int = 1, today: dt.date | None = None) -> None:
     today = today or timezone.localdate()
-    ensure_default_scheme(GrantScheme)  # a flushed test database has lost the migration's row
+    # A flushed test database has lost the migration's row; a demo of another
+    # jurisdiction than the migration's has the other's scheme.
+    install_default_schemes(GrantScheme)
     rng = random.Random(seed + 31337)
     clusters = list(Cluster.objects.order_by("id"))
     accounts = {c.pk: ledger.chart_of_accounts(cluster=c) for c in clusters}

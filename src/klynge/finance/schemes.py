@@ -1,20 +1,38 @@
-"""The guide's grant scheme (Vejledning om klyngetilskud): 10,000 kr. per doctor
+"""The default grant scheme of the configured jurisdiction (`klynge.core.jurisdiction`).
+
+Denmark: the guide's scheme (Vejledning om klyngetilskud): 10,000 kr. per doctor
 capacity once, 4.26 kr. per listed patient per year, supplementary 2.16 kr. in 2019
-and 2020 and 0.47 kr. in 2021; no minimum. Regions can add schemes valid from later
-dates. Used by the data migration and by the demo generator."""
+and 2020 and 0.47 kr. in 2021; no minimum. England: an illustrative flat rate, labelled
+as such. Regions can add schemes valid from later dates. Used by the data migration, the
+demo generator and tests that restore a flushed database."""
 
-from decimal import Decimal
+from klynge.core import jurisdiction
 
-DEFAULT_SCHEME = {
-    "valid_from": "2017-01-01",
-    "name": "Overenskomst 2018 (vejledningens satser)",
-    "start_per_capacity": Decimal("10000"),
-    "operating_rate": Decimal("4.26"),
-    "supplementary": {"2019": "2.16", "2020": "2.16", "2021": "0.47"},
-    "minimum_per_year": None,
-}
+DEFAULT_SCHEME = jurisdiction.DENMARK.grant_schemes[0]
+
+
+def _defaults(scheme) -> dict:
+    return {k: v for k, v in scheme.items() if k != "valid_from"}
 
 
 def ensure_default_scheme(GrantScheme) -> None:
-    defaults = {k: v for k, v in DEFAULT_SCHEME.items() if k != "valid_from"}
-    GrantScheme.objects.get_or_create(valid_from=DEFAULT_SCHEME["valid_from"], defaults=defaults)
+    """Create the active jurisdiction's default schemes where no scheme is valid from
+    their date (an existing scheme, perhaps edited by a region, is kept)."""
+    for scheme in jurisdiction.active().grant_schemes:
+        GrantScheme.objects.get_or_create(
+            valid_from=scheme["valid_from"], defaults=_defaults(scheme)
+        )
+
+
+def install_default_schemes(GrantScheme) -> None:
+    """For the demo, which may build one jurisdiction's data in a database that held
+    another's: remove the other jurisdictions' default schemes (same date and name) and
+    put the active one's in place."""
+    mine = jurisdiction.active().grant_schemes
+    for other in jurisdiction.JURISDICTIONS.values():
+        for scheme in other.grant_schemes:
+            if scheme not in mine:
+                GrantScheme.objects.filter(
+                    valid_from=scheme["valid_from"], name=scheme["name"]
+                ).delete()
+    ensure_default_scheme(GrantScheme)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from klynge.core import jurisdiction
 from klynge.registry.geography import region_map_file
 from klynge.registry.selectors import OverviewRow
 
@@ -62,8 +63,18 @@ VEGA_LOCALE_EN = {
 
 
 def vega_locale() -> dict:
-    """Number and date formats for Vega in the page's language."""
-    return VEGA_LOCALE_DA if (get_language() or "da").startswith("da") else VEGA_LOCALE_EN
+    """Number and date formats for Vega in the page's language, with the jurisdiction's
+    separators and currency (Denmark: the dicts above as they are)."""
+    base = VEGA_LOCALE_DA if (get_language() or "da").startswith("da") else VEGA_LOCALE_EN
+    active = jurisdiction.active()
+    style, money = active.number_format(get_language()), active.currency
+    number = {
+        "decimal": style.decimal,
+        "thousands": style.thousands,
+        "grouping": [style.grouping],
+        "currency": [money.symbol, ""] if money.prefix else ["", f"\u00a0{money.symbol}"],
+    }
+    return {**base, "number": number}
 
 
 def cluster_map_spec(
@@ -72,11 +83,15 @@ def cluster_map_spec(
     region: int | None = None,
     municipalities: list[int] | None = None,
     on: dt.date | None = None,
-) -> dict:
+) -> dict | None:
     """Denmark's municipalities as the base layer with the borders of the regions in
     force on `on` (four from 1 January 2027), one circle per cluster at its coordinator's
     practice, sized by participating doctors; the filtered region's municipalities on
-    `on` (`municipalities`) are shaded. Clicking a circle opens the cluster's page."""
+    `on` (`municipalities`) are shaded. Clicking a circle opens the cluster's page.
+    None in a jurisdiction that ships no map (the page says so instead of drawing
+    Denmark)."""
+    if not jurisdiction.active().has_map:
+        return None
     points = [
         {
             "name": row.cluster.name,

@@ -15,9 +15,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from klynge.core import jurisdiction
 from klynge.core.models import TimeFramed, time_frame_check
 
 
@@ -351,8 +353,13 @@ class Participation(TimeFramed):
         return f"{self.doctor} ∈ {self.cluster} [{self.start}, {self.end or '…'})"
 
 
+# The jurisdiction may name a role otherwise (England: the coordinator is the PCN's
+# clinical director); read when shown, so Denmark's labels are unchanged.
+_role_label = lazy(jurisdiction.role_label, str)
+
+
 class RoleKind(models.TextChoices):
-    COORDINATOR = "coordinator", _("Coordinator")
+    COORDINATOR = "coordinator", _role_label("coordinator", _("Coordinator"))
     CHAIR = "chair", _("Chair")
     VICE_CHAIR = "vice_chair", _("Vice-chair")
     TREASURER = "treasurer", _("Treasurer")

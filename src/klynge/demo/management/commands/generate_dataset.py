@@ -3,6 +3,8 @@
 python manage.py generate_dataset --scale denmark --seed 1
 python manage.py generate_dataset --scale denmark --seed 1 --today 2027-03-15 --replace
 python manage.py generate_dataset --scale england --seed 1 --replace
+    (England's data pack: NHS regions and integrated care boards, practice codes
+    A12345, network codes U12345; serve it with KLYNGE_JURISDICTION=england for pounds)
 
 The demo is placed around `--today` (default: the real date): indicator values through
 the month before it, this year's books, past and upcoming meetings. The same seed and
@@ -72,7 +74,10 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Placed around {summary.today.isoformat()}.")
         ran = dataset.run_extensions(
-            seed=seed, today=day, skip={"indicators"} if no_indicators else set()
+            seed=seed,
+            today=day,
+            skip={"indicators"} if no_indicators else set(),
+            scale_name=scale,
         )
         if ran:
             self.stdout.write(f"Also generated: {', '.join(ran)}.")

@@ -1,0 +1,1 @@
+"""Data packs of the synthetic dataset for jurisdictions other than Denmark."""
