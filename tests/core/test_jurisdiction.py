@@ -176,3 +176,17 @@ def test_chart_locale_follows_the_jurisdiction():
             number = vega_locale()["number"]
             assert number["currency"] == ["£", ""]
             assert (number["decimal"], number["thousands"]) == (".", ",")
+
+
+def test_the_cluster_form_asks_for_the_jurisdiction_s_organisation_number():
+    """The cluster form checked the Danish CVR whatever the jurisdiction."""
+    from klynge.registry.forms import ClusterForm
+
+    def error(value: str) -> bool:
+        form = ClusterForm(data={"cvr": value})
+        form.is_valid()
+        return "cvr" in form.errors
+
+    assert error("U12345") and not error("13585628")
+    with england:
+        assert not error("U12345") and error("13585628")

@@ -67,7 +67,7 @@ class ClusterForm(forms.ModelForm):
 
     def clean_cvr(self):
         value = self.cleaned_data["cvr"].strip()
-        return validators.clean_cvr(value) if value else ""
+        return validators.clean_organisation_number(value) if value else ""
 
     def clean_bank_registration(self):
         value = self.cleaned_data["bank_registration"].strip()
