@@ -727,3 +727,29 @@ def test_a_refused_quality_file_is_never_named():
             entry = AuditEntry(action=action, data=data, object_repr="#3 0101901234.csv (failed)")
             for language in ("da", "en"):
                 assert "0101901234" not in sentence(entry, language)
+
+
+def test_the_history_page_prints_no_raw_entry_data(world, client):
+    """The page had a "Details" column printing every entry's data: the e-mail address
+    an invitation went to, checksums, and which clinic consented to a data order's
+    purpose (shown to the board and the region)."""
+    clinic = world.clinics_a[0]
+    audit_log(
+        actor=None,
+        action="accounts.invitation.created",
+        target=world.cluster_a,
+        data={"email": "hemmelig.adresse@a.test", "doctor": "Læge Hemmelig"},
+    )
+    audit_log(
+        actor=None,
+        action="dataorders.consent.given",
+        target=world.cluster_a,
+        data={"clinic": clinic.name, "purpose": "Forskning i KOL"},
+    )
+    for role, sees_consent in (("coordinator_a", True), ("board_a", False), ("region_a", False)):
+        client.force_login(world.users[role])
+        html = client.get(
+            reverse("registry:cluster.history", args=[world.cluster_a.slug])
+        ).content.decode()
+        assert "hemmelig.adresse@a.test" not in html
+        assert ("dataorders.consent.given" in html) is sees_consent, role

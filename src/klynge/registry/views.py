@@ -212,7 +212,10 @@ class ClusterMembersView(ClusterMixin, TemplateView):
 
 
 class ClusterHistoryView(ClusterMixin, TemplateView):
-    """PLAT-4: the audit trail of the cluster: who changed what, when."""
+    """PLAT-4: the audit trail of the cluster: who changed what, when. Each entry is
+    its action's sentence (`core/log_entry/<action>.html`), which shows what the readers
+    of this page may see; the entry's raw data (e-mail addresses, checksums, file
+    names) is never printed."""
 
     permission = "registry.view_history"
     template_name = "registry/cluster/history.html"
@@ -222,7 +225,10 @@ class ClusterHistoryView(ClusterMixin, TemplateView):
         if not self.request.user.has_perm("quality.view_consents", self.cluster):
             # Who consented or withdrew is the coordinator's to know (docs/privacy.md):
             # the entry's actor names a doctor, and the members page names their clinic.
-            entries = entries.exclude(action__startswith="quality.consent.")
+            # The same holds for consent to a data order's purpose.
+            entries = entries.exclude(action__startswith="quality.consent.").exclude(
+                action__startswith="dataorders.consent."
+            )
         return {**super().get_context_data(**kwargs), "entries": entries[:500]}
 
 
