@@ -97,6 +97,69 @@ def _sjaelland(w) -> dict:
     return {"pk": 1085}
 
 
+NETWORK_ORGANISERS = {"region_a", "secretariat"}
+
+
+def _network_meetings(w) -> dict:
+    """Region Sjælland's network: an upcoming meeting with an item and a failed e-mail,
+    and a held one with approved minutes."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from klynge.meetings import services
+    from klynge.meetings.models import Dispatch
+    from klynge.registry.models import Region
+
+    region = Region.objects.get(code=1085)
+    upcoming = services.network_meeting_create(
+        actor=None,
+        network=region,
+        title="Netværksmødet",
+        template="ordinary",
+        starts=timezone.now() + dt.timedelta(days=20),
+    )
+    dispatch = Dispatch.objects.create(
+        meeting=upcoming,
+        recipient="x@a.test",
+        name="X",
+        kind=Dispatch.Kind.INVITATION,
+        status=Dispatch.Status.FAILED,
+    )
+    held = services.network_meeting_create(
+        actor=None,
+        network=region,
+        title="Det holdte netværksmøde",
+        starts=timezone.now() - dt.timedelta(days=2),
+    )
+    services.item_save(actor=None, meeting=held, title="Punkt")
+    services.minutes_approve(actor=None, meeting=held)
+    return {
+        "upcoming": upcoming,
+        "item": upcoming.items.first(),
+        "dispatch": dispatch,
+        "held": held,
+    }
+
+
+def _nm(w, **extra) -> dict:
+    found = _once(w, "_network_meetings", _network_meetings)
+    return {"pk": 1085, "meeting": found["upcoming"].pk, **extra}
+
+
+def _nm_item(w) -> dict:
+    return _nm(w, item=_once(w, "_network_meetings", _network_meetings)["item"].pk)
+
+
+def _nm_dispatch(w) -> dict:
+    return _nm(w, dispatch=_once(w, "_network_meetings", _network_meetings)["dispatch"].pk)
+
+
+def _nm_held(w) -> dict:
+    found = _once(w, "_network_meetings", _network_meetings)
+    return {"pk": 1085, "meeting": found["held"].pk, "number": 1}
+
+
 def _report_a(w) -> dict:
     return {"slug": w.cluster_a.slug, "year": 2024}
 
@@ -146,6 +209,23 @@ ROWS = {
     "support:network.opt_in": (lambda w: {}, global_post_only(LOGGED_IN)),
     "support:network.opt_out": (lambda w: {}, global_post_only(LOGGED_IN)),
     "support:handover": (lambda w: {"slug": w.cluster_a.slug}, rule(EDITORS_A)),
+    # Network meetings: the network's roles (its organisers plan and run them; its
+    # members read them and answer whether they come), under the network's address.
+    "support:network.meeting.plan": (_sjaelland, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting": (_nm, rule(NETWORK_SJAELLAND)),
+    "support:network.meeting.pdf": (_nm_held, rule(NETWORK_SJAELLAND)),
+    "support:network.meeting.update": (_nm, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.invite": (_nm, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.cancel": (_nm, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.retry": (_nm_dispatch, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.rsvp": (_nm, post_only({"coordinator_a"})),
+    "support:network.meeting.item.add": (_nm, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.item.delete": (_nm_item, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.attendance": (_nm, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.notes": (_nm_item, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.decision.add": (_nm_item, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.action.add": (_nm_item, post_only(NETWORK_ORGANISERS)),
+    "support:network.meeting.approve": (_nm_held, post_only(NETWORK_ORGANISERS)),
 }
 
 WRITES = {
@@ -172,4 +252,18 @@ WRITES = {
     "support:network.post": (_sjaelland, writes(NETWORK_SJAELLAND)),
     "support:network.opt_in": (lambda w: {}, writes(LOGGED_IN, denied=403)),
     "support:network.opt_out": (lambda w: {}, writes(LOGGED_IN, denied=403)),
+    # In this order: the item is removed after the writes under it.
+    "support:network.meeting.plan": (_sjaelland, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.update": (_nm, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.retry": (_nm_dispatch, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.rsvp": (_nm, writes({"coordinator_a"})),
+    "support:network.meeting.item.add": (_nm, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.attendance": (_nm, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.notes": (_nm_item, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.decision.add": (_nm_item, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.action.add": (_nm_item, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.item.delete": (_nm_item, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.approve": (_nm_held, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.invite": (_nm, writes(NETWORK_ORGANISERS)),
+    "support:network.meeting.cancel": (_nm, writes(NETWORK_ORGANISERS)),
 }

@@ -144,6 +144,19 @@ MATRIX = {
         lambda w: {},
         rule({"region_a", "region_other", "secretariat"}, others=403),
     ),
+    # A clinic's accreditation: POST only, for the staff (the clinic is looked up in the
+    # poster's region: Fri Klinik lies in Region Sjælland).
+    "overviews:clinic.accreditation": (
+        lambda w: {"pk": w.free_clinic.pk},
+        {
+            role: 405
+            if role in {"region_a", "region_other", "secretariat"}
+            else 302
+            if role == "anonymous"
+            else 403
+            for role in ROLES
+        },
+    ),
     "overviews:dashboard.csv": (
         lambda w: {"figure": "clusters"},
         rule({"region_a", "region_other", "secretariat"}, others=403),
@@ -259,6 +272,10 @@ WRITES = {
             "pk": RoleAssignment.objects.filter(cluster=w.cluster_a).first().pk,
         },
         writes(EDITORS_A),
+    ),
+    "overviews:clinic.accreditation": (
+        lambda w: {"pk": w.free_clinic.pk},
+        writes({"region_a", "secretariat"}, denied=403) | {"region_other": 404},
     ),
     **matrix_meetings.WRITES,
     **matrix_finance.WRITES,

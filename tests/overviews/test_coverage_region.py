@@ -52,5 +52,5 @@ def test_the_unclustered_csv_carries_the_doctors_and_their_e_mail(world, client)
     header, row = body.splitlines()
     cells = row.split(";")
     assert cells[0] == "300001"
-    assert cells[-3:] == ["1", "Fri Klinik læge 1", "fri.klinik@example.test"]
+    assert cells[-5:-2] == ["1", "Fri Klinik læge 1", "fri.klinik@example.test"]
     assert len(header.split(";")) == len(cells)

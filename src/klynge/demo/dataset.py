@@ -54,6 +54,7 @@ from klynge.demo import packs
 from klynge.demo.data.england import names as english_names
 from klynge.registry.data.names import GIVEN_NAMES_F, GIVEN_NAMES_M, STREETS, SURNAMES
 from klynge.registry.models import (
+    Accreditation,
     Clinic,
     ClinicCount,
     Cluster,
@@ -633,6 +634,46 @@ def generate(
         return _generate(scale_name=scale_name, seed=seed, with_users=with_users, today=today)
 
 
+ACCREDITATION_DUTY = dt.date(2019, 11, 1)  # clinics in no cluster must be accredited from
+
+
+def _accreditations(
+    clinics: list[Clinic], memberships: list[Membership], *, seed: int, today: dt.date
+) -> None:
+    """The accreditation status of the clinics in no cluster today (REG-7): most are
+    accredited (from the duty's start, or after they left their cluster), some are not,
+    and of some the unit does not know yet. Clinics in a cluster stay "unknown" (they
+    need no accreditation). Drawn from a generator of its own, derived from the seed, so
+    the rest of the dataset is the same as without it."""
+    rng = random.Random(f"accreditation-{seed}")
+    left: dict[int, dt.date] = {}
+    clustered: set[int] = set()
+    for m in memberships:
+        if m.start <= today and (m.end is None or m.end > today):
+            clustered.add(m.clinic.pk)
+        elif m.end is not None and m.end <= today:
+            left[m.clinic.pk] = max(m.end, left.get(m.clinic.pk, m.end))
+    changed = []
+    recent = today - dt.timedelta(days=31)
+    for clinic in clinics:  # in the clinics' fixed order: the draws follow it
+        if clinic.pk in clustered:
+            continue
+        roll = rng.random()
+        earliest = max(ACCREDITATION_DUTY, left.get(clinic.pk, ACCREDITATION_DUTY))
+        if earliest >= recent:
+            earliest = recent - dt.timedelta(days=1)
+        if roll < 0.75:
+            clinic.accreditation = Accreditation.ACCREDITED
+            clinic.accreditation_date = _day(earliest, recent, rng)
+        elif roll < 0.87:
+            clinic.accreditation = Accreditation.NOT_ACCREDITED
+            clinic.accreditation_date = _day(max(earliest, today - dt.timedelta(400)), recent, rng)
+        else:
+            continue  # unknown: not followed up yet
+        changed.append(clinic)
+    Clinic.objects.bulk_update(changed, ["accreditation", "accreditation_date"], batch_size=2000)
+
+
 def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -> DatasetSummary:
     if Cluster.objects.exists() or Clinic.objects.exists():
         raise RuntimeError("The register is not empty; use --replace to start again.")
@@ -963,6 +1004,8 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
                 )
             )
     RoleAssignment.objects.bulk_create(roles, batch_size=5000)
+    if not english:
+        _accreditations(clinics, memberships, seed=seed, today=today)
 
     summary.regions = len(regions)
     summary.municipalities = len(municipalities)

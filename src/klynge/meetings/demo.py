@@ -165,13 +165,13 @@ def _generate(seed: int, today: dt.date) -> None:
     propensity: dict[int, float] = {}
     held: dict[int, list[dt.datetime]] = {}
     for m in held_meetings:
-        assert m.starts is not None
+        assert m.starts is not None and m.cluster_id is not None  # the demo's are clusters'
         if m.kind == "cluster":
             held.setdefault(m.cluster_id, []).append(m.starts)
     latest = {c: max(starts) for c, starts in held.items()}
     before_latest = {c: sorted(starts)[-2] for c, starts in held.items() if len(starts) > 1}
     for meeting in held_meetings:
-        assert meeting.starts is not None
+        assert meeting.starts is not None and meeting.cluster_id is not None
         on = meeting.starts.date()
         present_doctors = []
         for p in participations.get(meeting.cluster_id, []):
@@ -248,6 +248,7 @@ def _rsvps(rng: random.Random, participations: dict[int, list[Participation]]) -
     rows = []
     for meeting in open_invitations:
         assert meeting.starts is not None and meeting.invited_at is not None
+        assert meeting.cluster_id is not None
         days = max(1, (now - meeting.invited_at).days)
         for p in participations.get(meeting.cluster_id, []):
             if p.end is not None or p.doctor.email == f"laege@{DEMO_DOMAIN}":

@@ -18,6 +18,18 @@ from klynge.meetings.models import Attendance, Decision, Meeting, MinutesVersion
 from klynge.registry.models import Cluster
 
 
+@dataclass(frozen=True)
+class NetworkHost:
+    """Who a network meeting's documents are from, where a cluster's say its name."""
+
+    name: str
+    cvr: str = ""
+
+
+def _host(meeting: Meeting) -> Any:
+    return meeting.cluster or NetworkHost(meeting.organiser_name)
+
+
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(template, context)
@@ -41,7 +53,7 @@ def minutes_context(meeting: Meeting, version: MinutesVersion | None = None) -> 
         )
     return {
         "meeting": meeting,
-        "cluster": meeting.cluster,
+        "cluster": _host(meeting),
         "version": version,
         "items": items,
         "loose_decisions": list(meeting.decisions.filter(item__isnull=True)),
@@ -86,7 +98,7 @@ def attendance_pdf(meeting: Meeting, *, reasons: bool = False) -> bytes:
         "meetings/pdf/attendance.html",
         {
             "meeting": meeting,
-            "cluster": meeting.cluster,
+            "cluster": _host(meeting),
             "rows": rows,
             "reasons": reasons,
             "generated": timezone.localtime(),

@@ -61,7 +61,7 @@ def calendar_file(
     event.add("dtstart", meeting.starts.astimezone(zone))
     ends = meeting.ends or meeting.starts + dt.timedelta(hours=2)
     event.add("dtend", ends.astimezone(zone))
-    event.add("summary", f"{meeting.title} ({meeting.cluster.name})")
+    event.add("summary", f"{meeting.title} ({meeting.organiser_name})")
     location = ", ".join(p for p in [meeting.place, meeting.video_url] if p)
     if location:
         event.add("location", location)
@@ -93,7 +93,10 @@ def organizer(meeting: Meeting) -> tuple[str, str]:
     """Who the invitation comes from, as (name, address): the cluster's coordinator
     today, or else on the meeting's day; failing that another holder of a cluster role
     (chair first) with an address; failing that the site's own sender address under the
-    cluster's name. Replies from calendars go there, so it is a real address."""
+    cluster's name. Replies from calendars go there, so it is a real address.
+
+    A network meeting comes from the staff member who planned it (the region's unit or
+    the secretariat), or else the site's sender address under the network's name."""
     from klynge.core.dates import today
     from klynge.registry.models import RoleKind
     from klynge.registry.selectors import cluster_roles_on
@@ -107,6 +110,11 @@ def organizer(meeting: Meeting) -> tuple[str, str]:
         RoleKind.DATA_PERSON,
         RoleKind.BOARD_MEMBER,
     ]
+    if meeting.cluster is None:
+        planner = meeting.created_by
+        if planner is not None and planner.email and not _reserved(planner.email):
+            return planner.get_full_name() or planner.email, planner.email
+        return meeting.organiser_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     days = dict.fromkeys([today(), selectors.meeting_date(meeting)])
     for day in days:
         roles = sorted(
@@ -144,7 +152,12 @@ def build_message(dispatch: Dispatch) -> EmailMultiAlternatives:
         context["open_actions"] = selectors.open_actions(meeting=meeting)
         context["speakers"] = list(meeting.speakers.all())
         context["slots"] = list(meeting.slots.all())
-    message = core_mail.build("meetings/mail/dispatch", context, to=[dispatch.recipient])
+    template = "meetings/mail/dispatch"
+    if meeting is not None and meeting.network_id is not None:
+        # A network meeting's own wording and links (the network's page, not a cluster's).
+        template = "meetings/mail/network_dispatch"
+        context["organiser"] = meeting.organiser_name
+    message = core_mail.build(template, context, to=[dispatch.recipient])
     # One Message-ID per dispatch, whatever the attempt: if a worker dies after the mail
     # server took the message but before the dispatch was marked sent, the one sent
     # again by the recovery is the same message, which servers and clients merge.

@@ -10,10 +10,14 @@ the approved PDFs of earlier versions stay as they were.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from klynge.registry.models import Cluster
 
 
 class MeetingKind(models.TextChoices):
@@ -21,6 +25,7 @@ class MeetingKind(models.TextChoices):
     JOINT = "joint", _("Joint meeting with other clusters")
     GENERAL_ASSEMBLY = "general_assembly", _("General assembly")
     BOARD = "board", _("Board meeting")
+    NETWORK = "network", _("Coordinator network meeting")
 
 
 class HostModel(models.TextChoices):
@@ -32,8 +37,25 @@ class HostModel(models.TextChoices):
 
 
 class Meeting(models.Model):
+    """A meeting of a cluster or, with `network` set instead, of a region's coordinator
+    network (support.networks): the same planning, agenda, invitations, attendance and
+    minutes, invited from the network's members on the meeting's day and organised by
+    the region's unit or the secretariat. Exactly one of the two is set."""
+
     cluster = models.ForeignKey(
-        "registry.Cluster", on_delete=models.PROTECT, related_name="meetings"
+        "registry.Cluster",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+    )
+    network = models.ForeignKey(
+        "registry.Region",
+        verbose_name=_("coordinator network"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="network_meetings",
     )
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(
@@ -80,7 +102,12 @@ class Meeting(models.Model):
                 condition=models.Q(ends__isnull=True)
                 | models.Q(starts__isnull=False, ends__gt=models.F("starts")),
                 name="meeting_ends_after_start",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cluster__isnull=False, network__isnull=True)
+                | models.Q(cluster__isnull=True, network__isnull=False),
+                name="meeting_of_cluster_or_network",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,6 +120,31 @@ class Meeting(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    @property
+    def is_network_meeting(self) -> bool:
+        return self.network_id is not None
+
+    @property
+    def own_cluster(self) -> Cluster:
+        """The cluster of a cluster meeting. What only a cluster has (its books, its
+        archive, its statutes, its data) is asked through this; pages under a cluster's
+        address reach only its meetings, so a network meeting here is a programming
+        error."""
+        if self.cluster is None:
+            raise ValueError(f"meeting {self.pk} belongs to a network, not a cluster")
+        return self.cluster
+
+    @property
+    def organiser_name(self) -> str:
+        """Whose meeting it is, as people read it: the cluster's name, or the network's
+        ("Koordinatornetværket i Region Sjælland")."""
+        if self.cluster is not None:
+            return self.cluster.name
+        from django.utils.translation import gettext
+
+        assert self.network is not None
+        return gettext("Coordinator network %(r)s") % {"r": self.network.name}
 
 
 class Speaker(models.Model):
@@ -414,7 +466,10 @@ class Dispatch(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    cluster = models.ForeignKey("registry.Cluster", on_delete=models.CASCADE, related_name="+")
+    # Empty for a network meeting's e-mail (the meeting names its network).
+    cluster = models.ForeignKey(
+        "registry.Cluster", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     meeting = models.ForeignKey(
         Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="dispatches"
     )

@@ -47,7 +47,7 @@ MAX_ITEMS = 10
 
 
 def meeting_url(meeting: Meeting, name: str = "detail") -> str:
-    return reverse(f"meetings:{name}", args=[meeting.cluster.slug, meeting.pk])
+    return reverse(f"meetings:{name}", args=[meeting.own_cluster.slug, meeting.pk])
 
 
 def _when(meeting: Meeting) -> str:
@@ -115,7 +115,9 @@ class NextMeetingSection:
                 if meeting.place:
                     details.append(meeting.place)
                 if meeting.cluster_id != cluster.pk:
-                    details.append(_("hosted by %(cluster)s") % {"cluster": meeting.cluster.name})
+                    details.append(
+                        _("hosted by %(cluster)s") % {"cluster": meeting.own_cluster.name}
+                    )
                 lines = () if meeting.invited_at else (_("The invitation has not been sent yet."),)
                 items = (
                     Item(

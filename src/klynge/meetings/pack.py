@@ -138,7 +138,7 @@ def _digest(text: str) -> str:
 def indicator_slides(meeting: Meeting, *, layout: Layout = "page") -> list[IndicatorSlide]:
     """The meeting's chosen indicators, each with the cluster's anonymised funnel plot for
     the latest quarter and its run chart (against the region and the nation) to then."""
-    cluster = meeting.cluster
+    cluster = meeting.own_cluster
     on = selectors.meeting_date(meeting)
     member_ids = [m.clinic_id for m in cluster_memberships_on(cluster=cluster, on=on)]
     slides = []

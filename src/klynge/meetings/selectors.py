@@ -42,7 +42,12 @@ def evaluation_min_answers() -> int:
 def user_meeting_roles(user, meeting: Meeting) -> set[Role]:
     """The permission engine's resolver: a meeting carries its cluster's roles; the
     member who hosts it in turn is its OWNER; members of the other clusters of a joint
-    meeting read it and answer its poll like members."""
+    meeting read it and answer its poll like members. A network meeting carries its
+    network's roles (support.networks: its members, its organisers)."""
+    if meeting.cluster is None:
+        from klynge.core.permissions import roles_for
+
+        return set(roles_for(user, meeting.network))
     roles = user_cluster_roles(user, meeting.cluster)
     if meeting.host_id and meeting.host is not None and meeting.host.user_id == user.pk:
         roles.add(Role.OWNER)
@@ -73,8 +78,11 @@ def meeting_date(meeting: Meeting) -> dt.date:
 
 def invited_doctors(meeting: Meeting) -> list[Doctor]:
     """Every doctor taking part in the meeting's cluster (and, for a joint meeting, the
-    guest clusters) on the meeting's day; board meetings invite the board only."""
+    guest clusters) on the meeting's day; board meetings invite the board only. A network
+    meeting invites the network's members on its day, read from the registry."""
     on = meeting_date(meeting)
+    if meeting.network_id is not None:
+        return network_doctors(meeting, on)
     clusters = [meeting.cluster_id]
     if meeting.kind == MeetingKind.JOINT:
         clusters += list(meeting.guest_clusters.values_list("pk", flat=True))
@@ -91,6 +99,17 @@ def invited_doctors(meeting: Meeting) -> list[Doctor]:
     return list(doctors.select_related("clinic", "user").distinct().order_by("name"))
 
 
+def network_doctors(meeting: Meeting, on: dt.date) -> list[Doctor]:
+    """The members of the meeting's coordinator network on `on`, by name. Who is in a
+    network is the support desk's rule (`support.networks.members`), asked here rather
+    than copied, so a network meeting invites exactly whom the network's page lists."""
+    from klynge.support.networks import members
+
+    assert meeting.network is not None
+    found = [m.doctor for m in members(region=meeting.network, on=on)]
+    return sorted(found, key=lambda d: (d.name, d.pk))
+
+
 def doctor_email(doctor: Doctor) -> str:
     return doctor.email or (doctor.user.email if doctor.user_id and doctor.user else "")
 
@@ -104,9 +123,9 @@ def open_actions(*, meeting: Meeting) -> list[Action]:
     do what, often about a colleague) is not theirs to read. It takes up only the
     actions of earlier joint meetings of the same host with the same guest clusters:
     what those clusters agreed together."""
-    earlier = Meeting.objects.filter(cluster=meeting.cluster, cancelled_at__isnull=True).exclude(
-        pk=meeting.pk
-    )
+    # A network's meetings take up the network's earlier actions.
+    host = Q(cluster=meeting.cluster) if meeting.cluster_id else Q(network=meeting.network_id)
+    earlier = Meeting.objects.filter(host, cancelled_at__isnull=True).exclude(pk=meeting.pk)
     if meeting.starts:
         earlier = earlier.filter(starts__lt=meeting.starts)
     else:
@@ -280,7 +299,9 @@ def poll_collisions(meeting: Meeting) -> dict[int, list[Collision]]:
     """For each date offered in `meeting`'s poll that collides with another meeting of
     the cluster, those meetings (slot id → collisions). A warning, not a refusal:
     two meetings on a day can be intended."""
-    result = {}
+    result: dict[int, list[Collision]] = {}
+    if meeting.cluster is None:  # a network meeting: no cluster calendar to collide with
+        return result
     for slot in PollSlot.objects.filter(meeting=meeting):
         found = date_collisions(
             cluster=meeting.cluster, starts=slot.starts, ends=slot.ends, exclude=meeting
@@ -446,7 +467,8 @@ def sees_absence_reasons(user: Any, meeting: Meeting) -> bool:
     not the members of a joint meeting's guest clusters."""
     from klynge.core.permissions import has_perm
 
-    return has_perm(user, "meetings.view_absence_reasons", meeting.cluster)
+    # A network meeting: its organisers (the network's roles on its region).
+    return has_perm(user, "meetings.view_absence_reasons", meeting.cluster or meeting.network)
 
 
 def attendance_list(meeting: Meeting) -> list[tuple[Doctor, Attendance | None]]:
@@ -464,7 +486,7 @@ def quorum(meeting: Meeting) -> tuple[int, int, int | None, bool | None]:
 
     members = len(invited_doctors(meeting))
     present = meeting.attendance.filter(status=Attendance.Status.PRESENT).count()
-    statutes = statutes_on(cluster=meeting.cluster, on=meeting_date(meeting))
+    statutes = statutes_on(cluster=meeting.own_cluster, on=meeting_date(meeting))
     required = statutes.quorum_percent if statutes else None
     met = None if required is None or not members else present * 100 >= required * members
     return present, members, required, met

@@ -43,7 +43,7 @@ from klynge.meetings.models import (
     Rsvp,
     Speaker,
 )
-from klynge.registry.models import Cluster, Doctor
+from klynge.registry.models import Cluster, Doctor, Region
 
 PLANNING_FIELDS = {
     "title",
@@ -61,6 +61,8 @@ CALENDAR_FIELDS = {"title", "starts", "ends", "place", "video_url"}
 
 
 def _scope(meeting: Meeting) -> str:
+    if meeting.network_id is not None:
+        return "support"  # a network's entries are the support desk's (support.networks)
     return f"cluster:{meeting.cluster_id}"
 
 
@@ -158,6 +160,46 @@ def meeting_update(
 
 
 @transaction.atomic
+def network_meeting_create(
+    *, actor: Any, network: Region, title: str, template: str = "", **fields: Any
+) -> Meeting:
+    """Plan a meeting of a region's coordinator network (support.networks): the same
+    meeting as a cluster's, belonging to the network instead. Its organisers are the
+    region's unit and the secretariat (the network's roles); it invites the network's
+    members on its day. A cluster's own things (a host in turn, guest clusters, the
+    meeting pack's indicators, speaker fees in its books) do not apply."""
+    from klynge.core.dates import today
+
+    if network.end is not None and network.end <= today():
+        raise DomainError(_("The region no longer exists; plan in its successor's network."))
+    title = " ".join(title.split())
+    if not title:
+        raise DomainError(_("Give the meeting a title."), field="title")
+    allowed = {"starts", "ends", "place", "video_url", "catering"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"unknown fields {unknown}")
+    _check_times(fields.get("starts"), fields.get("ends"))
+    meeting = Meeting.objects.create(
+        network=network,
+        title=title,
+        kind=MeetingKind.NETWORK,
+        created_by=_user(actor),
+        **fields,
+    )
+    if template:
+        agenda_apply_template(actor=actor, meeting=meeting, template=template)
+    audit_log(
+        actor=actor,
+        action="meetings.meeting.created",
+        target=meeting,
+        scope=_scope(meeting),
+        data={"title": title, "kind": MeetingKind.NETWORK, "network": network.pk},
+    )
+    return meeting
+
+
+@transaction.atomic
 def speaker_add(
     *,
     actor: Any,
@@ -211,6 +253,8 @@ def speaker_fee_book(*, actor: Any, speaker: Speaker, date: dt.date) -> Speaker:
     if speaker.fee <= 0:
         raise DomainError(_("No fee was agreed with this speaker."))
     meeting = speaker.meeting
+    if meeting.cluster is None:
+        raise DomainError(_("A network meeting has no books; its fees are paid elsewhere."))
     speaker.fee_transaction = expense_record(
         actor=actor,
         cluster=meeting.cluster,
@@ -443,7 +487,7 @@ def notice_deadline(meeting: Meeting) -> dt.date | None:
     if not meeting.is_general_assembly or meeting.starts is None:
         return None
     day = selectors.meeting_date(meeting)
-    statutes = statutes_on(cluster=meeting.cluster, on=day)
+    statutes = statutes_on(cluster=meeting.own_cluster, on=day)
     days = statutes.notice_days if statutes else settings.KLYNGE_DEFAULT_NOTICE_DAYS
     return day - dt.timedelta(days=days)
 
@@ -574,7 +618,7 @@ def dispatch_retry(*, actor: Any, dispatch: Dispatch) -> Dispatch:
         actor=actor,
         action="meetings.mail.retried",
         target=dispatch,
-        scope=f"cluster:{dispatch.cluster_id}",
+        scope=_scope(dispatch.meeting) if dispatch.meeting else f"cluster:{dispatch.cluster_id}",
         data={"recipient": dispatch.recipient},
     )
     return dispatch
@@ -822,6 +866,11 @@ def decision_add(
     if indicator is not None:
         if meeting.starts is None:
             raise DomainError(_("Set the date first, or close the date poll."))
+        if meeting.cluster is None:
+            raise DomainError(
+                _("A network meeting's decisions are not drawn on a cluster's charts."),
+                field="indicator",
+            )
         day = selectors.meeting_date(meeting)
         intervention = Intervention.objects.create(
             cluster=meeting.cluster,
@@ -935,12 +984,15 @@ def minutes_approve(*, actor: Any, meeting: Meeting, number: int | None = None) 
     version.save(update_fields=["status", "approved_at", "approved_by"])
     content = minutes_pdf(meeting, version)
     version.sha256 = hashlib.sha256(content).hexdigest()
-    filename = (
-        f"referat-{meeting.cluster.slug}-{selectors.meeting_date(meeting)}-v{version.number}.pdf"
-    )
+    day = selectors.meeting_date(meeting)
+    if meeting.cluster is not None:
+        filename = f"referat-{meeting.cluster.slug}-{day}-v{version.number}.pdf"
+    else:
+        filename = f"referat-netvaerk-{meeting.network_id}-{day}-v{version.number}.pdf"
     version.pdf.save(filename, ContentFile(content), save=False)
     version.save()
-    _archive(actor, meeting, version, content, filename)
+    if meeting.cluster is not None:  # a network has no archive: its minutes stay here
+        _archive(actor, meeting, version, content, filename)
     audit_log(
         actor=actor,
         action="meetings.minutes.approved",
@@ -959,7 +1011,7 @@ def _archive(
 
     documents.document_file_generated(
         actor=actor,
-        cluster=meeting.cluster,
+        cluster=meeting.own_cluster,
         folder="Referater",
         title=_("Minutes: %(title)s, %(day)s")
         % {"title": meeting.title, "day": format_date(selectors.meeting_date(meeting))},

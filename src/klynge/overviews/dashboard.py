@@ -60,6 +60,9 @@ class Dashboard:
     quarters: list[tuple[int, int, int, int]] = field(
         default_factory=list
     )  # q, held, present, registered
+    # Coverage by area for the chart: the regions (national) or the region's
+    # municipalities (a region's dashboard), as `registry.selectors.CoverageRow`s.
+    areas: list[Any] = field(default_factory=list)
 
     def add(self, figure: Figure) -> None:
         self.figures[figure.key] = figure
@@ -115,6 +118,7 @@ def _registry(board: Dashboard, active: list[Cluster]) -> None:
     )
     cov = coverage(on=on, region=region.pk if region else None)
     head = next((r for r in cov.regions if region and r.code == region.code), cov.national)
+    board.areas = list(cov.municipalities if region else cov.regions)
     municipalities = [
         [m.name, m.doctors, m.doctors_in_cluster, m.clinics, m.clinics_in_cluster]
         for m in cov.municipalities
@@ -254,11 +258,11 @@ def _meetings(board: Dashboard, cluster_ids: list[int]) -> None:
         per_quarter[q][2] += registered
         present_all += present
         registered_all += registered
-        rows.append([m.cluster.name, day, f"K{q}", m.title, present, registered])
+        rows.append([m.own_cluster.name, day, f"K{q}", m.title, present, registered])
         for ind in m.indicators.all():
             entry = indicators.setdefault(ind.code, [ind.title, 0, set()])
             entry[1] += 1
-            entry[2].add(m.cluster.name)
+            entry[2].add(m.own_cluster.name)
     board.quarters = [
         (q, per_quarter[q][0], per_quarter[q][1], per_quarter[q][2])
         for q in range(1, 5)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from django import forms
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from klynge.core.downloads import csv_response
-from klynge.core.forms import AsOfForm
-from klynge.core.views import PermissionMixin
-from klynge.overviews import dashboard
-from klynge.registry import selectors
-from klynge.registry.models import Clinic, Doctor
+from klynge.core.forms import AsOfForm, DanishDateField
+from klynge.core.views import PermissionMixin, ServiceFormView
+from klynge.overviews import charts, dashboard
+from klynge.registry import accreditation, selectors
+from klynge.registry.models import Accreditation, Clinic, Doctor
 
 
 def _scope(user, on) -> int | None:
@@ -45,7 +50,53 @@ class CoverageView(PermissionMixin, TemplateView):
             "headline": own[0] if own else coverage.national,
             "region_rows": own if region else coverage.regions,
             "unclustered": follow_up(coverage.unclustered),
+            # The clinics whose accreditation this user keeps (their region's, today).
+            "editable": set(
+                accreditation.clinics_for_staff(user=self.request.user)
+                .filter(pk__in=[c.pk for c in coverage.unclustered])
+                .values_list("pk", flat=True)
+            ),
+            "accreditation_form": AccreditationForm(),
+            "open_clinic": kwargs.get("pk"),  # a refused write for this clinic
         }
+
+
+class AccreditationForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Accreditation"), choices=Accreditation.choices)
+    as_of = DanishDateField(label=gettext_lazy("Status as of"), required=False)
+
+
+class ClinicAccreditationView(ServiceFormView):
+    """Record a clinic's accreditation status from the list of clinics in no cluster:
+    the unit of the clinic's region (another region's clinic answers 404) or the
+    secretariat."""
+
+    permission = "overviews.view_coverage"
+    form_class = AccreditationForm
+    form_name = "accreditation_form"
+    page = CoverageView
+
+    @cached_property
+    def clinic(self) -> Clinic:
+        return get_object_or_404(
+            accreditation.clinics_for_staff(user=self.request.user), pk=self.kwargs["pk"]
+        )
+
+    def perform(self, form: forms.Form) -> str:
+        clinic = accreditation.clinic_accreditation_set(
+            actor=self.request.user,
+            clinic=self.clinic,
+            status=form.cleaned_data["status"],
+            as_of=form.cleaned_data["as_of"],
+        )
+        return _("The accreditation of %(clinic)s is saved.") % {"clinic": clinic.name}
+
+    def post(self, request, *args, **kwargs):
+        self.clinic  # noqa: B018 - another region's clinic is 404 before the form is read
+        return super().post(request, *args, **kwargs)
+
+    def success_url(self) -> str:
+        return f"{reverse('overviews:coverage')}#clinic-{self.clinic.pk}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +136,8 @@ class UnclusteredExportView(PermissionMixin, View):
             _("Doctors"),
             _("Doctor names"),
             _("E-mail"),
+            _("Accreditation"),
+            _("Accreditation status as of"),
         ]
         rows = [
             [
@@ -98,6 +151,8 @@ class UnclusteredExportView(PermissionMixin, View):
                 len(f.doctors),
                 ", ".join(d.name for d in f.doctors),
                 ", ".join(f.emails),
+                f.clinic.get_accreditation_display(),
+                f.clinic.accreditation_date,
             ]
             for f in follow_up(result.unclustered)
         ]
@@ -122,6 +177,7 @@ class DashboardView(PermissionMixin, TemplateView):
             "on": on,
             "query": f"?dato={on.isoformat()}",
             "board": board,
+            "charts": charts.dashboard_specs(board),
             "region": region,
         }
 

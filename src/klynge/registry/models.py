@@ -172,6 +172,15 @@ class PostalCode(models.Model):
         return f"{self.code_from} {self.name}"
 
 
+class Accreditation(models.TextChoices):
+    """A clinic's accreditation (IKAS), which a clinic in no cluster must have from
+    1 November 2019 (REG-7)."""
+
+    UNKNOWN = "unknown", _("Unknown")
+    ACCREDITED = "accredited", _("Accredited")
+    NOT_ACCREDITED = "not_accredited", _("Not accredited")
+
+
 class Clinic(models.Model):
     """A general practice, identified by its provider number (ydernummer). A
     partnership practice has one provider number for all its doctors."""
@@ -190,6 +199,16 @@ class Clinic(models.Model):
     cvr = models.CharField(_("CVR number"), max_length=8, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # The accreditation as last known, and the day it was so (the status's date: when
+    # the clinic was accredited, or when the unit learnt the status); earlier statuses
+    # are in the clinic's history.
+    accreditation = models.CharField(
+        _("accreditation"),
+        max_length=20,
+        choices=Accreditation.choices,
+        default=Accreditation.UNKNOWN,
+    )
+    accreditation_date = models.DateField(_("accreditation status as of"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -197,6 +216,13 @@ class Clinic(models.Model):
         ordering = ["name"]
         verbose_name = _("clinic")
         verbose_name_plural = _("clinics")
+        constraints = [
+            # A known status is known as of a day.
+            models.CheckConstraint(
+                condition=Q(accreditation="unknown") | Q(accreditation_date__isnull=False),
+                name="clinic_accreditation_dated",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.provider_number})"

@@ -395,3 +395,21 @@ class SeatReservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} · {self.region_id}: {self.seats}"
+
+
+class HandoverNotice(models.Model):
+    """The e-mail that tells a new coordinator where their hand-over pack is (★): one per
+    coordinator's term that takes over from someone else (the term is the key, so the
+    notice is made once however often the hook runs), sent by the worker on the day the
+    term starts; a failure is kept on the row and retried."""
+
+    assignment = models.OneToOneField(
+        "registry.RoleAssignment", on_delete=models.CASCADE, related_name="handover_notice"
+    )
+    recipient = models.EmailField()
+    created = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ({'sent' if self.sent_at else 'queued'})"

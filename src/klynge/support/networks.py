@@ -19,9 +19,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klynge.core import mail as core_mail
+from klynge.core.dates import today
 from klynge.core.errors import DomainError
 from klynge.core.models import audit_log
-from klynge.registry.models import BOARD_ROLES, Doctor, Region, RoleAssignment, RoleKind
+from klynge.core.permissions import Role
+from klynge.meetings.models import Meeting
+from klynge.registry.models import (
+    BOARD_ROLES,
+    AreaLayer,
+    Doctor,
+    Region,
+    RoleAssignment,
+    RoleKind,
+)
 from klynge.registry.selectors import in_region, staff_scope
 from klynge.support.models import NetworkMail, NetworkMessage, NetworkOptIn
 
@@ -75,6 +85,25 @@ def takes_part(*, user: Any, region: Region, on: dt.date) -> bool:
     if scope is not None and scope.pk == region.pk:
         return True
     return any(m.doctor.user_id == user.pk for m in members(region=region, on=on))
+
+
+def network_roles(user: Any, region: Region) -> set[Role]:
+    """The permission engine's resolver for a region as a coordinator network, and so
+    for the network's meetings (`meetings.selectors.user_meeting_roles`): its organisers
+    (the region's unit in post today, the secretariat) hold the coordinator's role on it,
+    the region's unit its regional role too; its members hold the member's role."""
+    roles: set[Role] = set()
+    if region.layer != AreaLayer.REGION:
+        return roles
+    on = today()
+    if getattr(user, "is_secretariat", False):
+        roles.add(Role.COORDINATOR)
+    scope = staff_scope(user, on)
+    if scope is not None and scope.pk == region.pk:
+        roles |= {Role.REGION, Role.COORDINATOR}
+    if any(m.doctor.user_id == user.pk for m in members(region=region, on=on)):
+        roles.add(Role.MEMBER)
+    return roles
 
 
 def my_networks(*, user: Any, on: dt.date) -> list[Region]:
@@ -195,6 +224,18 @@ def network_mail_send(mail_id: int) -> str:
             mail.last_error = ""
         mail.save(update_fields=["status", "attempts", "last_error"])
         return str(mail.status)
+
+
+def network_meetings(*, region: Region) -> list[Meeting]:
+    """The network's meetings (`meetings.Meeting` with `network` set): the coming ones
+    and those without a date first, soonest first; then the held ones, latest first."""
+    meetings = list(Meeting.objects.filter(network=region).order_by("-starts", "-id"))
+    now = timezone.now()
+    upcoming = sorted(
+        (m for m in meetings if not m.starts or m.starts >= now),
+        key=lambda m: (m.starts is not None, m.starts or now),
+    )
+    return upcoming + [m for m in meetings if m.starts and m.starts < now]
 
 
 def has_opted_in(*, user: Any) -> bool:

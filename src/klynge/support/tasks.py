@@ -37,3 +37,10 @@ def send_network_mail(mail_id: int) -> str:
     from klynge.support import networks
 
     return networks.network_mail_send(mail_id)
+
+
+@task()
+def send_handover_notice(notice_id: int) -> str:
+    from klynge.support import handover
+
+    return handover.handover_notice_send(notice_id)

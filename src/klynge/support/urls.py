@@ -3,10 +3,12 @@ URL; the session a write refers to is in the URL."""
 
 from django.urls import path
 
+from klynge.support import meeting_views as mv
 from klynge.support import views
 
 app_name = "support"
 S = "kurser/hold/<int:pk>/"
+NM = "netvaerk/<int:pk>/moeder/<int:meeting>/"  # a network's meeting
 urlpatterns = [
     path("nyheder/", views.NewsListView.as_view(), name="news.list"),
     path("nyheder/feed/", views.NewsFeed(), name="news.feed"),
@@ -77,6 +79,54 @@ urlpatterns += [
     path("netvaerk/afmeld/", views.NetworkOptOutView.as_view(), name="network.opt_out"),
     path("netvaerk/<int:pk>/", views.NetworkView.as_view(), name="network"),
     path("netvaerk/<int:pk>/skriv/", views.NetworkPostView.as_view(), name="network.post"),
+    # The network's meetings: the meetings features, organised by the region's unit
+    path(
+        "netvaerk/<int:pk>/moeder/planlaeg/",
+        mv.NetworkMeetingPlanView.as_view(),
+        name="network.meeting.plan",
+    ),
+    path(NM, mv.NetworkMeetingView.as_view(), name="network.meeting"),
+    path(NM + "gem/", mv.NetworkMeetingUpdateView.as_view(), name="network.meeting.update"),
+    path(NM + "indkald/", mv.NetworkMeetingInviteView.as_view(), name="network.meeting.invite"),
+    path(NM + "aflys/", mv.NetworkMeetingCancelView.as_view(), name="network.meeting.cancel"),
+    path(
+        NM + "mails/<int:dispatch>/send-igen/",
+        mv.NetworkDispatchRetryView.as_view(),
+        name="network.meeting.retry",
+    ),
+    path(NM + "kommer/", mv.NetworkRsvpView.as_view(), name="network.meeting.rsvp"),
+    path(NM + "dagsorden/", mv.NetworkItemAddView.as_view(), name="network.meeting.item.add"),
+    path(
+        NM + "dagsorden/<int:item>/fjern/",
+        mv.NetworkItemDeleteView.as_view(),
+        name="network.meeting.item.delete",
+    ),
+    path(NM + "fremmoede/", mv.NetworkAttendanceView.as_view(), name="network.meeting.attendance"),
+    path(
+        NM + "referat/<int:item>/noter/",
+        mv.NetworkNotesView.as_view(),
+        name="network.meeting.notes",
+    ),
+    path(
+        NM + "referat/<int:item>/beslutninger/",
+        mv.NetworkDecisionAddView.as_view(),
+        name="network.meeting.decision.add",
+    ),
+    path(
+        NM + "referat/<int:item>/aktioner/",
+        mv.NetworkActionAddView.as_view(),
+        name="network.meeting.action.add",
+    ),
+    path(
+        NM + "referat/v<int:number>/godkend/",
+        mv.NetworkMinutesApproveView.as_view(),
+        name="network.meeting.approve",
+    ),
+    path(
+        NM + "referat-v<int:number>.pdf",
+        mv.NetworkMinutesPdfView.as_view(),
+        name="network.meeting.pdf",
+    ),
     path(
         "klynger/<slug:slug>/overdragelsespakke/",
         views.HandoverPackView.as_view(),

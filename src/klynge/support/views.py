@@ -28,6 +28,7 @@ from klynge.support.forms import (
     DecisionForm,
     InquiryForm,
     NetworkMessageForm,
+    NewNetworkMeetingForm,
     NewsForm,
     SeatReservationForm,
     SessionForm,
@@ -655,6 +656,9 @@ class NetworkView(NetworkMixin, PermissionMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "region": self.region,
+            "meetings": networks.network_meetings(region=self.region),
+            "can_plan": has_perm(self.request.user, "meetings.plan_meeting", self.region),
+            "meeting_form": NewNetworkMeetingForm(),
             "members": networks.members(region=self.region, on=timezone.localdate()),
             "messages_": NetworkMessage.objects.filter(region=self.region).select_related("author")[
                 :50

@@ -68,7 +68,7 @@ class PollSlotAddView(MeetingWriteView):
             actor=self.request.user, meeting=self.meeting, slots=[(starts, ends)], notify=False
         )
         for collision in selectors.date_collisions(
-            cluster=self.meeting.cluster, starts=starts, ends=ends, exclude=self.meeting
+            cluster=self.meeting.own_cluster, starts=starts, ends=ends, exclude=self.meeting
         ):
             messages.warning(self.request, collision_text(collision))
         return _("The date is offered. Send the poll when all the dates are there.")
