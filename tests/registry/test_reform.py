@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -112,6 +113,27 @@ def test_every_municipality_is_in_one_region_on_each_side_of_the_reform():
     assert selectors.region_of(koege, D(2027, 1, 1)).code == OSTDANMARK
     assert koege.region_on(D(2027, 1, 1)).code == OSTDANMARK
     assert selectors.region_of(AALBORG, D(2027, 1, 1)).code == NORDJYLLAND
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="exclusion constraints exist on PostgreSQL only"
+)
+def test_the_database_keeps_a_municipality_in_one_region_at_a_time():
+    """Issue 12: the rule lived in the loaders only; a second region for Køge in 2026
+    was accepted, and a member row could claim another layer than its area's."""
+    koege = municipality(KOEGE)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AreaMember.objects.create(
+            area_id=HOVEDSTADEN, municipality=koege, start=D(2026, 6, 1), end=D(2026, 7, 1)
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():  # the layer is the area's
+        AreaMember.objects.create(
+            area_id=HOVEDSTADEN, municipality=koege, layer="health_council", start=D(2026, 6, 1)
+        )
+        connection.check_constraints()
+    # A region that starts the day the old one ends shares no day with it.
+    AreaMember.objects.filter(municipality=koege, area_id=OSTDANMARK).delete()
+    AreaMember.objects.create(area_id=OSTDANMARK, municipality=koege, start=D(2027, 1, 1))
 
 
 # --- The export, the coverage page and the grants list on both dates ---------------------------

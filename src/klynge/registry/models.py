@@ -123,6 +123,12 @@ class AreaMember(TimeFramed):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="area_members"
     )
+    # The area's layer, repeated so that PostgreSQL can hold the rule (migration 0008):
+    # a composite foreign key keeps it equal to the area's, and an exclusion constraint
+    # forbids a municipality in two areas of one layer at once.
+    layer = models.CharField(
+        _("layer"), max_length=20, choices=AreaLayer.choices, default=AreaLayer.REGION
+    )
 
     class Meta:
         ordering = ["municipality", "start"]
