@@ -143,6 +143,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "packages.approve_story": frozenset({Role.COORDINATOR}),
     # overviews
     "overviews.view_coverage": frozenset({Role.REGION, Role.SECRETARIAT}),
+    # A clinic's accreditation (REG-7): the unit of its region (the view looks the clinic
+    # up within the user's region) or the secretariat.
+    "registry.change_accreditation": frozenset({Role.REGION, Role.SECRETARIAT}),
 }
 
 RoleResolver = Callable[[Any, Any], set[Role]]

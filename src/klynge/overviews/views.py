@@ -71,7 +71,7 @@ class ClinicAccreditationView(ServiceFormView):
     the unit of the clinic's region (another region's clinic answers 404) or the
     secretariat."""
 
-    permission = "overviews.view_coverage"
+    permission = "registry.change_accreditation"
     form_class = AccreditationForm
     form_name = "accreditation_form"
     page = CoverageView
