@@ -69,7 +69,9 @@ from klynge.registry.models import (
 )
 from klynge.registry.services import TRANSLITERATE, cluster_slug
 
-NEIGHBOURS = Path(__file__).resolve().parent.parent / "registry" / "data" / "dk_kommune_naboer.csv"
+REGISTRY_DATA = Path(__file__).resolve().parent.parent / "registry" / "data"
+NEIGHBOURS = REGISTRY_DATA / "dk_kommune_naboer.csv"
+POPULATION = REGISTRY_DATA / "dk_folketal.csv"  # Danmarks Statistik (registry/data/SOURCES.md)
 FIRST_COUNT_YEAR = 2017  # listed patients are counted on 1 January of each year from here
 
 
@@ -81,109 +83,6 @@ def count_years(today: dt.date) -> range:
 COUNT_YEARS = count_years(dt.date.today())  # for the real date (what `make demo` builds)
 DEMO_PASSWORD = "klynge-demo"
 DEMO_DOMAIN = "demo.klynge.test"  # RFC 2606: never a real mailbox
-
-# Approximate populations in thousands (used only as weights for where clusters and
-# clinics are placed; anything missing weighs 30).
-POPULATION = {
-    "København": 650,
-    "Aarhus": 365,
-    "Aalborg": 222,
-    "Odense": 207,
-    "Vejle": 120,
-    "Esbjerg": 115,
-    "Frederiksberg": 105,
-    "Randers": 100,
-    "Viborg": 98,
-    "Horsens": 98,
-    "Silkeborg": 97,
-    "Kolding": 95,
-    "Herning": 90,
-    "Roskilde": 90,
-    "Næstved": 84,
-    "Slagelse": 80,
-    "Gentofte": 75,
-    "Sønderborg": 74,
-    "Holbæk": 73,
-    "Gladsaxe": 70,
-    "Hjørring": 64,
-    "Skanderborg": 63,
-    "Helsingør": 63,
-    "Køge": 62,
-    "Guldborgsund": 60,
-    "Frederikshavn": 59,
-    "Svendborg": 59,
-    "Holstebro": 59,
-    "Aabenraa": 59,
-    "Rudersdal": 57,
-    "Ringkøbing-Skjern": 56,
-    "Haderslev": 56,
-    "Lyngby-Taarbæk": 56,
-    "Hvidovre": 54,
-    "Fredericia": 52,
-    "Høje-Taastrup": 52,
-    "Hillerød": 52,
-    "Faaborg-Midtfyn": 52,
-    "Varde": 50,
-    "Greve": 50,
-    "Ballerup": 49,
-    "Kalundborg": 49,
-    "Favrskov": 49,
-    "Hedensted": 47,
-    "Frederikssund": 46,
-    "Skive": 46,
-    "Vordingborg": 46,
-    "Egedal": 44,
-    "Syddjurs": 43,
-    "Thisted": 43,
-    "Tårnby": 43,
-    "Vejen": 43,
-    "Mariagerfjord": 42,
-    "Assens": 41,
-    "Fredensborg": 41,
-    "Ikast-Brande": 41,
-    "Gribskov": 41,
-    "Furesø": 41,
-    "Lolland": 40,
-    "Rødovre": 40,
-    "Bornholm": 39,
-    "Middelfart": 39,
-    "Norddjurs": 38,
-    "Jammerbugt": 38,
-    "Vesthimmerlands": 37,
-    "Faxe": 37,
-    "Tønder": 37,
-    "Brønderslev": 36,
-    "Brøndby": 35,
-    "Ringsted": 35,
-    "Odsherred": 33,
-    "Nyborg": 32,
-    "Halsnæs": 31,
-    "Sorø": 30,
-    "Rebild": 30,
-    "Herlev": 29,
-    "Nordfyns": 29,
-    "Albertslund": 28,
-    "Lejre": 28,
-    "Billund": 27,
-    "Allerød": 26,
-    "Hørsholm": 25,
-    "Kerteminde": 24,
-    "Stevns": 23,
-    "Glostrup": 23,
-    "Solrød": 23,
-    "Odder": 23,
-    "Ishøj": 23,
-    "Struer": 20,
-    "Morsø": 20,
-    "Lemvig": 19,
-    "Vallensbæk": 17,
-    "Dragør": 14,
-    "Langeland": 12,
-    "Ærø": 6,
-    "Samsø": 4,
-    "Fanø": 3,
-    "Læsø": 2,
-}
 
 
 # Other domains add their demo data (e.g. quality's indicator values) through this
@@ -449,6 +348,14 @@ def load_neighbours() -> dict[int, set[int]]:
     return neighbours
 
 
+def load_population() -> dict[int, int]:
+    """Municipality code -> its population, from the shipped `dk_folketal.csv`
+    (Danmarks Statistik's table BY2 for one 1 January; see `registry/data/SOURCES.md`).
+    The generator's only weights for where clusters, clinics and doctors go."""
+    with open(POPULATION, encoding="utf-8", newline="") as fh:
+        return {int(row["kommunekode"]): int(row["folketal"]) for row in csv.DictReader(fh)}
+
+
 def _homes(
     n: int, weight: Mapping[int, float], neighbours: dict[int, set[int]], quota: dict[int, int]
 ) -> tuple[list[int], dict[int, list[int]]]:
@@ -694,7 +601,14 @@ def _generate(*, scale_name: str, seed: int, with_users: bool, today: dt.date) -
         postal_by_mun.setdefault(area.municipality_id, []).append(area)
     # England: no population figures are shipped for the boards, so each weighs the
     # same; a network's practices stay in its board (no neighbours).
-    weight = {m.code: 1 if english else POPULATION.get(m.name, 30) for m in municipalities}
+    if english:
+        weight = {m.code: 1 for m in municipalities}
+    else:
+        population = load_population()
+        missing = sorted(m.code for m in municipalities if m.code not in population)
+        if missing:
+            raise RuntimeError(f"municipalities with no population in {POPULATION.name}: {missing}")
+        weight = {m.code: population[m.code] for m in municipalities}
     by_code = {m.code: m for m in municipalities}
     neighbours = {} if english else load_neighbours()
 
