@@ -1435,7 +1435,11 @@ def test_pooled_values_across_windows_give_back_no_clinic_size(national, code):
         f"Pairs within a class in their true order: attack {ordered(estimate):.2f}, "
         f"control {ordered(control):.2f}"
     )
-    # The solver works: with values printed in full, the weights give the sizes back.
-    assert np.median(control_err) < 0.05 and ordered(control) >= 0.75
+    # The solver works: with values printed in full, the weights tell more than the class
+    # does, and order the clinics within a class (so this test can see a leak). The
+    # margin depends on the member's cluster: 0.016 against 0.098 with the earlier
+    # synthetic weights, 0.062 against 0.098 with Danmarks Statistik's population.
+    baseline_err = np.median(error(baseline))
+    assert np.median(control_err) < min(0.1, 0.75 * baseline_err) and ordered(control) >= 0.75
     # Published to two significant digits they do not: no better than the class.
-    assert np.median(attack_err) >= np.median(error(baseline))
+    assert np.median(attack_err) >= baseline_err
