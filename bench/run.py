@@ -423,8 +423,10 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn_server(db_url: str, workdir: Path) -> Iterator[Server]:
-    """gunicorn with production settings on a free local port; stopped on exit."""
+def gunicorn_server(db_url: str, workdir: Path, *, settings: str = "") -> Iterator[Server]:
+    """gunicorn with production settings on a free local port; stopped on exit.
+    `settings` names a settings module in `bench/` that extends the project's (as
+    `speed_settings` adds a bare response); empty for the project's own."""
     port = free_port()
     gunicorn = str(VENV_BIN / "gunicorn")
     argv = [
@@ -440,6 +442,11 @@ def gunicorn_server(db_url: str, workdir: Path) -> Iterator[Server]:
     env = django_env(
         db_url, KLYNGE_DEBUG="0", KLYNGE_SECRET_KEY="bench", KLYNGE_ALLOWED_HOSTS="127.0.0.1"
     )
+    if settings:
+        env.update(
+            DJANGO_SETTINGS_MODULE=settings,
+            PYTHONPATH=os.pathsep.join([str(REPO / "src"), str(REPO / "bench")]),
+        )
     command = " ".join([".venv/bin/gunicorn", *argv[1:]]).replace(str(REPO), "<repo>")
     with open(workdir / "gunicorn.log", "w") as log_file:
         proc = subprocess.Popen(

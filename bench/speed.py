@@ -4,9 +4,13 @@ the load average recorded at every measurement:
 1. the import of the national indicator file against a `COPY` of the same file into a
    bare table, both as whole processes: five pairs, import and COPY in turn, the
    median of the five ratios (target ≤ 3×);
-2. the main pages and the chart JSON against the bare response (`/sundhed/`, through
-   the same middleware with the same session cookie) under 4 clients: three rounds of
-   bare then page, p95 of each side over the rounds (target ≤ 10×);
+2. the main pages and the chart JSON against a bare response through the same
+   middleware with the same session cookie, under 4 clients: three rounds of bare, bare
+   with the session, then the page, p95 of each side over the rounds (target ≤ 10×).
+   Two bare responses: `/bench/session/` (`speed_urls.py`, served only by the bench)
+   loads the session and the user as every logged-in page does, and is the baseline
+   the ratio is taken against; `/sundhed/`, the health probe, reads neither (Django
+   loads both lazily) and is reported beside it;
 3. the England-scale overview and coverage against Denmark's, the same way (≤ 2×).
 
     make bench-speed        # or: .venv/bin/python bench/speed.py
@@ -20,6 +24,7 @@ bench/RESULTS.md, leaving the other sections as they are.
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -41,7 +46,9 @@ CLIENTS = 4
 COORDINATOR = "koordinator@demo.klynge.test"
 SECRETARIAT = "sekretariat@demo.klynge.test"
 INDICATOR = "ab_broad_spectrum"
-BARE = "/sundhed/"
+BARE = "/sundhed/"  # the health probe: no session read, no user loaded
+SESSION_BARE = "/bench/session/"  # session and user loaded (speed_urls.py)
+SETTINGS = "speed_settings"  # the project's settings with /bench/session/ added
 
 
 def log(message: str) -> None:
@@ -88,6 +95,7 @@ class Ratio:
     path: str
     page: list[float] = field(default_factory=list)
     bare: list[float] = field(default_factory=list)
+    session: list[float] = field(default_factory=list)
     loads: list[str] = field(default_factory=list)
     errors: int = 0
 
@@ -100,7 +108,17 @@ class Ratio:
         return percentile(self.bare, 95) if self.bare else float("nan")
 
     @property
+    def session_p95(self) -> float:
+        return percentile(self.session, 95) if self.session else float("nan")
+
+    @property
     def ratio(self) -> float:
+        """Against the bare response with the session and user loaded (the issue's)."""
+        return self.page_p95 / self.session_p95
+
+    @property
+    def health_ratio(self) -> float:
+        """Against `/sundhed/`, which loads neither."""
         return self.page_p95 / self.bare_p95
 
 
@@ -110,13 +128,20 @@ def measure(port: int, label: str, path: str, headers: dict[str, str]) -> Ratio:
         run.fetch(port, path, headers)
     for _ in range(ROUNDS):
         result.loads.append(run.load_average())
-        for side, target in ((result.bare, BARE), (result.page, path)):
+        for side, target in (
+            (result.bare, BARE),
+            (result.session, SESSION_BARE),
+            (result.page, path),
+        ):
             done = run.load(port, label, target, REQUESTS, concurrency=CLIENTS, headers=headers)
             side.extend(done.latencies)
             result.errors += len(done.errors) + sum(
                 n for status, n in done.statuses.items() if status != 200
             )
-    log(f"{label}: p95 {result.page_p95 * 1000:.1f} ms, bare {result.bare_p95 * 1000:.1f} ms")
+    log(
+        f"{label}: p95 {result.page_p95 * 1000:.1f} ms, bare with session "
+        f"{result.session_p95 * 1000:.1f} ms, /sundhed/ {result.bare_p95 * 1000:.1f} ms"
+    )
     return result
 
 
@@ -200,17 +225,23 @@ def report(
         "",
         "### Main pages against the bare response, 4 clients",
         "",
-        f"gunicorn (2 workers, production settings), logged in; per page {ROUNDS} rounds of "
-        f"{REQUESTS} requests to `{BARE}` then {REQUESTS} to the page, with the same session "
-        "cookie; p95 over the rounds.",
+        f"gunicorn (2 workers, production settings, `{SETTINGS}`: the project's with one "
+        f"bare URL added), logged in; per page {ROUNDS} rounds of {REQUESTS} requests to "
+        f"`{BARE}`, {REQUESTS} to `{SESSION_BARE}` and {REQUESTS} to the page, all with the "
+        "same session cookie; p95 over the rounds. The ratio is taken against "
+        f"`{SESSION_BARE}`, which reads the session and loads the user as every logged-in "
+        f"page does; `{BARE}` reads neither (Django loads both lazily), so the ratio against "
+        "it is shown beside.",
         "",
-        "| Page | Path | p95 (ms) | Bare p95 (ms) | Ratio | ≤ 10× | Errors | Load average per round |",
-        "|---|---|---:|---:|---:|---|---:|---|",
+        "| Page | Path | p95 (ms) | Bare with session p95 (ms) | Ratio | ≤ 10× "
+        f"| `{BARE}` p95 (ms) | Ratio to `{BARE}` | Errors | Load average per round |",
+        "|---|---|---:|---:|---:|---|---:|---:|---:|---|",
     ]
     for r in denmark:
         lines.append(
-            f"| {r.label} | `{r.path}` | {r.page_p95 * 1000:.1f} | {r.bare_p95 * 1000:.1f} "
+            f"| {r.label} | `{r.path}` | {r.page_p95 * 1000:.1f} | {r.session_p95 * 1000:.1f} "
             f"| {r.ratio:.1f}× | {'**errors**' if r.errors else verdict(r.ratio <= 10)} "
+            f"| {r.bare_p95 * 1000:.1f} | {r.health_ratio:.1f}× "
             f"| {r.errors} | {' → '.join(r.loads)} |"
         )
     lines += ["", "### England-scale overview and coverage against Denmark's", ""]
@@ -232,6 +263,73 @@ def report(
     else:
         lines.append(f"Not measured: {england_note}")
     return "\n".join(lines) + "\n"
+
+
+def previous_figures() -> dict[str, tuple[str, str]]:
+    """What the section of RESULTS.md said before this run: per page (and "import"),
+    its p95 (or median import seconds) and its ratio, as written then, for a before and
+    after beside the new figures. Read from the tables by their column names."""
+    current = run.RESULTS.read_text(encoding="utf-8") if run.RESULTS.exists() else ""
+    start = current.find("\n" + SECTION + "\n")
+    if start < 0:
+        return {}
+    end = current.find("\n## ", start + len(SECTION) + 2)
+    section = current[start : end if end >= 0 else len(current)]
+    found: dict[str, tuple[str, str]] = {}
+    median = re.search(r"Median ratio \*\*([0-9.]+)×\*\*", section)
+    if median:
+        found["import"] = ("", median.group(1) + "×")
+    header: list[str] = []
+    for line in section.splitlines():
+        if not line.startswith("|"):
+            header = []
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if not header:
+            header = cells
+            continue
+        if set(cells[0]) <= {"-", ":"} or "Page" not in header or "Ratio" not in header:
+            continue
+        p95 = next((h for h in header if h.endswith("p95 (ms)")), None)
+        if p95 is None:
+            continue
+        where = "England " if p95.startswith("England") else ""
+        found[where + cells[0]] = (cells[header.index(p95)], cells[header.index("Ratio")])
+    return found
+
+
+def comparison(previous: dict[str, tuple[str, str]], pairs, denmark, england) -> list[str]:
+    if not previous:
+        return []
+    lines = [
+        "",
+        "### Against the previous run of this section",
+        "",
+        "As that run wrote them (its page ratios were taken against `/sundhed/`; the "
+        "figures here against both).",
+        "",
+        "| Measure | Before: p95 (ms) | Before: ratio | Now: p95 (ms) | Now: ratio "
+        f"(to `{SESSION_BARE}`) | Now: ratio to `{BARE}` |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    if "import" in previous:
+        median = statistics.median(p.ratio for p in pairs)
+        lines.append(f"| import / COPY | | {previous['import'][1]} | | {median:.2f}× | |")
+    for r in denmark:
+        before = previous.get(r.label, ("", ""))
+        lines.append(
+            f"| {r.label} | {before[0]} | {before[1]} | {r.page_p95 * 1000:.1f} "
+            f"| {r.ratio:.1f}× | {r.health_ratio:.1f}× |"
+        )
+    by_label = {r.label.split(" ")[0]: r for r in denmark}
+    for r in england:
+        before = previous.get("England " + r.label, ("", ""))
+        dk = by_label[r.label]
+        lines.append(
+            f"| England {r.label} / Denmark | {before[0]} | {before[1]} "
+            f"| {r.page_p95 * 1000:.1f} | {r.page_p95 / dk.page_p95:.2f}× | |"
+        )
+    return lines
 
 
 def write_section(text: str) -> None:
@@ -264,7 +362,7 @@ def main() -> int:
         run.run_manage(["export_indicators", "--output", str(values)], env)
         rows = len(values.read_text(encoding="utf-8").splitlines()) - 1
         log("pages, Denmark")
-        with run.gunicorn_server(db_url, workdir) as server:
+        with run.gunicorn_server(db_url, workdir, settings=SETTINGS) as server:
             denmark = denmark_pages(server.port, cluster_slug(db_url))
         log("import against COPY")
         pairs = import_pairs(db_url, env, values)
@@ -281,7 +379,7 @@ def main() -> int:
                 f"{counts.get('clusters', '?')} networks (generated in {generated.seconds:.0f} s, "
                 f"peak RSS {run.mib(generated.max_rss_kib)} MiB), as the secretariat."
             )
-            with run.gunicorn_server(db_url, workdir) as server:
+            with run.gunicorn_server(db_url, workdir, settings=SETTINGS) as server:
                 england = national_pages(server.port)
         except Exception as exc:  # report it with the other figures
             note = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
@@ -294,6 +392,11 @@ def main() -> int:
         "seconds": time.perf_counter() - started,
     }
     text = report(pairs, denmark, england, note, meta)
+    text = (
+        text.rstrip("\n")
+        + "\n"
+        + "\n".join(comparison(previous_figures(), pairs, denmark, england))
+    )
     write_section(text)
     print(text)
     return 0

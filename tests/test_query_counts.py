@@ -126,3 +126,36 @@ def test_main_pages_cost_the_same_queries_for_a_bigger_cluster_and_more_indicato
         {f"{r} {n}": (before[(r, n, c)], after[(r, n, c)]) for r, n, c in PAGES},
     )
     assert grew == {}, f"query counts grew with the cluster or the indicators: {grew}"
+
+
+def test_the_start_page_costs_the_same_for_more_indicators_in_the_library(world, client):
+    """The doctor's own-clinic section reads every active indicator's series: once for
+    all of them, not once each (it cost a query per indicator)."""
+    clinic = Clinic.objects.get(doctors__user=world.users["member_a"])
+    template = Indicator.objects.get(code="opioids")
+
+    def data_for(indicator: Indicator) -> None:
+        IndicatorValue.objects.bulk_create(
+            IndicatorValue(
+                clinic=clinic,
+                indicator=indicator,
+                period_kind="M",
+                period=dt.date(2024, month, 1),
+                numerator=10 + month,
+                denominator=200,
+            )
+            for month in range(1, 13)
+        )
+
+    if not IndicatorValue.objects.filter(clinic=clinic, indicator=template).exists():
+        data_for(template)
+    roles = ["member_a", "coordinator_a"]
+    before = {role: _count(client, world, role, "core:home", "") for role in roles}
+    for n in range(3):
+        copy = Indicator.objects.get(pk=template.pk)
+        copy.pk = None
+        copy.code = f"opioids_copy_{n}"
+        copy.save()
+        data_for(copy)
+    after = {role: _count(client, world, role, "core:home", "") for role in roles}
+    assert after == before, f"queries of the start page (before, after): {before}, {after}"

@@ -76,14 +76,17 @@ def grant_rows(
     counts_by_year: dict[int, dict] = {}
     for cluster in clusters:
         basis_day = dt.date(cluster.founded.year, 1, 1)
-        if basis_day.year not in counts_by_year:
-            counts_by_year[basis_day.year] = clinic_counts_on(on=basis_day)
-        counts = counts_by_year[basis_day.year]
         founders = (
             Membership.objects.active_on(cluster.founded)
             .filter(cluster=cluster)
             .values_list("clinic_id", flat=True)
         )
+        if only is not None:  # one cluster (the start page): its founders' counts only
+            counts = clinic_counts_on(on=basis_day, clinic_ids=founders)
+        else:  # every cluster: each year's counts of every clinic, read once
+            if basis_day.year not in counts_by_year:
+                counts_by_year[basis_day.year] = clinic_counts_on(on=basis_day)
+            counts = counts_by_year[basis_day.year]
         capacities = sum(counts[c].capacities for c in founders if c in counts)
         patients = sum(counts[c].listed_patients for c in founders if c in counts)
         scheme = grants.scheme_for(schemes, dt.date(year, 1, 1))

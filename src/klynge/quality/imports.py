@@ -11,7 +11,8 @@ its line (the header is line 1, as in a spreadsheet) and column. A cell that loo
 a CPR number (a valid date by the CPR century rule), or a column named like one, makes
 the file refused; the number is never echoed back or logged: only where it is.
 
-Checks are vectorised with polars, so 1.4 million rows take seconds.
+Checks are vectorised with polars, and each distinct cell text is parsed once, so
+1.4 million rows take about a second.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class CheckedFile:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     contains_cpr: bool = False
-    frame: pl.DataFrame | None = None
+    frame: pl.DataFrame | None = None  # in the value table's key order
 
     @property
     def ok(self) -> bool:
@@ -246,24 +247,34 @@ def _read_xlsx(data: bytes) -> pl.DataFrame:
 def read_table(data: bytes, filename: str = "") -> pl.DataFrame:
     """All cells as strings, with `line` = the row's line in the file (header = 1).
     Blank rows (also `;;;;`) are dropped after numbering, so lines stay true."""
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        frame = _read_xlsx(data)
-    else:
-        frame = _read_csv(data).with_row_index("line", offset=2)
+    workbook = data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx")
+    # A CSV's bytes were refused for a NUL already (`_refuse_nul`); a workbook's cells
+    # are checked below.
+    frame = _read_xlsx(data) if workbook else _read_csv(data).with_row_index("line", offset=2)
     cells = [c for c in frame.columns if c != "line"]
     if not cells:
         return frame
     for c in cells:
-        _refuse_first(
-            frame, pl.col(c).str.contains("\x00", literal=True), "the cell holds a NUL byte"
-        )
-        _refuse_first(
-            frame,
-            pl.col(c).str.len_chars() > MAX_CELL_CHARS,
-            f"a cell is longer than {MAX_CELL_CHARS} characters",
-        )
+        if workbook:
+            _refuse_first(
+                frame, pl.col(c).str.contains("\x00", literal=True), "the cell holds a NUL byte"
+            )
+        # A character takes at least a byte: only a column with a long cell in bytes
+        # (a constant-time length) is counted in characters.
+        longest = frame.select(pl.col(c).str.len_bytes().max()).item()
+        if (longest or 0) > MAX_CELL_CHARS:
+            _refuse_first(
+                frame,
+                pl.col(c).str.len_chars() > MAX_CELL_CHARS,
+                f"a cell is longer than {MAX_CELL_CHARS} characters",
+            )
     blank = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() == "" for c in cells])
-    return frame.filter(~blank)
+    # A blank row is blank in its first cell: the other cells are looked at only there.
+    maybe = frame.filter(pl.col(cells[0]).fill_null("").str.strip_chars() == "")
+    if not maybe.height:
+        return frame
+    blank_lines = maybe.filter(blank)["line"]
+    return frame.filter(pl.col("line").is_in(blank_lines.implode()).not_())
 
 
 def _refuse_first(frame: pl.DataFrame, condition: pl.Expr, reason: str) -> None:
@@ -459,10 +470,16 @@ def check_table(
         return result
 
     year_max = today.year + 1
+    # Every distinct raw value is parsed once and gathered back to its rows: a national
+    # file repeats a few thousand provider numbers, 13 codes and 60 periods a million
+    # times, so regular expressions over every cell were most of the check's time. The
+    # lookup tables are ordered by id, so their row numbers order the rows as the
+    # table's key does (`index_*`).
     clinic_frame = pl.DataFrame(
         {"provider_key": list(clinics.keys()), "clinic_id": list(clinics.values())},
         schema={"provider_key": pl.String, "clinic_id": pl.Int64},
     )
+    clinic_frame = clinic_frame.sort("clinic_id").with_row_index("index_clinic")
     indicator_frame = pl.DataFrame(
         {
             "indicator_key": list(indicators.keys()),
@@ -471,7 +488,11 @@ def check_table(
         },
         schema={"indicator_key": pl.String, "indicator_id": pl.Int64, "is_rate": pl.Boolean},
     )
-    col = {c: pl.col(mapping[c]).fill_null("").str.strip_chars() for c in COLUMNS}
+    indicator_frame = indicator_frame.sort("indicator_id").with_row_index("index_indicator")
+    raw_names = {c: f"raw_{c}" for c in COLUMNS}
+    # `col`: a cell's text as checked (no surrounding blanks), read from the raw column
+    # under a name of its own, so no header ("period", "numerator") meets a parsed one.
+    col = {c: pl.col(raw_names[c]).str.strip_chars() for c in COLUMNS}
     month = col["period"].str.extract_groups(r"^(\d{4})-(\d{1,2})$")
     quarter = col["period"].str.extract_groups(r"^(\d{4})\s*-?\s*[QqKk]\s*([1-4])$")
     m_year = month.struct.field("1").cast(pl.Int32, strict=False)
@@ -485,16 +506,15 @@ def check_table(
         .then(pl.lit("Q"))
         .otherwise(None)
     )
-    # Parsed, typed columns, computed lazily so only what is needed is materialised.
-    parsed = (
-        frame.lazy()
-        .select(
-            "line",
+    parsers: dict[str, list[pl.Expr]] = {
+        "provider_number": [
             pl.when(col["provider_number"].str.contains(r"^[0-9]{1,6}$"))
             .then(col["provider_number"].str.zfill(6))
             .otherwise(None)
-            .alias("provider_key"),
-            col["indicator"].str.to_lowercase().alias("indicator_key"),
+            .alias("provider_key")
+        ],
+        "indicator": [col["indicator"].str.to_lowercase().alias("indicator_key")],
+        "period": [
             kind.alias("period_kind"),
             pl.when(kind == "M")
             .then(pl.date(m_year, m_month, 1))
@@ -502,30 +522,80 @@ def check_table(
             .then(pl.date(q_year, (q_number - 1) * 3 + 1, 1))
             .otherwise(None)
             .alias("period"),
+        ],
+        "numerator": [
             col["numerator"]
             .str.extract(_COUNT, 1)
             .str.replace_all(r"[ .]", "")
             .cast(pl.Int64, strict=False)
-            .alias("numerator"),
+            .alias("numerator")
+        ],
+        "denominator": [
             col["denominator"]
             .str.extract(_COUNT, 1)
             .str.replace_all(r"[ .]", "")
             .cast(pl.Int64, strict=False)
-            .alias("denominator"),
+            .alias("denominator")
+        ],
+    }
+    # The raw cells (nulls as ""); each column's distinct texts parsed once, looked up
+    # in the register, and gathered back to the rows by their position in the distinct
+    # list (an Enum's physical code).
+    columns: dict[str, pl.Series] = {"line": frame["line"]}
+    for c, exprs in parsers.items():
+        cells = frame[mapping[c]].fill_null("").alias(raw_names[c])
+        distinct = cells.unique(maintain_order=True)
+        table = distinct.to_frame().with_columns(exprs)
+        if c == "provider_number":
+            table = table.join(clinic_frame, on="provider_key", how="left", maintain_order="left")
+        elif c == "indicator":
+            table = table.join(
+                indicator_frame, on="indicator_key", how="left", maintain_order="left"
+            )
+        codes = cells.cast(pl.Enum(distinct)).to_physical()
+        columns[raw_names[c]] = cells
+        for name in table.columns:
+            if name != raw_names[c]:
+                columns[name] = table[name].gather(codes)
+    # One integer per value key, in the table's key order (indicator, clinic, kind,
+    # period): duplicates are neighbours once sorted, and the sorted rows are written
+    # in index order.
+    periods = 10_000 * 12  # year * 12 + month - 1 for four-digit years
+    if max(len(indicators), 1) * max(len(clinics), 1) * 2 * periods >= 2**63:
+        raise FileUnreadable("the register is too large to check a file against")
+    sort_key = (
+        (
+            (
+                pl.col("index_indicator").cast(pl.Int64) * len(clinics)
+                + pl.col("index_clinic").cast(pl.Int64)
+            )
+            * 2
+            + (pl.col("period_kind") == "Q").cast(pl.Int64)
         )
-        .join(clinic_frame.lazy(), on="provider_key", how="left", coalesce=True)
-        .join(indicator_frame.lazy(), on="indicator_key", how="left", coalesce=True)
+        * periods
+        + pl.col("period").dt.year().cast(pl.Int64) * 12
+        + pl.col("period").dt.month().cast(pl.Int64)
+        - 1
     )
-    value_key = ["clinic_id", "indicator_id", "period_kind", "period"]
-    parsed = parsed.with_columns(pl.col("line").min().over(value_key).alias("first_line"))
+    typed = pl.DataFrame(columns).with_columns(sort_key.alias("key"))
+    # Only the key and the row order are sorted (a stable sort keeps the file's order
+    # among equal keys, so the first of a run is its first line); the wide frame is
+    # gathered once, in that order, only when it is written.
+    order = typed.select(pl.arg_sort_by("key", nulls_last=True, maintain_order=True))
+    order_series = order.to_series()
+    sorted_key = typed["key"].gather(order_series)
+    repeated = (sorted_key.is_not_null() & (sorted_key == sorted_key.shift(1))).fill_null(False)
+    # Back in the file's order: the inverse permutation of `order`.
+    parsed = typed.with_columns(duplicate=repeated.gather(order_series.arg_sort())).lazy()
     year = pl.col("period").dt.year()
+    shown = col  # a format error shows the cell as it was checked
     checks: list[tuple[pl.Expr, str, str, pl.Expr]] = [
         # (condition for an error, column, message code, value shown in the message)
         (
             pl.col("provider_key").is_null(),
             "provider_number",
             "provider-format",
-            col["provider_number"],
+            shown["provider_number"],
         ),
         (
             pl.col("provider_key").is_not_null() & pl.col("clinic_id").is_null(),
@@ -539,24 +609,23 @@ def check_table(
             "indicator-unknown",
             pl.col("indicator_key"),
         ),
-        (pl.col("period").is_null(), "period", "period-format", col["period"]),
+        (pl.col("period").is_null(), "period", "period-format", shown["period"]),
         (
             pl.col("period").is_not_null() & ((year < 2000) | (year > year_max)),
             "period",
             "period-range",
-            col["period"],
+            shown["period"],
         ),
-        (pl.col("numerator").is_null(), "numerator", "count-format", col["numerator"]),
-        (pl.col("denominator").is_null(), "denominator", "count-format", col["denominator"]),
+        (pl.col("numerator").is_null(), "numerator", "count-format", shown["numerator"]),
+        (pl.col("denominator").is_null(), "denominator", "count-format", shown["denominator"]),
         (
             pl.col("is_rate").not_() & (pl.col("numerator") > pl.col("denominator")),
             "numerator",
             "numerator-above-denominator",
-            col["numerator"],
+            shown["numerator"],
         ),
         (
-            pl.all_horizontal([pl.col(k).is_not_null() for k in value_key])
-            & (pl.col("first_line") != pl.col("line")),
+            pl.col("duplicate"),
             "period",
             "duplicate",
             pl.col("first_line").cast(pl.String),
@@ -574,33 +643,26 @@ def check_table(
             )
         )
     any_error = pl.any_horizontal([condition.fill_null(False) for condition, *_ in checks])
-    # Pass 1: count the rows with errors and, if there are none, keep the typed rows.
-    checked = parsed.with_columns(any_error.alias("has_error")).collect()
-    bad = int(checked["has_error"].sum())
+    # Pass 1: count the rows with errors and, if there are none, keep the typed rows
+    # (in the table's key order).
+    bad = int(parsed.select(any_error.sum()).collect().item())
     if not bad:
-        result.frame = checked.select(
-            "clinic_id", "indicator_id", "period_kind", "period", "numerator", "denominator"
-        )
+        written = ["clinic_id", "indicator_id", "period_kind", "period", "numerator", "denominator"]
+        result.frame = parsed.select(pl.col(c).gather(order_series) for c in written).collect()
         return result
+    checked = parsed.with_columns(any_error.alias("has_error")).collect()
     # Pass 2 (only for a rejected file): every error, with the raw cell in the message.
-    raw = frame.lazy().select("line", *[col[c].alias(f"raw_{c}") for c in COLUMNS])
-    detail = checked.lazy().filter(pl.col("has_error")).join(raw, on="line", how="left")
-    raw_cols = {c: pl.col(f"raw_{c}") for c in COLUMNS}
-
-    def shown(expr: pl.Expr) -> pl.Expr:
-        name = expr.meta.output_name(raise_if_undetermined=False)
-        return (
-            raw_cols[_column_of(name, mapping)]
-            if name is not None and name in mapping.values()
-            else expr
-        )
-
+    detail = (
+        checked.lazy()
+        .with_columns(pl.col("line").min().over("key").alias("first_line"))
+        .filter(pl.col("has_error"))
+    )
     error_frames = [
         detail.filter(condition.fill_null(False)).select(
             pl.col("line"),
             pl.lit(DANISH_NAMES[column]).alias("column"),
             pl.lit(code).alias("code"),
-            shown(value).cast(pl.String).fill_null("").alias("value"),
+            value.cast(pl.String).fill_null("").alias("value"),
         )
         for condition, column, code, value in checks
     ]
@@ -611,7 +673,3 @@ def check_table(
         for line, column, code, value in errors.head(MAX_REPORTED_ERRORS).iter_rows()
     ]
     return result
-
-
-def _column_of(name: str, mapping: dict[str, str]) -> str:
-    return next(canonical for canonical, header in mapping.items() if header == name)

@@ -1,7 +1,7 @@
 """Quality data on the start page (`klynge.core.overview`).
 
 A doctor sees their own clinic's newest month and any signal in its run charts — their
-own data, exact, read with `clinic_latest_month`/`clinic_trend` over the window the "Din
+own data, exact, read with `clinic_latest_month`/`clinic_trends` over the window the "Din
 klinik" page (`clinic_dashboard`) uses (never another clinic's figures, docs/privacy.md).
 The national comparison of that page is left out: it costs a national aggregate per
 indicator and the start page only asks "is there a signal?". The
@@ -63,17 +63,11 @@ class OwnClinicSection:
         # The same run chart as "Din klinik" draws (its own months, exact), without the
         # national comparison that page adds: a signal needs only the clinic's series.
         first = add_months(last, -(CLINIC_MONTHS - 1))
-        signals = []
-        for indicator in Indicator.objects.filter(active=True):
-            trend = selectors.clinic_trend(
-                clinic_id=doctor.clinic_id,
-                cluster=None,
-                indicator=indicator,
-                first=first,
-                last=last,
-            )
-            if trend.analysis.signal:
-                signals.append((indicator, trend))
+        indicators = list(Indicator.objects.filter(active=True))
+        trends = selectors.clinic_trends(
+            clinic_id=doctor.clinic_id, indicators=indicators, first=first, last=last
+        )
+        signals = [(i, trends[i.pk]) for i in indicators if trends[i.pk].analysis.signal]
         items = tuple(
             Item(
                 text=str(indicator.title),

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import hmac
 import string
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -657,14 +658,28 @@ def cluster_latest_months(*, cluster: Cluster, on: dt.date | None = None) -> dic
     current = dt.date(on.year, on.month, 1)
     first = add_months(current, -LOOKBACK_MONTHS)
     contributors = release.cluster_contributors(cluster=cluster, first=first, last=current)
-    clinic_ids = contributors.in_window(first, current)
-    if not clinic_ids:
+    if not contributors.in_window(first, current):
         return {}
+    indicator_ids = list(Indicator.objects.filter(active=True).values_list("pk", flat=True))
+    # The answer depends on who contributed in which month and on the stored values
+    # only, never on the viewer: cached per data version under both (a membership or a
+    # consent that changes the contributors changes the key).
+    who = tuple((m, tuple(sorted(contributors.by_month[m]))) for m in contributors.months)
+    return cached(
+        "cluster_latest_months",
+        (cluster.pk, first, current, tuple(indicator_ids), who),
+        lambda: _cluster_latest_months(contributors, indicator_ids, first, current),
+    )
+
+
+def _cluster_latest_months(
+    contributors: release.Contributors, indicator_ids: list[int], first: dt.date, current: dt.date
+) -> dict[int, dt.date]:
+    clinic_ids = contributors.in_window(first, current)
     # The key leads with the indicator: naming them lets the database seek the
     # cluster's clinics within each indicator instead of scanning every value. Clinics
     # that contributed in every month are counted by the database; the few that did
     # not (joined, left, consented late) are checked month by month.
-    indicator_ids = list(Indicator.objects.filter(active=True).values_list("pk", flat=True))
     always = set.intersection(*(set(contributors.by_month[m]) for m in contributors.months))
     sometimes = clinic_ids - always
     values = IndicatorValue.objects.filter(
@@ -770,6 +785,47 @@ def clinic_trend(
         indicator=indicator, label=_("Your clinic"), first=first, last=last, clinic_id=clinic_id
     )
     return _trend(series, cluster=cluster, indicator=indicator)
+
+
+def clinic_series(
+    *, clinic_id: int, indicators: list[Indicator], label: str, first: dt.date, last: dt.date
+) -> dict[int, Series]:
+    """`monthly_series` of one clinic for several indicators in one query (the start
+    page and "Din klinik" ask for every indicator): exact, for the clinic's own members."""
+    sums: dict[int, dict[dt.date, tuple[int, int]]] = defaultdict(dict)
+    for row in (
+        IndicatorValue.objects.filter(
+            indicator_id__in=[i.pk for i in indicators],
+            clinic_id=clinic_id,
+            period_kind="M",
+            period__gte=first,
+            period__lte=last,
+        )
+        .values("indicator_id", "period")
+        .annotate(n=Sum("numerator"), d=Sum("denominator"))
+        .order_by()
+    ):
+        sums[row["indicator_id"]][row["period"]] = (row["n"], row["d"])
+    months = release.months_in(first, last)
+    return {
+        i.pk: Series(
+            label,
+            months,
+            [sums[i.pk].get(m, (0, 0))[0] for m in months],
+            [sums[i.pk].get(m, (0, 0))[1] for m in months],
+        )
+        for i in indicators
+    }
+
+
+def clinic_trends(
+    *, clinic_id: int, indicators: list[Indicator], first: dt.date, last: dt.date
+) -> dict[int, Trend]:
+    """`clinic_trend` for several indicators at once (one query), keyed by indicator id."""
+    series = clinic_series(
+        clinic_id=clinic_id, indicators=indicators, label=_("Your clinic"), first=first, last=last
+    )
+    return {i.pk: _trend(series[i.pk], cluster=None, indicator=i) for i in indicators}
 
 
 def _trend(
@@ -910,19 +966,26 @@ def clinic_dashboard(*, clinic_id: int, last: dt.date, months: int = 36) -> list
     first = add_months(last, -(months - 1))
     quarter_first = add_months(last, -2)
     rows = []
-    for indicator in Indicator.objects.filter(active=True):
-        own = monthly_series(
-            indicator=indicator,
-            label=_("Your clinic"),
-            first=quarter_first,
-            last=last,
-            clinic_id=clinic_id,
-        )
-        group = Level(_("Your clinic"), sum(own.numerators), sum(own.denominators))
+    indicators = list(Indicator.objects.filter(active=True))
+    # One window holding both the trend's months and the last quarter.
+    trends = clinic_trends(
+        clinic_id=clinic_id, indicators=indicators, first=min(first, quarter_first), last=last
+    )
+    for indicator in indicators:
+        # The last quarter is within the trend's window: its sums are the trend's.
+        trend = trends[indicator.pk]
+        quarter = [
+            (n, d)
+            for m, n, d in zip(
+                trend.series.months,
+                trend.series.numerators,
+                trend.series.denominators,
+                strict=True,
+            )
+            if quarter_first <= m <= last
+        ]
+        group = Level(_("Your clinic"), sum(n for n, _d in quarter), sum(d for _n, d in quarter))
         nation = national_level(indicator=indicator, first=quarter_first, last=last)
-        trend = clinic_trend(
-            clinic_id=clinic_id, cluster=None, indicator=indicator, first=first, last=last
-        )
         rows.append(
             DashboardRow(indicator, last, group, nation, trend, _worse_by(indicator, group, nation))
         )

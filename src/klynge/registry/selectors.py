@@ -304,7 +304,8 @@ def clinic_counts_on(
         qs = qs.filter(clinic_id__in=clinic_ids)
     rows = qs.values_list("clinic_id", "capacities", "listed_patients")
     if connection.vendor == "postgresql":
-        rows = rows.order_by("clinic_id", "-on").distinct("clinic_id")
+        # Descending on both, so the unique (clinic, on) index is read backwards, unsorted.
+        rows = rows.order_by("-clinic_id", "-on").distinct("clinic_id")
         return {cid: ClinicSize(cap, pat) for cid, cap, pat in rows}
     latest: dict[int, ClinicSize] = {}
     for cid, cap, pat in rows.order_by("clinic_id", "on"):
@@ -474,24 +475,32 @@ def coverage(*, on: dt.date, region: int | None = None) -> Coverage:
     municipality rows and the unclustered list are limited to that region on `on`
     (national and regional totals stay: they are aggregates). The regional rows add up
     to the national one on every date."""
-    clustered_clinics = set(Membership.objects.active_on(on).values_list("clinic_id", flat=True))
-    participating = set(Participation.objects.active_on(on).values_list("doctor_id", flat=True))
+    # Counted by the database per municipality (two grouped queries for any number of
+    # clinics and doctors), then added up to the regions and the nation here.
+    clustered_clinics = Membership.objects.active_on(on).values("clinic_id")
+    participating = Participation.objects.active_on(on).values("doctor_id")
     municipalities = {m.code: m for m in Municipality.objects.all()}
     region_of_mun = {code: r.pk for code, r in region_map(on).items()}
     national = CoverageRow(0, _("Denmark"))
     regions = {r.code: CoverageRow(r.code, r.name) for r in regions_on(on)}
     per_mun = {code: CoverageRow(code, m.name) for code, m in municipalities.items()}
-    clinic_mun = dict(Clinic.objects.values_list("id", "municipality_id"))
-    for clinic_id, mun in clinic_mun.items():
-        inside = clinic_id in clustered_clinics
+    clinic_counts = (
+        Clinic.objects.values_list("municipality_id")
+        .annotate(n=Count("id"), inside=Count("id", filter=Q(pk__in=clustered_clinics)))
+        .order_by()
+    )
+    for mun, n, inside in clinic_counts:
         for row in (national, regions[region_of_mun[mun]], per_mun[mun]):
-            row.clinics += 1
+            row.clinics += n
             row.clinics_in_cluster += inside
-    for doctor_id, clinic_id in Doctor.objects.values_list("id", "clinic_id"):
-        mun = clinic_mun[clinic_id]
-        inside = doctor_id in participating
+    doctor_counts = (
+        Doctor.objects.values_list("clinic__municipality_id")
+        .annotate(n=Count("id"), inside=Count("id", filter=Q(pk__in=participating)))
+        .order_by()
+    )
+    for mun, n, inside in doctor_counts:
         for row in (national, regions[region_of_mun[mun]], per_mun[mun]):
-            row.doctors += 1
+            row.doctors += n
             row.doctors_in_cluster += inside
     mun_rows = [
         row for code, row in per_mun.items() if region is None or region_of_mun[code] == region

@@ -15,12 +15,14 @@ chart modules build the metadata."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from klynge.core import formatting
@@ -40,12 +42,19 @@ def _cell(value: Any, column: dict[str, Any]) -> str:
         return "–"
     kind = column.get("kind")
     if kind == "month":
-        return date_format(dt.date.fromisoformat(str(value)[:10]), "YEAR_MONTH_FORMAT")
+        return _month_label(str(value)[:10], get_language())
     if isinstance(value, bool):
         return _yes_no(value)
     if isinstance(value, int | float):
         return formatting.format_number(value, int(column.get("decimals", 0)))
     return str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_label(iso: str, language: str) -> str:
+    """A month's name in `language` (the active one: it is part of the key). Cached: a
+    dashboard's tables name the same few dozen months a thousand times."""
+    return date_format(dt.date.fromisoformat(iso), "YEAR_MONTH_FORMAT")
 
 
 def _yes_no(value: Any) -> str:
