@@ -209,8 +209,9 @@ class HomeView(TemplateView):
 
 class HealthView(View):
     """`/sundhed/`: "ok" when the process answers, for a load balancer or a monitor. It
-    reads nothing, so it is also the bare response that `bench/speed.py` measures pages
-    against (through the same middleware, session and all)."""
+    reads nothing: it touches neither the session nor the user. `bench/speed.py`
+    reports pages against it and against `/bench/session/` (bench settings only), the
+    same bare answer after loading the session and the user, as a page does."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         response = HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
