@@ -18,7 +18,8 @@ class DanishDateField(forms.DateField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
-            "widget", forms.DateInput(attrs={"placeholder": _("dd-mm-yyyy"), "inputmode": "numeric"})
+            "widget",
+            forms.DateInput(attrs={"placeholder": _("dd-mm-yyyy"), "inputmode": "numeric"}),
         )
         super().__init__(**kwargs)
 
