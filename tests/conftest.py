@@ -58,3 +58,12 @@ def _media_root(tmp_path, settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback that keeps what it receives (`tests/smtp.py`); a
+    module may define its own `smtp` (one that refuses, or is killed)."""
+    from tests.smtp import serve
+
+    yield from serve(settings)

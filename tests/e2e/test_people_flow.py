@@ -7,13 +7,9 @@ can log in at every step."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
 from klynge.accounts.models import Handover, Invitation
@@ -22,39 +18,13 @@ from klynge.core.dates import today
 from klynge.registry.models import Doctor, RoleKind
 from klynge.registry.selectors import cluster_roles_on
 from tests.e2e.conftest import log_in
+from tests.smtp import Inbox
 from tests.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NEW_EMAIL = "ny.laege@koege.test"
 NEW_PASSWORD = "Kvalitet-i-klyngen-7"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_TIMEOUT = 5
-    yield inbox
-    controller.stop()
 
 
 def run_worker() -> None:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
-import socket
 import zoneinfo
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.urls import reverse
@@ -22,33 +18,6 @@ from klynge.meetings.models import Dispatch
 from tests.world import build_world
 
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_TIMEOUT = 5
-    yield inbox
-    controller.stop()
 
 
 def _evening(days: int) -> dt.datetime:

@@ -5,12 +5,8 @@ with a link to their pack — once per hand-over, on the day their term starts."
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import transaction
@@ -25,33 +21,6 @@ from klynge.support.models import HandoverNotice
 from tests.world import PASSWORD, build_world
 
 TASK = "klynge.support.tasks.send_handover_notice"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_TIMEOUT = 5
-    yield inbox
-    controller.stop()
 
 
 def _hand_over(world, key: str = "member_a", start: dt.date | None = None):

@@ -37,16 +37,39 @@ def _combine(day: dt.date, time: dt.time) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, time), timezone.get_default_timezone())
 
 
-class MeetingForm(forms.Form):
+class MeetingTimeForm(forms.Form):
+    """What every meeting's plan has, a cluster's or a network's: a title, a day with
+    its start (and end) time, a place and a video link. `clean` gives `starts` and
+    `ends` in the site's time zone."""
+
     title = forms.CharField(label=_("Title"), max_length=200)
-    kind = forms.ChoiceField(label=_("Type"), choices=MeetingKind.choices)
-    day = DanishDateField(
-        label=_("Date"), required=False, help_text=_("Leave empty to find a date with a poll.")
-    )
+    day = DanishDateField(label=_("Date"), required=False)
     start_time = forms.TimeField(label=_("From"), required=False, widget=TIME_WIDGET)
     end_time = forms.TimeField(label=_("To"), required=False, widget=TIME_WIDGET)
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
     video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
+
+    def clean(self):
+        data = super().clean()
+        day, start, end = data.get("day"), data.get("start_time"), data.get("end_time")
+        data["starts"] = data["ends"] = None
+        if day:
+            if not start:
+                self.add_error("start_time", _("Give the time the meeting starts."))
+                return data
+            data["starts"] = _combine(day, start)
+            if end:
+                data["ends"] = _combine(day, end)
+        return data
+
+
+class MeetingForm(MeetingTimeForm):
+    field_order = ["title", "kind", "day", "start_time", "end_time", "place", "video_url"]
+
+    kind = forms.ChoiceField(label=_("Type"), choices=MeetingKind.choices)
+    day = DanishDateField(
+        label=_("Date"), required=False, help_text=_("Leave empty to find a date with a poll.")
+    )
     catering = forms.CharField(label=_("Catering"), max_length=300, required=False)
     host_model = forms.ChoiceField(label=_("Planned by"), choices=HostModel.choices)
     host = forms.ModelChoiceField(label=_("Host"), queryset=Doctor.objects.none(), required=False)
@@ -73,19 +96,6 @@ class MeetingForm(forms.Form):
             .exclude(pk=cluster.pk)
             .filter(dissolved__isnull=True),
         )
-
-    def clean(self):
-        data = super().clean()
-        day, start, end = data.get("day"), data.get("start_time"), data.get("end_time")
-        data["starts"] = data["ends"] = None
-        if day:
-            if not start:
-                self.add_error("start_time", _("Give the time the meeting starts."))
-                return data
-            data["starts"] = _combine(day, start)
-            if end:
-                data["ends"] = _combine(day, end)
-        return data
 
     def planning_fields(self) -> dict:
         d = self.cleaned_data

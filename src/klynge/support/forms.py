@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from klynge.core.forms import DanishDateField
 from klynge.meetings.agendas import TEMPLATES
-from klynge.meetings.forms import TIME_WIDGET
+from klynge.meetings.forms import MeetingTimeForm
 from klynge.registry.models import Municipality, Region
 from klynge.support.models import Audience, InquirerKind
 
@@ -118,33 +114,9 @@ class SeatReservationForm(forms.Form):
     )
 
 
-def combine_local(day: dt.date, time: dt.time) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, time), timezone.get_default_timezone())
-
-
-class NetworkMeetingForm(forms.Form):
+class NetworkMeetingForm(MeetingTimeForm):
     """A network meeting's plan: the fields of a cluster meeting's plan that a network
     has (no host in turn, no guest clusters, no meeting pack)."""
-
-    title = forms.CharField(label=_("Title"), max_length=200)
-    day = DanishDateField(label=_("Date"), required=False)
-    start_time = forms.TimeField(label=_("From"), required=False, widget=TIME_WIDGET)
-    end_time = forms.TimeField(label=_("To"), required=False, widget=TIME_WIDGET)
-    place = forms.CharField(label=_("Place"), max_length=300, required=False)
-    video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
-
-    def clean(self):
-        data = super().clean()
-        day, start, end = data.get("day"), data.get("start_time"), data.get("end_time")
-        data["starts"] = data["ends"] = None
-        if day:
-            if not start:
-                self.add_error("start_time", _("Give the time the meeting starts."))
-                return data
-            data["starts"] = combine_local(day, start)
-            if end:
-                data["ends"] = combine_local(day, end)
-        return data
 
     def planning_fields(self) -> dict:
         d = self.cleaned_data

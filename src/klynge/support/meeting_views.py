@@ -16,7 +16,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -32,7 +32,7 @@ from klynge.meetings import services as meeting_services
 from klynge.meetings.forms import ActionForm, ItemForm, RsvpForm
 from klynge.meetings.models import Attendance, Dispatch, Meeting, MinutesVersion
 from klynge.meetings.views.attendance import AttendanceForm
-from klynge.meetings.views.minutes import NotesForm
+from klynge.meetings.views.minutes import NotesForm, approved_minutes_pdf
 from klynge.registry.models import Doctor
 from klynge.support.forms import NetworkDecisionForm, NetworkMeetingForm, NewNetworkMeetingForm
 from klynge.support.views import NetworkMixin, NetworkView
@@ -335,15 +335,4 @@ class NetworkMinutesPdfView(NetworkMeetingMixin, View):
     permission = "meetings.view_meetings"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        version = get_object_or_404(
-            MinutesVersion,
-            meeting=self.meeting,
-            number=kwargs["number"],
-            status=MinutesVersion.Status.APPROVED,
-        )
-        return FileResponse(
-            version.pdf.open("rb"),
-            as_attachment=True,
-            filename=version.pdf.name.rsplit("/", 1)[-1],
-            content_type="application/pdf",
-        )
+        return approved_minutes_pdf(self.meeting, kwargs["number"])

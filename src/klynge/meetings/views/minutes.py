@@ -218,19 +218,22 @@ class MinutesCorrectView(MinutesWriteView):
         return _("A correction is open as a new draft version.")
 
 
+def approved_minutes_pdf(meeting: Any, number: int) -> FileResponse:
+    """The stored PDF of approved version `number` of a meeting's minutes (404 if it is
+    not approved): a cluster's or a network's meeting."""
+    version = get_object_or_404(
+        MinutesVersion, meeting=meeting, number=number, status=MinutesVersion.Status.APPROVED
+    )
+    return FileResponse(
+        version.pdf.open("rb"),
+        as_attachment=True,
+        filename=version.pdf.name.rsplit("/", 1)[-1],
+        content_type="application/pdf",
+    )
+
+
 class MinutesPdfView(MeetingMixin, View):
     permission = "meetings.view_meetings"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        version = get_object_or_404(
-            MinutesVersion,
-            meeting=self.meeting,
-            number=kwargs["number"],
-            status=MinutesVersion.Status.APPROVED,
-        )
-        return FileResponse(
-            version.pdf.open("rb"),
-            as_attachment=True,
-            filename=version.pdf.name.rsplit("/", 1)[-1],
-            content_type="application/pdf",
-        )
+        return approved_minutes_pdf(self.meeting, kwargs["number"])
