@@ -13,6 +13,7 @@ import time
 import zipfile
 
 import pytest
+from django.utils import translation
 
 from klynge.core.models import AuditEntry
 from klynge.quality import imports, services
@@ -21,6 +22,14 @@ from tests.quality.conftest import DA_HEADER, EN_HEADER, csv_bytes, stored_value
 
 TODAY = dt.date(2026, 12, 1)
 OK_ROW = ("100001", "nsaid_elderly", "2024-03", 12, 40)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The reasons are asserted in English; they are translated like any message, and a
+    test before may have left Danish active."""
+    with translation.override("en"):
+        yield
 
 
 def digits(text: str) -> str:

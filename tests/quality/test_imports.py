@@ -297,7 +297,10 @@ def test_an_empty_file_cannot_be_read():
 
 def test_a_line_with_too_many_fields_names_its_line():
     data = csv_bytes([OK_ROW, ("100001", "opioids", "2024-04", 12, 40, "extra"), OK_ROW])
-    with pytest.raises(imports.FileUnreadable, match=r"5 fields.*found 6") as caught:
+    with (
+        translation.override("en"),
+        pytest.raises(imports.FileUnreadable, match=r"5 fields.*found 6") as caught,
+    ):
         imports.read_table(data, "ragged.csv")
     assert caught.value.line == 3
 

@@ -302,6 +302,18 @@ def test_a_bad_upload_shows_line_numbered_errors_and_writes_nothing(world, clien
     assert partial.content.decode().lstrip().startswith('<div id="import-status"')
 
 
+def test_an_unreadable_upload_is_explained_in_danish(world, client):
+    """Found in the Danish copy review: "Filen kan ikke læses: the line holds a NUL
+    byte; …" mixed the languages on the Danish page."""
+    login(client, world.users["member_a"])
+    client.get(reverse("quality:import.upload"))  # the interface is Danish from here
+    response = upload(client, b"ydernummer;indikator;periode;taeller;naevner\n1\x00;x;y;1;2\n")
+    run = ImportRun.objects.get(filename="data.csv", actor=world.users["member_a"])
+    assert run.status == ImportStatus.FAILED
+    page = client.get(response["Location"]).content.decode()
+    assert "Filen kan ikke læses: linjen indeholder en NUL-byte; det er ikke en tekstfil." in page
+
+
 def test_a_good_upload_is_written_and_can_be_undone_on_the_web(world, client):
     login(client, world.users["coordinator_a"])
     before = stored_values()

@@ -26,6 +26,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 import polars as pl
+from django.utils.translation import gettext as _
 
 MAX_REPORTED_ERRORS = 1000
 
@@ -138,7 +139,8 @@ def _refuse_nul(data: bytes) -> None:
     at = data.find(b"\x00")
     if at >= 0:
         raise FileUnreadable(
-            "the line holds a NUL byte; it is not a text file", line=data.count(b"\n", 0, at) + 1
+            _("the line holds a NUL byte; it is not a text file"),
+            line=data.count(b"\n", 0, at) + 1,
         )
 
 
@@ -152,7 +154,8 @@ def _read_csv(data: bytes) -> pl.DataFrame:
     columns = first.count(separator.encode()) + 1
     if columns > MAX_COLUMNS:
         raise FileUnreadable(
-            f"the header row has {columns} columns; an indicator file has 5 (at most {MAX_COLUMNS})",
+            _("the header row has %(columns)s columns; an indicator file has 5 (at most %(max)s)")
+            % {"columns": columns, "max": MAX_COLUMNS},
             line=1,
         )
     try:
@@ -169,12 +172,15 @@ def _read_csv(data: bytes) -> pl.DataFrame:
                     expected = len(row)
                 elif row and len(row) != expected:
                     raise FileUnreadable(
-                        f"expected {expected} fields separated by '{separator}', found {len(row)}",
+                        _(
+                            "expected %(expected)s fields separated by '%(separator)s', found %(found)s"
+                        )
+                        % {"expected": expected, "separator": separator, "found": len(row)},
                         line=number,
                     ) from None
         except csv.Error:
             pass
-        raise FileUnreadable("the file could not be read as CSV") from None
+        raise FileUnreadable(_("the file could not be read as CSV")) from None
 
 
 def _cell_text(value) -> str:
@@ -195,13 +201,15 @@ def unpacked_size(data: bytes) -> int:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise FileUnreadable("the file is not a readable Excel workbook (.xlsx)") from exc
+        raise FileUnreadable(_("the file is not a readable Excel workbook (.xlsx)")) from exc
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if total > MAX_UNPACKED_BYTES or total / packed > MAX_ZIP_RATIO:
         raise FileUnreadable(
-            f"the workbook unpacks to {total // 1_000_000} MB from {len(data) // 1_000_000} MB;"
-            " that is not an indicator file"
+            _(
+                "the workbook unpacks to %(unpacked)s MB from %(packed)s MB; that is not an indicator file"
+            )
+            % {"unpacked": total // 1_000_000, "packed": len(data) // 1_000_000}
         )
     return total
 
@@ -213,24 +221,28 @@ def _read_xlsx(data: bytes) -> pl.DataFrame:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
-        raise FileUnreadable("the file is not a readable Excel workbook (.xlsx)") from exc
+        raise FileUnreadable(_("the file is not a readable Excel workbook (.xlsx)")) from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     header = next(rows, None)
     if header is None:
-        raise FileUnreadable("the workbook's first sheet is empty")
+        raise FileUnreadable(_("the workbook's first sheet is empty"))
     while header and header[-1] is None:  # trailing empty cells of a formatted row
         header = header[:-1]
     if len(header) > MAX_COLUMNS:
         raise FileUnreadable(
-            f"the header row has more than {MAX_COLUMNS} columns; an indicator file has 5", line=1
+            _("the header row has more than %(max)s columns; an indicator file has 5")
+            % {"max": MAX_COLUMNS},
+            line=1,
         )
     names = [_cell_text(h) or f"column_{i + 1}" for i, h in enumerate(header)]
     columns: list[list[str]] = [[] for _ in names]
     lines: list[int] = []
     for number, row in enumerate(rows, start=2):  # keep the sheet's own row numbers
         if number > MAX_XLSX_ROWS:
-            raise FileUnreadable(f"the sheet has more than {MAX_XLSX_ROWS} rows", line=number)
+            raise FileUnreadable(
+                _("the sheet has more than %(max)s rows") % {"max": MAX_XLSX_ROWS}, line=number
+            )
         if row is None or all(v is None for v in row):
             continue
         lines.append(number)
@@ -257,7 +269,7 @@ def read_table(data: bytes, filename: str = "") -> pl.DataFrame:
     for c in cells:
         if workbook:
             _refuse_first(
-                frame, pl.col(c).str.contains("\x00", literal=True), "the cell holds a NUL byte"
+                frame, pl.col(c).str.contains("\x00", literal=True), _("the cell holds a NUL byte")
             )
         # A character takes at least a byte: only a column with a long cell in bytes
         # (a constant-time length) is counted in characters.
@@ -266,7 +278,7 @@ def read_table(data: bytes, filename: str = "") -> pl.DataFrame:
             _refuse_first(
                 frame,
                 pl.col(c).str.len_chars() > MAX_CELL_CHARS,
-                f"a cell is longer than {MAX_CELL_CHARS} characters",
+                _("a cell is longer than %(max)s characters") % {"max": MAX_CELL_CHARS},
             )
     blank = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() == "" for c in cells])
     # A blank row is blank in its first cell: the other cells are looked at only there.
@@ -388,7 +400,7 @@ def _elements(archive: zipfile.ZipFile, part: str):
             for _event, element in iterparse(fh, events=("end",)):
                 yield element
     except ParseError as exc:
-        raise FileUnreadable("the workbook's XML cannot be read") from exc
+        raise FileUnreadable(_("the workbook's XML cannot be read")) from exc
 
 
 def _cell_has_cpr(cell, flagged_strings: set[str], today: dt.date | None) -> bool:
@@ -562,7 +574,7 @@ def check_table(
     # in index order.
     periods = 10_000 * 12  # year * 12 + month - 1 for four-digit years
     if max(len(indicators), 1) * max(len(clinics), 1) * 2 * periods >= 2**63:
-        raise FileUnreadable("the register is too large to check a file against")
+        raise FileUnreadable(_("the register is too large to check a file against"))
     sort_key = (
         (
             (

@@ -566,8 +566,10 @@ def presentation_set(
         missing = clinics_without_consent(cluster=cluster, on=on)
         if missing:
             raise DomainError(
-                _(
-                    "Open presentation needs consent from every member clinic; %(n)s have not consented."
+                ngettext(
+                    "Open presentation needs consent from every member clinic; %(n)s has not consented.",
+                    "Open presentation needs consent from every member clinic; %(n)s have not consented.",
+                    len(missing),
                 )
                 % {"n": len(missing)}
             )
