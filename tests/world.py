@@ -58,14 +58,17 @@ def _user(email: str, **extra) -> User:
 
 
 def restore_migration_rows() -> None:
-    """The rows the data migrations write (geography, the indicator library): a
-    transactional test before this one may have flushed them."""
+    """The rows the data migrations write (geography, the indicator library, the grant
+    scheme): a transactional test before this one may have flushed them."""
+    from klynge.finance.models import GrantScheme
+    from klynge.finance.schemes import ensure_default_scheme
     from klynge.quality.library import indicator_library_sync
     from klynge.registry.geography import load_geography
     from klynge.registry.models import PostalCode
 
     load_geography(Region, Municipality, PostalCode)
     indicator_library_sync()
+    ensure_default_scheme(GrantScheme)
 
 
 def build_world() -> World:

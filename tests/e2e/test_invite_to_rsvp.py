@@ -18,12 +18,8 @@ from klynge.meetings import selectors, services
 from klynge.meetings.models import Dispatch, Meeting, PollAnswer, Rsvp
 from klynge.registry.models import Doctor
 from tests.e2e.conftest import log_in
-from tests.e2e.test_people_flow import (  # the SMTP server on loopback and the worker
-    Inbox,
-    run_worker,
-    smtp,  # noqa: F401  (a fixture, used by name)
-    the_link,
-)
+from tests.e2e.test_people_flow import run_worker, the_link  # the worker, the mail's link
+from tests.smtp import Inbox
 from tests.world import PASSWORD, build_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -49,7 +45,7 @@ def test_an_invited_doctor_answers_the_poll_and_says_they_will_come(
     live_server,
     browser,
     page,
-    smtp,  # noqa: F811
+    smtp,
     settings,
     shoot,
 ):

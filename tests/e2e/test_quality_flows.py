@@ -65,7 +65,7 @@ def test_quality_pages(live_server, browser, shoot, tmp_path):
     page.wait_for_selector("[data-vega-spec=run-spec] svg")
     verdict = page.get_by_test_id("verdict").inner_text()
     assert verdict.startswith("Signal"), verdict
-    assert "baseline" in verdict
+    assert "basislinje" in verdict.lower()
     shoot(page, "kvalitet-signal-efter-indsats")
 
     bad = tmp_path / "forkert.csv"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from klynge.support import services
 from klynge.support.models import Booking, WaitingEntry
 from tests.e2e.conftest import log_in
-from tests.e2e.test_people_flow import run_worker, smtp  # noqa: F401  (SMTP fixture)
+from tests.e2e.test_people_flow import run_worker
 from tests.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +23,7 @@ def test_a_cancellation_offers_the_seat_to_the_next_who_takes_it(
     browser,
     page,
     shoot,
-    smtp,  # noqa: F811
+    smtp,
     settings,
 ):
     settings.KLYNGE_SITE_URL = live_server.url

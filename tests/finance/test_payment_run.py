@@ -240,11 +240,15 @@ def test_the_grants_page_shows_paid_returned_and_still_due_per_cluster(world, cl
     assert offered["Køgeklyngen"] == due - Decimal("1000.00")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_submits_at_once_record_the_run_once_and_neither_fails():
     """A double click on "record as paid": two requests at the same moment. The first
     claims the run with a write, the second waits for it and finds the run recorded —
-    on SQLite too, which has no row locks (the browser test ended in a 500 there)."""
+    on SQLite too, which has no row locks (the browser test ended in a 500 there).
+
+    Serialized rollback, like every transactional test outside the browser tests: a
+    plain one's flush re-creates the content types under new keys, and the next
+    serialized test could not put its rows back (IntegrityError at its setup)."""
     import threading
 
     from django.db import connection, connections

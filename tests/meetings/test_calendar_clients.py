@@ -27,7 +27,6 @@ from django.utils.translation import gettext
 from klynge.meetings import mail, services
 from klynge.meetings.models import Dispatch, Meeting
 from tests.core.test_mail import assert_accessible_html, html_of, parse, text_of
-from tests.meetings.test_mail import smtp  # noqa: F401  (the loopback SMTP fixture)
 from tests.world import build_world
 
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
@@ -299,7 +298,7 @@ def test_an_invalid_coordinator_address_is_passed_over(world):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_through_a_real_smtp_server_the_invitation_arrives_as_an_invitation(smtp):  # noqa: F811
+def test_through_a_real_smtp_server_the_invitation_arrives_as_an_invitation(smtp):
     world = build_world()
     coordinator = world.users["coordinator_a"]
     meeting = services.meeting_create(

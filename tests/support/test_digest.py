@@ -14,12 +14,11 @@ from django.utils import timezone
 from klynge.registry.models import Region
 from klynge.support import services
 from klynge.support.models import DigestMail, DigestSubscription
-from tests.meetings.test_mail import smtp  # noqa: F401  (the loopback SMTP fixture)
 from tests.world import build_world
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_digest_goes_through_smtp_with_only_what_the_reader_may_read(smtp):  # noqa: F811
+def test_the_digest_goes_through_smtp_with_only_what_the_reader_may_read(smtp):
     w = build_world()
     member_a, member_b = w.users["member_a"], w.users["member_b"]
     for user in (member_a, member_b):

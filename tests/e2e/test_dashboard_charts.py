@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import browser, log_in, page  # noqa: F401
+from tests.e2e.conftest import log_in
 from tests.overviews.test_dashboard import ON, world  # noqa: F401
 from tests.world import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_three_charts_are_drawn(live_server, page, world):  # noqa: F811
+def test_the_three_charts_are_drawn(live_server, page, shoot, world):  # noqa: F811
     log_in(page, live_server, "sekretariat@kiap.test", PASSWORD)
     response = page.goto(f"{live_server.url}/daekning/program/?dato={ON.isoformat()}")
     assert response is not None and response.status == 200
@@ -20,4 +20,4 @@ def test_the_three_charts_are_drawn(live_server, page, world):  # noqa: F811
         chart = page.locator(f'[data-vega-spec="{id_}"]')
         chart.locator("svg").first.wait_for(state="attached", timeout=15_000)
         assert chart.locator("svg .mark-rect path, svg .mark-rect rect").count() > 0, id_
-    page.screenshot(path="/tmp/support14_dashboard.png", full_page=True)
+    shoot(page, "programoverblik-grafer")
