@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.core import mail as django_mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from klynge.core import mail as core_mail
 
@@ -87,6 +87,14 @@ def read_html(html: str) -> _Page:
     page = _Page()
     page.feed(html)
     return page
+
+
+@pytest.fixture(autouse=True)
+def danish():
+    """Mail is written in the language of the request that sends it, Danish here; an
+    earlier test in the same process may have left English active."""
+    with translation.override("da"):
+        yield
 
 
 def assert_accessible_html(html: str, subject: str) -> _Page:
