@@ -34,7 +34,7 @@ import random
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.apps import apps
@@ -189,32 +189,23 @@ class Scale:
     jurisdiction: str = "dk"  # whose data pack, identifiers and names (core/jurisdiction.py)
 
 
+DENMARK = Scale(
+    "denmark",
+    114,
+    29,
+    10,
+    73,
+    48_000,
+    17_000,
+    110_000,
+    {1: 0.47, 2: 0.28, 3: 0.12, 4: 0.07, 5: 0.04, 6: 0.02},
+    0.02,
+)
+
 SCALES = {
-    "denmark": Scale(
-        "denmark",
-        114,
-        29,
-        10,
-        73,
-        48_000,
-        17_000,
-        110_000,
-        {1: 0.47, 2: 0.28, 3: 0.12, 4: 0.07, 5: 0.04, 6: 0.02},
-        0.02,
-    ),
+    "denmark": DENMARK,
     # A small register (12 clusters) with the same sizes, for fast tests of the demo.
-    "sample": Scale(
-        "sample",
-        12,
-        29,
-        10,
-        73,
-        48_000,
-        17_000,
-        110_000,
-        {1: 0.47, 2: 0.28, 3: 0.12, 4: 0.07, 5: 0.04, 6: 0.02},
-        0.02,
-    ),
+    "sample": replace(DENMARK, name="sample", clusters=12),
     "england": Scale(
         "england",
         1250,
